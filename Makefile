@@ -1,0 +1,54 @@
+# The two commands: `make demo` and `make test`. Each sets up what it needs from nothing.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+
+.PHONY: demo test bench lint typecheck unit images clean dot
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+		{ echo "autograd-mini needs Python 3.10 or newer; $(PYTHON) is $$($(PYTHON) --version)"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+		rm -rf $(VENV); \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing python3-venv (Debian)"; \
+			apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-venv >/dev/null && \
+			$(PYTHON) -m venv $(VENV); \
+		else \
+			echo "cannot create a virtual environment: run  sudo apt-get install python3-venv  and retry"; exit 1; \
+		fi; }
+
+$(VENV)/.dev: pyproject.toml | $(PY)
+	$(PIP) install -e '.[dev]'
+	@touch $@
+
+$(VENV)/.demos: pyproject.toml | $(PY)
+	$(PIP) install -e '.[demos]'
+	@touch $@
+
+$(VENV)/.bench: pyproject.toml | $(PY)
+	$(PIP) install -e '.[bench]'
+	@touch $@
+
+demo: $(VENV)/.demos
+	@mkdir -p out
+	$(PY) demos/chain_rule.py
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.dev
+	$(VENV)/bin/mypy --strict autograd_mini
+
+unit: $(VENV)/.dev
+	$(VENV)/bin/pytest -q
+
+test: lint typecheck unit
+
+bench: $(VENV)/.bench
+	$(PY) benchmarks/engine_bench.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info

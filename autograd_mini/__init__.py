@@ -1,0 +1,19 @@
+"""autograd-mini: a scalar reverse-mode automatic differentiation engine for seeing backpropagation."""
+
+from .engine import Value, is_grad_enabled, no_grad, toposort, zero_grad
+from .gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GradcheckError",
+    "GradcheckReport",
+    "Value",
+    "__version__",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "numerical_grad",
+    "toposort",
+    "zero_grad",
+]

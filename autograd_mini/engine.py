@@ -1,0 +1,475 @@
+"""The scalar engine: ``Value`` nodes, the topological sort, and ``backward``.
+
+A node is the z of the x,y -> z diagram: it stores its value, the op that made
+it, its operands and, computed in the same forward step, the local derivatives
+dz/dx and dz/dy. ``backward`` receives dL/dz and hands dL/dz * dz/dx to each
+operand, walking the graph in reverse topological order without recursion.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import numbers
+import threading
+from collections.abc import Callable, Iterable
+from typing import cast, final
+
+from .kernels import build_kernel
+from .ops import OPS, Op
+
+__all__ = ["Value", "is_grad_enabled", "no_grad", "toposort", "zero_grad"]
+
+Number = float | int
+
+
+class _GradMode(threading.local):
+    """Per-thread recording switch: no_grad in one thread never affects another."""
+
+    paused: int = 0  # depth of nested no_grad blocks in this thread
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside ``no_grad()`` in the current thread."""
+    return _mode.paused == 0
+
+
+class no_grad(contextlib.ContextDecorator):
+    """Context manager (or decorator): ops compute values but record no graph, in this thread."""
+
+    def __enter__(self) -> no_grad:
+        _mode.paused += 1
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        _mode.paused -= 1
+
+
+def _as_float(value: object, what: str) -> float:
+    """``value`` as a float, or TypeError naming what it was; bool is refused (True is not 1.0 here)."""
+    if type(value) is float:
+        return value
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    raise TypeError(f"{what} must be a real number (int or float), got {type(value).__name__}")
+
+
+def _constant(value: object) -> float | None:
+    """A number operand as a float, or None when it is not a number (the operator then refuses it)."""
+    if type(value) is float:
+        return value
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+@final
+class Value:
+    """A scalar node: its value ``data``, its gradient ``grad``, and how it was computed.
+
+    ``==`` and ``hash`` are identity (a Value is a graph node, usable in sets and
+    dicts); ``<``, ``<=``, ``>``, ``>=`` compare ``data``.
+    """
+
+    # A node is z = op(a, b) with its local derivatives da = dz/da, db = dz/db.
+    # An operand is a Value, or a plain float for a number operand (a constant);
+    # a unary op leaves b as None, a leaf has op None. Slots, not a tuple, keep a
+    # node at one garbage-collected object (see benchmarks/engine_bench.py).
+    __slots__ = ("_data", "_grad", "_label", "_op", "_a", "_b", "_da", "_db")
+
+    _data: float
+    _grad: float
+    _label: str
+    _op: Op | None
+    _a: Value | float | None
+    _b: Value | float | None
+    _da: float
+    _db: float
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        self._data = _as_float(data, "Value data")
+        self._grad = 0.0
+        self._label = _check_label(label)
+        self._op = None
+        self._a = self._b = None
+        self._da = self._db = 0.0
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        # The engine tells nodes from constants by exact class, for speed.
+        raise TypeError("Value is not meant to be subclassed; wrap it in your own class instead")
+
+    # -- what a node shows ---------------------------------------------------------
+
+    @property
+    def data(self) -> float:
+        """The value computed in the forward pass (read-only; update leaves with ``assign``)."""
+        return self._data
+
+    @property
+    def grad(self) -> float:
+        """dL/dself from the last ``backward`` (leaves accumulate across calls)."""
+        return self._grad
+
+    @property
+    def label(self) -> str:
+        """A name for drawings and reprs; writable."""
+        return self._label
+
+    @label.setter
+    def label(self, label: str) -> None:
+        self._label = _check_label(label)
+
+    @property
+    def op(self) -> str:
+        """The op that computed this node, e.g. '*' or 'tanh'; '' for a leaf."""
+        return "" if self._op is None else self._op.symbol
+
+    @property
+    def operands(self) -> tuple[Value | float, ...]:
+        """All operands in order, number operands included as floats (constants)."""
+        if self._op is None:
+            return ()
+        return (self._a,) if self._b is None else (self._a, self._b)  # type: ignore[return-value]
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The Values this node was computed from, in operand order, duplicates kept."""
+        return tuple(p for p in self.operands if isinstance(p, Value))
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """dself/dparent for each of ``parents``, same order."""
+        pairs = zip(self.operands, (self._da, self._db), strict=False)
+        return tuple(d for p, d in pairs if isinstance(p, Value))
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a node not computed from other Values (inputs, parameters)."""
+        return self._op is None
+
+    # -- mutation, for parameters ---------------------------------------------------
+
+    def assign(self, data: Number) -> None:
+        """Set a leaf's data (for parameter updates); a computed node refuses."""
+        if self._op is not None:
+            raise ValueError(
+                f"assign: cannot set the data of a computed Value (op {self.op!r}); "
+                "its value follows from its parents. Assign to a leaf, or detach() first."
+            )
+        self._data = _as_float(data, "assign data")
+
+    def zero_grad(self) -> None:
+        """Set grad to 0."""
+        self._grad = 0.0
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and label, cut off from this graph."""
+        return Value(self._data, self._label)
+
+    # -- the chain rule -------------------------------------------------------------
+
+    def backward(self, grad: Number = 1.0) -> None:
+        """Set every node's grad to dself/dnode * grad (the chain rule from the seed dL/dz = grad).
+
+        Leaves accumulate across calls, as in PyTorch; intermediate nodes hold this pass's gradient.
+        """
+        seed = _as_float(grad, "backward grad")
+        consumers = _count_consumers(self, zero_intermediate_grads=True)  # only this pass counts
+        self._grad = seed if self._op is not None else self._grad + seed
+        ready = [self]
+        while ready:  # a node is ready once every node that consumes it has passed its gradient on
+            node = ready.pop()
+            g = node._grad
+            a = node._a
+            if a.__class__ is Value:
+                a._grad += g * node._da  # dL/da += dL/dz * dz/da
+                left = consumers[a] - 1
+                consumers[a] = left
+                if left == 0:
+                    ready.append(a)
+            b = node._b
+            if b.__class__ is Value:
+                b._grad += g * node._db  # dL/db += dL/dz * dz/db
+                left = consumers[b] - 1
+                consumers[b] = left
+                if left == 0:
+                    ready.append(b)
+
+    # -- conversions and comparisons -----------------------------------------------
+
+    def __float__(self) -> float:
+        return self._data
+
+    def __repr__(self) -> str:
+        parts = [f"data={self._data:.6g}", f"grad={self._grad:.6g}"]
+        if self._op is not None:
+            parts.append(f"op={self.op!r}")
+        if self._label:
+            parts.append(f"label={self._label!r}")
+        return f"Value({', '.join(parts)})"
+
+    def __lt__(self, other: Value | Number) -> bool:
+        return self._data < _compare_key(other)
+
+    def __le__(self, other: Value | Number) -> bool:
+        return self._data <= _compare_key(other)
+
+    def __gt__(self, other: Value | Number) -> bool:
+        return self._data > _compare_key(other)
+
+    def __ge__(self, other: Value | Number) -> bool:
+        return self._data >= _compare_key(other)
+
+    # -- arithmetic: the op table's math, through the kernels ------------------------
+
+    def __add__(self, other: Value | Number) -> Value:
+        """x + y: dz/dx = 1, dz/dy = 1."""
+        return _binary(_ADD, self, other)
+
+    def __radd__(self, other: Number) -> Value:
+        return _binary_reflected(_ADD, other, self)
+
+    def __sub__(self, other: Value | Number) -> Value:
+        """x - y: dz/dx = 1, dz/dy = -1."""
+        return _binary(_SUB, self, other)
+
+    def __rsub__(self, other: Number) -> Value:
+        return _binary_reflected(_SUB, other, self)
+
+    def __mul__(self, other: Value | Number) -> Value:
+        """x * y: dz/dx = y, dz/dy = x."""
+        return _binary(_MUL, self, other)
+
+    def __rmul__(self, other: Number) -> Value:
+        return _binary_reflected(_MUL, other, self)
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        """x / y: dz/dx = 1/y, dz/dy = -x/y^2."""
+        return _binary(_DIV, self, other)
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return _binary_reflected(_DIV, other, self)
+
+    def __pow__(self, other: Value | Number) -> Value:
+        """x ** y: dz/dx = y*x^(y-1), dz/dy = x^y*ln(x) (a Value exponent needs x > 0)."""
+        return _binary(_POW, self, other)
+
+    def __rpow__(self, other: Number) -> Value:
+        return _binary_reflected(_POW, other, self)
+
+    def __neg__(self) -> Value:
+        """-x: dz/dx = -1."""
+        return _NEG(self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        """|x|: dz/dx = sign(x), 0 at x = 0."""
+        return _ABS(self)
+
+    def exp(self) -> Value:
+        """exp: d/dx = exp(x)."""
+        return _EXP(self)
+
+    def log(self) -> Value:
+        """log (natural): d/dx = 1/x, for x > 0."""
+        return _LOG(self)
+
+    def sqrt(self) -> Value:
+        """sqrt: d/dx = 1/(2 sqrt(x)), for x >= 0 (inf at 0)."""
+        return _SQRT(self)
+
+    def tanh(self) -> Value:
+        """tanh: d/dx = 1 - tanh(x)^2."""
+        return _TANH(self)
+
+    def sigmoid(self) -> Value:
+        """sigmoid 1/(1+e^-x): d/dx = sigmoid(x) * (1 - sigmoid(x))."""
+        return _SIGMOID(self)
+
+    def relu(self) -> Value:
+        """relu max(x, 0): d/dx = 1 if x > 0 else 0."""
+        return _RELU(self)
+
+    def leaky_relu(self, slope: Value | Number = 0.01) -> Value:
+        """leaky_relu x if x > 0 else slope*x: d/dx = 1 if x > 0 else slope."""
+        result = _binary(_LEAKY_RELU, self, slope)
+        if result is NotImplemented:
+            raise TypeError(f"leaky_relu: slope must be a number or Value, got {type(slope).__name__}")
+        return result
+
+    def softplus(self) -> Value:
+        """softplus log(1+e^x): d/dx = sigmoid(x)."""
+        return _SOFTPLUS(self)
+
+    def sin(self) -> Value:
+        """sin: d/dx = cos(x)."""
+        return _SIN(self)
+
+    def cos(self) -> Value:
+        """cos: d/dx = -sin(x)."""
+        return _COS(self)
+
+
+def _check_label(label: object) -> str:
+    if not isinstance(label, str):
+        raise TypeError(f"Value label must be a str, got {type(label).__name__}")
+    return label
+
+
+def _compare_key(other: object) -> float:
+    if isinstance(other, Value):
+        return other._data
+    number = _constant(other)
+    if number is None:
+        raise TypeError(f"cannot compare Value with {type(other).__name__}")
+    return number
+
+
+_new_value = object.__new__
+
+
+def _node(data: float, op: Op, a: Value | float, b: Value | float | None, da: float, db: float) -> Value:
+    """A computed node (bypasses __init__: kernels pass a float and a valid op)."""
+    node: Value = _new_value(Value)
+    node._data = data
+    node._grad = 0.0
+    node._label = ""
+    node._op = op
+    node._a = a
+    node._b = b
+    node._da = da
+    node._db = db
+    return node
+
+
+def _leaf(data: float) -> Value:
+    """A node made under no_grad: a value with no history."""
+    node: Value = _new_value(Value)
+    node._data = data
+    node._grad = 0.0
+    node._label = ""
+    node._op = None
+    node._a = node._b = None
+    node._da = node._db = 0.0
+    return node
+
+
+_REASONS: dict[type[BaseException], str] = {
+    ZeroDivisionError: "division by zero",
+    OverflowError: "result is too large for a float",
+}
+
+
+def _op_error(op: Op, exc: BaseException, operands: tuple[float, ...]) -> BaseException:
+    """The exception a failed op raises: same type, naming the op and its operand values."""
+    reason = _REASONS.get(type(exc), str(exc))
+    values = ", ".join(f"{name} = {value!r}" for name, value in zip(op.operand_names, operands, strict=True))
+    kind = type(exc) if isinstance(exc, (ValueError, ZeroDivisionError, OverflowError)) else ValueError
+    return kind(f"{op.name}: {reason}; got {values}")
+
+
+_ENGINE_NAMES = {"_node": _node, "_leaf": _leaf, "_mode": _mode, "_op_error": _op_error}
+
+Kernel = Callable[..., Value]
+
+
+def _kernels(name: str) -> tuple[Kernel, Kernel, Kernel]:
+    """A binary op's kernels: (Value, Value), (Value, number), (number, Value)."""
+    op = OPS[name]
+    return (
+        build_kernel(op, (True, True), _ENGINE_NAMES),
+        build_kernel(op, (True, False), _ENGINE_NAMES),
+        build_kernel(op, (False, True), _ENGINE_NAMES),
+    )
+
+
+def _unary(name: str) -> Kernel:
+    return build_kernel(OPS[name], (True,), _ENGINE_NAMES)
+
+
+_ADD = _kernels("add")
+_SUB = _kernels("sub")
+_MUL = _kernels("mul")
+_DIV = _kernels("div")
+_POW = _kernels("pow")
+_LEAKY_RELU = _kernels("leaky_relu")
+_NEG = _unary("neg")
+_ABS = _unary("abs")
+_EXP = _unary("exp")
+_LOG = _unary("log")
+_SQRT = _unary("sqrt")
+_TANH = _unary("tanh")
+_SIGMOID = _unary("sigmoid")
+_RELU = _unary("relu")
+_SOFTPLUS = _unary("softplus")
+_SIN = _unary("sin")
+_COS = _unary("cos")
+
+
+def _binary(kernels: tuple[Kernel, Kernel, Kernel], x: Value, y: object) -> Value:
+    if isinstance(y, Value):
+        return kernels[0](x, y)
+    number = _constant(y)
+    if number is None:
+        return cast(Value, NotImplemented)  # Python then raises its usual TypeError
+    return kernels[1](x, number)
+
+
+def _binary_reflected(kernels: tuple[Kernel, Kernel, Kernel], x: object, y: Value) -> Value:
+    number = _constant(x)
+    if number is None:
+        return cast(Value, NotImplemented)
+    return kernels[2](number, y)
+
+
+def _count_consumers(root: Value, *, zero_intermediate_grads: bool = False) -> dict[Value, int]:
+    """For every node reachable from root, how many edges lead into it from reachable nodes.
+
+    Iterative, so graphs of any depth need no recursion. With ``zero_intermediate_grads``
+    every non-leaf node's grad is set to 0 on the way, ready for a backward pass.
+    """
+    consumers: dict[Value, int] = {root: 0}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for parent in (node._a, node._b):
+            if parent.__class__ is not Value:
+                continue  # None or a number operand
+            if parent in consumers:
+                consumers[parent] += 1
+            else:
+                consumers[parent] = 1
+                if zero_intermediate_grads and parent._op is not None:
+                    parent._grad = 0.0
+                stack.append(parent)
+    return consumers
+
+
+def toposort(root: Value) -> list[Value]:
+    """Every node ``root`` depends on, each listed before all of its parents (root first).
+
+    Kahn's algorithm: a node is released once all of its consumers are placed.
+    """
+    consumers = _count_consumers(root)
+    order: list[Value] = []
+    ready = [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent in (node._a, node._b):
+            if parent.__class__ is Value:
+                left = consumers[parent] - 1
+                consumers[parent] = left
+                if left == 0:
+                    ready.append(parent)
+    return order
+
+
+def zero_grad(values: Iterable[Value]) -> None:
+    """Set grad to 0 on every Value in ``values``."""
+    for value in values:
+        value._grad = 0.0

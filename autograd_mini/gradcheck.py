@@ -1,0 +1,133 @@
+"""Check backward against central differences: (f(x+eps) - f(x-eps)) / (2 eps)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .engine import Number, Value, _as_float, no_grad
+
+__all__ = ["GradcheckError", "GradcheckReport", "gradcheck", "numerical_grad"]
+
+
+class GradcheckError(AssertionError):
+    """backward disagrees with central differences; the message is the report."""
+
+
+@dataclass(frozen=True)
+class GradcheckReport:
+    """Analytic (backward) and numerical gradients per input, and whether all agree."""
+
+    inputs: tuple[float, ...]
+    analytic: tuple[float, ...]
+    numerical: tuple[float, ...]
+    atol: float
+    rtol: float
+
+    def error(self, i: int) -> float:
+        """|analytic - numerical| for input i."""
+        return abs(self.analytic[i] - self.numerical[i])
+
+    def allowed(self, i: int) -> float:
+        """The tolerance for input i: atol + rtol * |numerical|."""
+        return self.atol + self.rtol * abs(self.numerical[i])
+
+    def _fails(self, i: int) -> bool:
+        # A NaN on either side is a failure (NaN > x is False, so test it explicitly).
+        error = self.error(i)
+        return math.isnan(error) or error > self.allowed(i)
+
+    @property
+    def ok(self) -> bool:
+        """True when every input's gradient agrees within tolerance."""
+        return not any(self._fails(i) for i in range(len(self.inputs)))
+
+    @property
+    def worst(self) -> int:
+        """Index of the input with the largest error relative to its tolerance."""
+        if not self.inputs:
+            raise ValueError("gradcheck: no inputs")
+
+        def excess(i: int) -> float:
+            error, allowed = self.error(i), self.allowed(i)
+            if math.isnan(error) or (allowed == 0.0 and error > 0.0):
+                return math.inf
+            return error / allowed if allowed > 0.0 else 0.0
+
+        return max(range(len(self.inputs)), key=excess)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        verdict = "gradcheck passed" if self.ok else "gradcheck FAILED"
+        lines = [f"{verdict} (atol={self.atol:g}, rtol={self.rtol:g})"]
+        if self.inputs:
+            i = self.worst
+            lines.append(
+                f"worst input #{i} (x = {self.inputs[i]!r}): backward {self.analytic[i]!r}, "
+                f"central difference {self.numerical[i]!r}, error {self.error(i):.3g} "
+                f"(allowed {self.allowed(i):.3g})"
+            )
+        for i in range(len(self.inputs)):
+            mark = "  <-- mismatch" if self._fails(i) else ""
+            lines.append(
+                f"  #{i}: backward {self.analytic[i]: .10g}  numerical {self.numerical[i]: .10g}{mark}"
+            )
+        return "\n".join(lines)
+
+
+def numerical_grad(f: Callable[..., Value], inputs: Sequence[Number], eps: float = 1e-6) -> tuple[float, ...]:
+    """Central differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) for each input i."""
+    point = [_as_float(x, "gradcheck input") for x in inputs]
+    grads = []
+    with no_grad():
+        for i, x in enumerate(point):
+            plus = point.copy()
+            minus = point.copy()
+            plus[i] = x + eps
+            minus[i] = x - eps
+            high = _scalar(f(*[Value(v) for v in plus]))
+            low = _scalar(f(*[Value(v) for v in minus]))
+            grads.append((high - low) / (2 * eps))
+    return tuple(grads)
+
+
+def gradcheck(
+    f: Callable[..., Value],
+    inputs: Sequence[Value | Number],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
+    raise_exception: bool = True,
+) -> GradcheckReport:
+    """Compare backward with central differences for f(*inputs); raise GradcheckError on a mismatch.
+
+    ``f`` takes one Value per input and returns a Value. The inputs' own grads are
+    never touched: f runs on fresh leaves with the inputs' data.
+    """
+    if eps <= 0:
+        raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")
+    point = tuple(x.data if isinstance(x, Value) else _as_float(x, "gradcheck input") for x in inputs)
+    leaves = [Value(x) for x in point]
+    out = f(*leaves)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+    out.backward()
+    report = GradcheckReport(
+        inputs=point,
+        analytic=tuple(leaf.grad for leaf in leaves),
+        numerical=numerical_grad(f, point, eps),
+        atol=atol,
+        rtol=rtol,
+    )
+    if raise_exception and not report.ok:
+        raise GradcheckError(str(report))
+    return report
+
+
+def _scalar(out: object) -> float:
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+    return out.data

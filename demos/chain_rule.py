@@ -1,0 +1,68 @@
+"""The x,y -> z diagram with numbers: forward values, local derivatives, and the chain rule.
+
+Forward: z = f(x, y), and at the same moment the local derivatives dz/dx and dz/dy.
+Backward: receive dL/dz from above and hand dL/dx = dL/dz * dz/dx to x, dL/dy = dL/dz * dz/dy to y.
+Run: python demos/chain_rule.py
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from autograd_mini import Value
+
+X, Y = 3.0, -4.0
+DL_DZ = 2.0  # the gradient arriving from the rest of the network (the seed of backward)
+
+EXAMPLES: list[tuple[str, Callable[[Value, Value], Value]]] = [
+    ("x * y", lambda x, y: x * y),
+    ("x + y", lambda x, y: x + y),
+    ("x - y", lambda x, y: x - y),
+    ("x / y", lambda x, y: x / y),
+    ("x ** 2 * y", lambda x, y: x**2 * y),
+    ("tanh(x * y / 10)", lambda x, y: (x * y / 10).tanh()),
+]
+
+
+def chain_rule_rows() -> list[dict[str, float | str]]:
+    """For each example f: z, the local derivatives, and dL/dx, dL/dy from the seed dL/dz."""
+    rows: list[dict[str, float | str]] = []
+    for formula, f in EXAMPLES:
+        x, y = Value(X, "x"), Value(Y, "y")
+        z = f(x, y)
+        z.backward(DL_DZ)
+        # dz/dx alone is dL/dx with a seed of 1: read it from the engine, not from a formula here.
+        x1, y1 = Value(X), Value(Y)
+        f(x1, y1).backward()
+        rows.append(
+            {"f": formula, "z": z.data, "dz/dx": x1.grad, "dz/dy": y1.grad, "dL/dx": x.grad, "dL/dy": y.grad}
+        )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
+    x, y = Value(X, "x"), Value(Y, "y")
+    z = x * y
+    z.label = "z"
+    z.backward(DL_DZ)
+    print("The x,y -> z diagram: z = f(x, y) = x * y")
+    print(f"  forward : x = {X:g}, y = {Y:g}  ->  z = x * y = {z.data:g}")
+    print(f"  local   : dz/dx = y = {z.local_grads[0]:g}, dz/dy = x = {z.local_grads[1]:g}  (stored on z)")
+    print(f"  backward: dL/dz = {DL_DZ:g} arrives from above")
+    print(f"            dL/dx = dL/dz * dz/dx = {DL_DZ:g} * {z.local_grads[0]:g} = {x.grad:g}")
+    print(f"            dL/dy = dL/dz * dz/dy = {DL_DZ:g} * {z.local_grads[1]:g} = {y.grad:g}")
+    print()
+    print(f"The same rule for other f, at x = {X:g}, y = {Y:g}, dL/dz = {DL_DZ:g}:")
+    header = f"{'f(x, y)':<18}{'z':>12}{'dz/dx':>12}{'dz/dy':>12}{'dL/dx':>12}{'dL/dy':>12}"
+    print(header)
+    print("-" * len(header))
+    for row in chain_rule_rows():
+        numbers = "".join(f"{row[k]:>12.6g}" for k in ("z", "dz/dx", "dz/dy", "dL/dx", "dL/dy"))
+        print(f"{row['f']!s:<18}{numbers}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
