@@ -1,5 +1,6 @@
 """autograd-mini: a scalar reverse-mode automatic differentiation engine for seeing backpropagation."""
 
+from . import datasets, losses, nn, optim
 from .engine import Value, is_grad_enabled, no_grad, toposort, zero_grad
 from .gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad
 
@@ -10,6 +11,10 @@ __all__ = [
     "GradcheckReport",
     "Value",
     "__version__",
+    "nn",
+    "losses",
+    "optim",
+    "datasets",
     "gradcheck",
     "is_grad_enabled",
     "no_grad",

@@ -1,0 +1,177 @@
+"""nn: shapes, names, counts, init, forward, zero_grad, state dicts and JSON files."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from pathlib import Path
+
+import pytest
+
+from autograd_mini import Value, nn
+
+
+def test_parameter_counts_names_and_order() -> None:
+    model = nn.MLP(2, [16, 16, 1])
+    assert model.num_parameters() == (2 * 16 + 16) + (16 * 16 + 16) + (16 + 1) == 337
+    names = [name for name, _ in model.named_parameters()]
+    assert names[:3] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b"]
+    assert "layers.1.neurons.3.w.15" in names
+    assert names[-1] == "layers.2.neurons.0.b"
+    assert len(set(names)) == len(names)
+    assert model.parameters() == [p for _, p in model.named_parameters()]
+    assert all(p.is_leaf for p in model.parameters())
+    assert model.sizes == [2, 16, 16, 1]
+
+
+def test_repr_is_readable() -> None:
+    assert repr(nn.MLP(2, [3, 1])) == (
+        "MLP(2, [3, 1], activation='relu', output_activation='linear'; 13 parameters)"
+    )
+    assert repr(nn.Neuron(3, "tanh")) == "Neuron(3, activation='tanh')"
+    assert repr(nn.Layer(3, 2)) == "Layer(3, 2, activation='relu')"
+
+
+def test_output_shapes() -> None:
+    assert isinstance(nn.MLP(2, [4, 1])([1.0, 2.0]), Value)
+    out = nn.MLP(2, [4, 3])([1.0, 2.0])
+    assert isinstance(out, list) and len(out) == 3
+    layer_out = nn.Layer(2, 1)([1.0, 2.0])
+    assert isinstance(layer_out, list) and len(layer_out) == 1
+
+
+def test_forward_matches_hand_computation_and_accepts_values() -> None:
+    neuron = nn.Neuron(2, "tanh")
+    neuron.load_state_dict({"w.0": 0.5, "w.1": -2.0, "b": 0.25})
+    x = [Value(1.5), 0.75]
+    out = neuron(x)
+    assert out.data == math.tanh(0.5 * 1.5 - 2.0 * 0.75 + 0.25)
+    out.backward()
+    assert x[0].grad == pytest.approx((1 - out.data**2) * 0.5)
+
+
+def test_neuron_without_bias() -> None:
+    neuron = nn.Neuron(2, "linear", bias=False)
+    assert [name for name, _ in neuron.named_parameters()] == ["w.0", "w.1"]
+    neuron.load_state_dict({"w.0": 2.0, "w.1": 3.0})
+    assert neuron([1.0, 1.0]).data == 5.0
+    mlp = nn.MLP(4, [2, 2, 1], activation="sigmoid", output_bias=False)
+    assert mlp.num_parameters() == (4 * 2 + 2) + (2 * 2 + 2) + 2
+
+
+@pytest.mark.parametrize("activation", nn.ACTIVATIONS)
+def test_activations(activation: str) -> None:
+    neuron = nn.Neuron(1, activation)
+    neuron.load_state_dict({"w.0": 1.0, "b": 0.0})
+    expected = {"relu": 0.0, "tanh": math.tanh(-2.0), "sigmoid": 1 / (1 + math.exp(2.0)), "linear": -2.0}
+    assert neuron([-2.0]).data == pytest.approx(expected[activation])
+
+
+def test_initialization_is_reproducible_and_scaled_by_fan_in() -> None:
+    a = nn.MLP(3, [8, 1], seed=7).state_dict()
+    assert a == nn.MLP(3, [8, 1], seed=7).state_dict()
+    assert a == nn.MLP(3, [8, 1], seed=random.Random(7)).state_dict()
+    assert a != nn.MLP(3, [8, 1], seed=8).state_dict()
+    state = random.getstate()
+    nn.MLP(3, [8, 1])
+    assert random.getstate() == state  # the global generator is never used
+    he = [p.data for n in nn.Layer(100, 50, "relu").neurons for p in n.w]
+    xavier = [p.data for n in nn.Layer(100, 50, "tanh").neurons for p in n.w]
+    uniform = [p.data for n in nn.Layer(100, 50, "relu", init="uniform").neurons for p in n.w]
+    assert max(map(abs, he)) <= math.sqrt(6 / 100)
+    assert max(map(abs, xavier)) <= math.sqrt(3 / 100)
+    assert max(map(abs, uniform)) <= 1.0 and max(map(abs, uniform)) > 0.9
+
+    def variance(ws: list[float]) -> float:
+        return sum(w * w for w in ws) / len(ws)
+
+    assert variance(he) == pytest.approx(2 / 100, rel=0.1)
+    assert variance(xavier) == pytest.approx(1 / 100, rel=0.1)
+    assert all(n.b is not None and n.b.data == 0.0 for n in nn.Layer(3, 4).neurons)
+
+
+def test_zero_grad() -> None:
+    model = nn.MLP(2, [3, 1])
+    model([1.0, -1.0]).backward()
+    assert any(p.grad != 0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0 for p in model.parameters())
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: nn.MLP(0, [1]), "nin"),
+        (lambda: nn.MLP(2, []), "nouts"),
+        (lambda: nn.MLP(2, [3, 0]), "layer size"),
+        (lambda: nn.MLP(2, [1], activation="gelu"), "activation"),
+        (lambda: nn.Neuron(2, init="normal"), "init"),
+        (lambda: nn.Neuron(2, seed="x"), "seed"),  # type: ignore[arg-type]
+    ],
+)
+def test_bad_construction(build: object, message: str) -> None:
+    with pytest.raises((ValueError, TypeError), match=message):
+        build()  # type: ignore[operator]
+
+
+def test_wrong_input_length() -> None:
+    with pytest.raises(ValueError, match="MLP expects 2 inputs, got 3"):
+        nn.MLP(2, [1])([1.0, 2.0, 3.0])
+
+
+def test_state_dict_round_trip_and_rejection() -> None:
+    model = nn.MLP(2, [3, 1], seed=1)
+    other = nn.MLP(2, [3, 1], seed=2)
+    other.load_state_dict(model.state_dict())
+    assert other.state_dict() == model.state_dict()
+    before = other.state_dict()
+    bad_states = [
+        {k: v for k, v in before.items() if k != "layers.0.neurons.0.b"},
+        {**before, "layers.9.w": 1.0},
+        {**before, "layers.0.neurons.0.b": "1.0"},
+        {**before, "layers.0.neurons.0.b": True},
+    ]
+    for state in bad_states:
+        with pytest.raises(ValueError, match="nothing was changed"):
+            other.load_state_dict(state)
+        assert other.state_dict() == before
+
+
+def test_save_load_round_trip_is_exact(tmp_path: Path) -> None:
+    model = nn.MLP(2, [5, 1], seed=3)
+    model.layers[0].neurons[0].w[0].assign(0.1 + 0.2)  # a float with a long repr
+    path = tmp_path / "model.json"
+    model.save(path)
+    document = json.loads(path.read_text())
+    assert document["format"] == "autograd-mini module" and document["module"] == "MLP"
+    fresh = nn.MLP(2, [5, 1], seed=4)
+    fresh.load(path)
+    assert fresh.state_dict() == model.state_dict()
+
+
+def test_load_rejects_bad_files_and_changes_nothing(tmp_path: Path) -> None:
+    model = nn.MLP(2, [5, 1], seed=3)
+    before = model.state_dict()
+    saved = tmp_path / "small.json"
+    nn.MLP(2, [4, 1]).save(saved)
+    document = json.loads(saved.read_text())
+    cases = {
+        "not json": "{",
+        "a list": "[1, 2]",
+        "other shape": saved.read_text(),
+        "no parameters": json.dumps({k: v for k, v in document.items() if k != "parameters"}),
+        "wrong version": json.dumps({**document, "version": 99}),
+    }
+    same_shape = tmp_path / "same.json"
+    model.save(same_shape)
+    good = json.loads(same_shape.read_text())
+    missing = dict(good["parameters"])
+    missing.pop("layers.1.neurons.0.b")
+    cases["missing key"] = json.dumps({**good, "parameters": missing})
+    for name, text in cases.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(text)
+        with pytest.raises(ValueError):
+            model.load(path)
+        assert model.state_dict() == before, name
