@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test bench lint typecheck unit images clean dot
+.PHONY: demo test bench lint typecheck unit images clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -33,7 +33,7 @@ $(VENV)/.bench: pyproject.toml | $(PY)
 
 demo: $(VENV)/.demos
 	@mkdir -p out
-	$(PY) demos/chain_rule.py
+	$(PY) -m demos
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
@@ -49,6 +49,15 @@ test: lint typecheck unit
 
 bench: $(VENV)/.bench
 	$(PY) benchmarks/engine_bench.py
+
+# The pictures the README shows, regenerated from the demos.
+README_IMAGES := moons_boundary.png moons_training.png
+
+images: $(VENV)/.demos
+	$(PY) -m demos
+	@mkdir -p docs/images
+	cd out && cp $(README_IMAGES) ../docs/images/
+	@echo "updated docs/images/: $(README_IMAGES)"
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info

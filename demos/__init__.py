@@ -1,0 +1,10 @@
+"""The demos: each is runnable as `python demos/NAME.py` and writes its pictures to out/."""
+
+# name: one sentence, in the order `make demo` runs them
+DEMOS: dict[str, str] = {
+    "chain_rule": "the x,y -> z diagram with numbers: forward values, local derivatives, gradients",
+    "cheatsheet_network": "the ML-cheatsheet 1-2-2 ReLU network: the article's equations vs the engine",
+    "four_layer_network": "the 4-2-2-1 network: dC/dw22 by the chain rule vs the engine; gradient descent",
+    "moons": "micrograd's moons: MLP(2, [16, 16, 1]), hinge + L2, SGD; curves and decision boundary",
+    "regression": "noisy sin(x) fitted by a tanh MLP with MSE and Adam",
+}

@@ -1,0 +1,45 @@
+"""Helpers shared by the demos: the output folder, optional plotting and progress bars."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+OUT = Path(os.environ.get("AUTOGRAD_MINI_OUT", "out"))
+
+
+def out_path(name: str) -> Path:
+    """A path in the output folder (created if needed)."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    return OUT / name
+
+
+def pyplot() -> Any:
+    """matplotlib.pyplot on a file-only backend, or None when the `demos` extra is not installed."""
+    try:
+        import matplotlib
+    except ImportError:
+        print("(matplotlib is not installed: pip install 'autograd-mini[demos]' for the pictures)")
+        return None
+    matplotlib.use("Agg")  # files only: demos run on machines with no display
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def progress(items: Iterable[T], total: int, description: str) -> Iterator[T]:
+    """tqdm's progress bar when installed, else the plain iterable."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        yield from items
+        return
+    yield from tqdm(items, total=total, desc=description, ncols=90, mininterval=1.0)
+
+
+def wrote(path: Path) -> None:
+    print(f"wrote {path}")
