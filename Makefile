@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test bench lint typecheck unit images clean
+.PHONY: demo test bench lint typecheck unit images clean graphviz
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -35,6 +35,20 @@ demo: $(VENV)/.demos
 	@mkdir -p out
 	$(PY) -m demos
 
+# Graphviz's `dot` program renders the drawings; the tests render real SVG with it.
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing Graphviz (Debian package graphviz)"; \
+			apt-get update -qq && apt-get install -y -qq --no-install-recommends graphviz >/dev/null; \
+		else \
+			echo "Graphviz's dot program is missing. Install it, then run make test again:"; \
+			echo "  Debian/Ubuntu: sudo apt-get install -y --no-install-recommends graphviz"; \
+			echo "  macOS: brew install graphviz    conda: conda install -c conda-forge graphviz"; \
+			exit 1; \
+		fi; }
+	@dot -V
+
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -45,15 +59,15 @@ typecheck: $(VENV)/.dev
 unit: $(VENV)/.dev
 	$(VENV)/bin/pytest -q
 
-test: lint typecheck unit
+test: graphviz lint typecheck unit
 
 bench: $(VENV)/.bench
 	$(PY) benchmarks/engine_bench.py
 
 # The pictures the README shows, regenerated from the demos.
-README_IMAGES := moons_boundary.png moons_training.png
+README_IMAGES := chain_rule_graph.png cheatsheet_network.png four_layer_network.png moons_boundary.png moons_training.png
 
-images: $(VENV)/.demos
+images: graphviz $(VENV)/.demos
 	$(PY) -m demos
 	@mkdir -p docs/images
 	cd out && cp $(README_IMAGES) ../docs/images/

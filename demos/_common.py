@@ -43,3 +43,15 @@ def progress(items: Iterable[T], total: int, description: str) -> Iterator[T]:
 
 def wrote(path: Path) -> None:
     print(f"wrote {path}")
+
+
+def save_drawing(graph: Any, stem: str) -> None:
+    """Render a drawing to out/STEM.svg and .png; without the dot program, write STEM.dot and a hint."""
+    from autograd_mini.viz import GraphvizNotFoundError, render
+
+    try:
+        for suffix in (".svg", ".png"):
+            wrote(render(graph, out_path(stem + suffix)))
+    except GraphvizNotFoundError:
+        wrote(render(graph, out_path(stem + ".dot")))
+        print("  (Graphviz's dot program is not installed: wrote the .dot source instead; see `make test`)")

@@ -12,6 +12,11 @@ from collections.abc import Callable
 
 from autograd_mini import Value
 
+try:
+    from demos._common import save_drawing
+except ImportError:  # run as a script: python demos/NAME.py
+    from _common import save_drawing  # type: ignore[no-redef]
+
 X, Y = 3.0, -4.0
 DL_DZ = 2.0  # the gradient arriving from the rest of the network (the seed of backward)
 
@@ -61,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     for row in chain_rule_rows():
         numbers = "".join(f"{row[k]:>12.6g}" for k in ("z", "dz/dx", "dz/dy", "dL/dx", "dL/dy"))
         print(f"{row['f']!s:<18}{numbers}")
+    print()
+    from autograd_mini.viz import draw_graph
+
+    save_drawing(draw_graph(z), "chain_rule_graph")
     return 0
 
 

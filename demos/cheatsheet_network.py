@@ -18,6 +18,11 @@ from dataclasses import dataclass
 
 from autograd_mini import Value, nn
 
+try:
+    from demos._common import save_drawing
+except ImportError:  # run as a script: python demos/NAME.py
+    from _common import save_drawing  # type: ignore[no-redef]
+
 Matrix = list[list[float]]
 
 # The article's shapes, with numbers chosen so that both ReLU branches occur.
@@ -149,7 +154,7 @@ def show(name: str, m: Matrix) -> str:
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
     hand = by_hand()
-    _, cost = with_engine()
+    model, cost = with_engine()
     print("Cheatsheet network: INPUT 1 -> HIDDEN 2 -> OUTPUT 2, ReLU on both layers, 3 samples")
     print("shapes: X (3,1)  Wh (1,2)  Bh (1,2)  Zh (3,2)  H (3,2)  Wo (2,2)  Bo (1,2)  Zo (3,2)  O (3,2)")
     for key in ("Zh", "H", "Zo", "O", "Eo", "Eh"):
@@ -168,6 +173,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"MISMATCH: the engine and the equations differ by {worst:.3e} > {TOLERANCE:g}")
         return 1
     print(f"All {len(rows)} gradients agree (largest difference {worst:.1e} <= {TOLERANCE:g}).")
+    print()
+    from autograd_mini.viz import draw_network
+
+    save_drawing(draw_network(model, show_grads=True), "cheatsheet_network")
     return 0
 
 

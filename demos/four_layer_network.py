@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from autograd_mini import Value, nn
 
 try:
-    from demos._common import out_path, pyplot, wrote
+    from demos._common import out_path, pyplot, save_drawing, wrote
 except ImportError:  # run as a script: python demos/NAME.py
-    from _common import out_path, pyplot, wrote  # type: ignore[no-redef]
+    from _common import out_path, pyplot, save_drawing, wrote  # type: ignore[no-redef]
 
 # W[j][k]: j indexes the neuron in the next layer, k the neuron in the previous one (the article's rule).
 X = [0.5, -1.0, 2.0, 0.1]
@@ -173,6 +173,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"MISMATCH: hand and engine differ by {worst:.3e} > {TOLERANCE:g}")
         return 1
     print(f"All {len(engine)} gradients agree (largest difference {worst:.1e}).")
+    from autograd_mini.viz import draw_network
+
+    model = build_model()
+    cost(model).backward()
+    save_drawing(draw_network(model, show_grads=True), "four_layer_network")
 
     costs = gradient_descent(20 if args.quick else 5000)
     print()
