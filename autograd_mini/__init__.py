@@ -1,6 +1,7 @@
 """autograd-mini: a scalar reverse-mode automatic differentiation engine for seeing backpropagation."""
 
 from . import datasets, losses, nn, optim
+from .compiler import CompiledFunction, TraceError, trace
 from .engine import Value, is_grad_enabled, no_grad, toposort, zero_grad
 from .gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad
 
@@ -9,6 +10,9 @@ __version__ = "0.1.0"
 __all__ = [
     "GradcheckError",
     "GradcheckReport",
+    "trace",
+    "CompiledFunction",
+    "TraceError",
     "Value",
     "__version__",
     "nn",

@@ -452,9 +452,14 @@ def _count_consumers(root: Value, *, zero_intermediate_grads: bool = False) -> d
 def toposort(root: Value) -> list[Value]:
     """Every node ``root`` depends on, each listed before all of its parents (root first).
 
-    Kahn's algorithm: a node is released once all of its consumers are placed.
+    Kahn's algorithm: a node is released once all of its consumers are placed; this is
+    the order ``backward`` visits nodes in.
     """
-    consumers = _count_consumers(root)
+    return _release_order(root, _count_consumers(root))
+
+
+def _release_order(root: Value, consumers: dict[Value, int]) -> list[Value]:
+    """Kahn's order from consumer counts (which it uses up)."""
     order: list[Value] = []
     ready = [root]
     while ready:

@@ -29,27 +29,38 @@ def _as_value(pred: object, name: str) -> Value:
     return pred if isinstance(pred, Value) else Value(_as_float(pred, f"{name} prediction"))
 
 
-def mse(preds: Sequence[Prediction], targets: Sequence[float]) -> Value:
+def _target(target: object, what: str) -> tuple[Value | float, float]:
+    """A target as given (a number, or a Value such as a traced input) and its numeric value."""
+    if isinstance(target, Value):
+        return target, target.data
+    number = _as_float(target, what)
+    return number, number
+
+
+def mse(preds: Sequence[Prediction], targets: Sequence[Prediction]) -> Value:
     """Mean squared error mean((p - t)^2): d/dp = 2 (p - t) / n."""
     _pairs("mse", preds, targets)
     return _mean(
-        [(_as_value(p, "mse") - _as_float(t, "mse target")) ** 2 for p, t in zip(preds, targets, strict=True)]
+        [
+            (_as_value(p, "mse") - _target(t, "mse target")[0]) ** 2
+            for p, t in zip(preds, targets, strict=True)
+        ]
     )
 
 
-def hinge(scores: Sequence[Prediction], labels: Sequence[float]) -> Value:
+def hinge(scores: Sequence[Prediction], labels: Sequence[Prediction]) -> Value:
     """Max-margin loss mean(relu(1 - y s)) for labels y = -1 or +1: d/ds = -y/n where y s < 1, else 0."""
     _pairs("hinge", scores, labels)
     terms = []
     for s, y in zip(scores, labels, strict=True):
-        label = _as_float(y, "hinge label")
-        if label not in (-1.0, 1.0):
-            raise ValueError(f"hinge: labels must be -1 or +1, got {y!r}")
+        label, number = _target(y, "hinge label")
+        if number not in (-1.0, 1.0):
+            raise ValueError(f"hinge: labels must be -1 or +1, got {number!r}")
         terms.append((1.0 - _as_value(s, "hinge") * label).relu())
     return _mean(terms)
 
 
-def binary_cross_entropy(logits: Sequence[Prediction], labels: Sequence[float]) -> Value:
+def binary_cross_entropy(logits: Sequence[Prediction], labels: Sequence[Prediction]) -> Value:
     """BCE on logits z, labels y in {0, 1}: mean(softplus(z) - y z); d/dz = (sigmoid(z) - y) / n.
 
     softplus never overflows, so |z| up to 1e3 and beyond is exact.
@@ -57,9 +68,9 @@ def binary_cross_entropy(logits: Sequence[Prediction], labels: Sequence[float]) 
     _pairs("binary_cross_entropy", logits, labels)
     terms = []
     for z, y in zip(logits, labels, strict=True):
-        label = _as_float(y, "binary_cross_entropy label")
-        if not 0.0 <= label <= 1.0:
-            raise ValueError(f"binary_cross_entropy: labels must be in [0, 1], got {y!r}")
+        label, number = _target(y, "binary_cross_entropy label")
+        if not 0.0 <= number <= 1.0:
+            raise ValueError(f"binary_cross_entropy: labels must be in [0, 1], got {number!r}")
         logit = _as_value(z, "binary_cross_entropy")
         terms.append(logit.softplus() - logit * label)
     return _mean(terms)

@@ -82,7 +82,7 @@ OPS: dict[str, Op] = {
                 "out * log(x)",
             ),
             domain=Domain(
-                "x >= 0.0 or y.is_integer()",
+                "x >= 0.0 or y % 1.0 == 0.0",  # y % 1.0 is nan for inf and nan: refused
                 "a negative base needs an integer exponent (the result would be complex)",
             ),
             grad_domains=(

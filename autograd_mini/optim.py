@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from .engine import Value, no_grad, zero_grad
 
@@ -54,14 +54,20 @@ class Optimizer:
         """Set every parameter's grad to 0."""
         zero_grad(self.params)
 
-    def step(self) -> None:
-        """Update every parameter from its grad."""
+    def step(self, grads: Sequence[float] | None = None) -> None:
+        """Update every parameter from its grad, or from ``grads`` (one per parameter, e.g. from trace)."""
         lr = self.current_lr()  # validated before anything changes
+        if grads is None:
+            values = [p.grad for p in self.params]
+        else:
+            values = list(grads)
+            if len(values) != len(self.params):
+                raise ValueError(f"step: {len(values)} gradients for {len(self.params)} parameters")
         with no_grad():
-            self._update(lr)
+            self._update(lr, values)
         self.steps += 1
 
-    def _update(self, lr: float) -> None:
+    def _update(self, lr: float, grads: list[float]) -> None:
         raise NotImplementedError
 
 
@@ -76,9 +82,9 @@ class SGD(Optimizer):
         self.weight_decay = _check_non_negative("weight_decay", weight_decay)
         self.velocity = [0.0] * len(self.params)
 
-    def _update(self, lr: float) -> None:
+    def _update(self, lr: float, grads: list[float]) -> None:
         for i, p in enumerate(self.params):
-            g = p.grad + self.weight_decay * p.data
+            g = grads[i] + self.weight_decay * p.data
             if self.momentum:
                 g = self.momentum * self.velocity[i] + g if self.steps else g
                 self.velocity[i] = g
@@ -105,11 +111,11 @@ class Adam(Optimizer):
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
-    def _update(self, lr: float) -> None:
+    def _update(self, lr: float, grads: list[float]) -> None:
         b1, b2 = self.betas
         t = self.steps + 1
         for i, p in enumerate(self.params):
-            g = p.grad + self.weight_decay * p.data
+            g = grads[i] + self.weight_decay * p.data
             self.m[i] = b1 * self.m[i] + (1 - b1) * g
             self.v[i] = b2 * self.v[i] + (1 - b2) * g * g
             m_hat = self.m[i] / (1 - b1**t)
