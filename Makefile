@@ -61,8 +61,11 @@ unit: $(VENV)/.dev
 
 test: graphviz lint typecheck unit
 
+# Speed and memory, side by side with micrograd and hand-written code. PyTorch rows appear
+# when torch is importable; WITH_TORCH=1 installs torch==2.13.0 (a large download elsewhere).
 bench: $(VENV)/.bench
-	$(PY) benchmarks/engine_bench.py
+	@if [ -n "$(WITH_TORCH)" ]; then $(PIP) install torch==2.13.0; fi
+	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 # The pictures the README shows, regenerated from the demos.
 README_IMAGES := chain_rule_graph.png cheatsheet_network.png four_layer_network.png moons_boundary.png moons_training.png

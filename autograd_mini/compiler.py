@@ -39,6 +39,7 @@ __all__ = ["trace", "CompiledFunction", "TraceError"]
 LOCALS_LIMIT = 100_000
 CHUNK_STATEMENTS = 20_000
 MAX_INLINE_DEPTH = 40  # CPython's parser refuses deeply nested expressions
+MAX_INLINE_OPS = 64  # and compiles huge one-line expressions slowly: a neuron's sum fits
 MAX_TERMS = 64  # terms per gradient statement, for the same reason
 
 
@@ -318,6 +319,7 @@ def _generate(root: Value, inputs: list[Value], targets: list[Value]) -> tuple[l
 
     expressions: dict[Value, str] = {}  # how the code refers to each node's value
     depth: dict[Value, int] = {}  # nesting of inlined expressions (0: a name or a literal)
+    size: dict[Value, int] = {}  # ops inlined into the expression
     forward: list[str] = []
 
     def code_of(operand: Value | float | None) -> tuple[str, int]:
@@ -331,27 +333,31 @@ def _generate(root: Value, inputs: list[Value], targets: list[Value]) -> tuple[l
             slot = input_slot.get(node)
             if slot is None:  # a Value fn read but that is no input: frozen at its trace-time value
                 expressions[node], depth[node] = _literal(node._data, constants), 0
-            else:
-                name = f"{value_prefix}{index[node]}{close}"
+            elif big:  # read in place: a copy would be one more line to compile per input
+                expressions[node], depth[node] = f"I[{slot}]", 0
+            else:  # small graphs copy inputs into locals, which are faster to read
+                name = f"v{index[node]}"
                 expressions[node], depth[node] = name, 0
                 forward.append(f"{name} = I[{slot}]")
             continue
         x, dx = code_of(node._a)
         names = {"x": x if dx == 0 else f"({x})"}
         deepest = dx
+        ops = 1 + (size.get(node._a, 0) if dx else 0)  # type: ignore[arg-type]
         if op.arity == 2:
             y, dy = code_of(node._b)
             names["y"] = y if dy == 0 else f"({y})"
             deepest = max(dx, dy)
+            ops += size.get(node._b, 0) if dy else 0  # type: ignore[arg-type]
         if op.domain is not None or op.grad_domains:
             forward.extend(_domain_checks(op, node, emitted[node], names))
         expression = _FORWARD[op.name].text.format(**names)
-        if materialize[node] or deepest >= MAX_INLINE_DEPTH:
+        if materialize[node] or deepest >= MAX_INLINE_DEPTH or ops >= MAX_INLINE_OPS:
             name = f"{value_prefix}{index[node]}{close}"
             forward.append(f"{name} = {expression}")
             expressions[node], depth[node] = name, 0
         else:
-            expressions[node], depth[node] = expression, deepest + 1
+            expressions[node], depth[node], size[node] = expression, deepest + 1, ops
 
     # Backward: the chain rule in the eager engine's order. A node's gradient is written once,
     # as the sum of its terms dL/dz * dz/dnode in the order eager accumulates them, when all of
@@ -394,15 +400,17 @@ def _generate(root: Value, inputs: list[Value], targets: list[Value]) -> tuple[l
                 term = f"{g} * ({derivative})"
             operand = node._a if position == 0 else node._b
             terms.setdefault(operand, []).append(term)  # type: ignore[arg-type]
-    results = ", ".join(grad_of.get(t, "0.0") if t in index else "0.0" for t in targets)
     header = f"# forward: {len(forward)} lines; backward (chain rule, output first): {len(backward)} lines"
-    returns = f"return {expressions[root]}, [{results}]"
     if not big:
+        results = ", ".join(grad_of.get(t, "0.0") for t in targets)
+        returns = f"return {expressions[root]}, [{results}]"
         body = [header, "def _compiled(I):", *(f"    {s}" for s in forward), "    # backward"]
         body += [f"    {s}" for s in backward] + [f"    {returns}"]
         return ["\n".join(body) + "\n"], len(order), constants
     # Large graphs: values and gradients in lists, statements split into chunks.
-    for table in (depth, materialize, needs, emitted, grad_of):
+    # Gradients are gathered from G by slot; slot len(order) stays 0.0 for unreachable targets.
+    slots = [int(grad_of[t][2:-1]) if t in grad_of else len(order) for t in targets]
+    for table in (depth, size, materialize, needs, emitted, grad_of):
         table.clear()  # free the per-node tables before compiling
     statements = forward + backward
     del forward, backward
@@ -412,9 +420,10 @@ def _generate(root: Value, inputs: list[Value], targets: list[Value]) -> tuple[l
         lines = [f"def _part{n}(I, V, G):"]
         lines.extend(f"    {s}" for s in statements[start : start + CHUNK_STATEMENTS])
         pieces.append("\n".join(lines) + "\n")
-    driver = [header, "def _compiled(I):", f"    V = [0.0] * {len(order)}", f"    G = [0.0] * {len(order)}"]
+    driver = [header, f"_T = {tuple(slots)!r}", "def _compiled(I):"]
+    driver += [f"    V = [0.0] * {len(order)}", f"    G = [0.0] * {len(order) + 1}"]
     driver.extend(f"    _part{n}(I, V, G)" for n in range(len(chunks)))
-    driver.append(f"    {returns}")
+    driver.append(f"    return {expressions[root]}, [G[i] for i in _T]")
     pieces.append("\n".join(driver) + "\n")
     return pieces, len(order), constants
 
