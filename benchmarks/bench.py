@@ -131,7 +131,7 @@ def moons_autograd_compiled(X: Any, y: Any, weights: Any, biases: Any) -> tuple[
         loss, grads = compiled[0](X, y)
         for p, g in zip(params, grads, strict=True):
             p.assign(p.data - LR * g)
-        return float(loss)
+        return float(loss.detach())
 
     return step, setup
 
@@ -181,7 +181,7 @@ def moons_torch_scalar(X: Any, y: Any, weights: Any, biases: Any) -> Step:
         with torch.no_grad():
             for p in params:
                 p -= LR * p.grad
-        return float(loss)
+        return float(loss.detach())
 
     return step
 
@@ -205,7 +205,7 @@ def moons_torch_batched(X: Any, y: Any, weights: Any, biases: Any) -> Step:
         with torch.no_grad():
             for p in ws + bs:
                 p -= LR * p.grad
-        return float(loss)
+        return float(loss.detach())
 
     return step
 
