@@ -374,6 +374,17 @@ def bytes_per_operation(value: Callable[[float], Any], steps: int = 100_000) -> 
     return used / (2 * steps)
 
 
+def compile_peak_bytes(n: int) -> tuple[float, float]:
+    """Peak traced memory of trace + compile for an n-node chain: (bytes, bytes per node)."""
+    gc.collect()
+    tracemalloc.start()
+    compiled = trace(lambda x: _chain(x, n), 1.0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    del compiled
+    return float(peak), peak / n
+
+
 # -- report ---------------------------------------------------------------------------------
 
 
@@ -458,6 +469,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {name} | {value:,.0f} |")
     if torch is not None:
         print("| PyTorch scalar | n/a (native allocations are invisible to tracemalloc) |")
+    peak, per_node = compile_peak_bytes(100_000)
+    memory["compile peak, 100,000-node chain"] = peak
+    mib = peak / 2**20
+    print(f"\ntrace + compile of a 100,000-node chain: peak {mib:,.0f} MiB ({per_node:,.0f} bytes per node)")
 
     print("\n## Targets\n")
     eager, compiled, hand = (
