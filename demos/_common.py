@@ -45,6 +45,17 @@ def wrote(path: Path) -> None:
     print(f"wrote {path}")
 
 
+def save_figure(figure: Any, name: str) -> None:
+    """Lay out a matplotlib figure, write it to out/NAME and close it."""
+    import matplotlib.pyplot as plt
+
+    figure.tight_layout()
+    path = out_path(name)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    wrote(path)
+
+
 def save_drawing(graph: Any, stem: str) -> None:
     """Render a drawing to out/STEM.svg and .png; without the dot program, write STEM.dot and a hint."""
     from autograd_mini.viz import GraphvizNotFoundError, render

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from autograd_mini import Value, nn
 
 try:
-    from demos._common import out_path, pyplot, save_drawing, wrote
+    from demos._common import pyplot, save_drawing, save_figure
 except ImportError:  # run as a script: python demos/NAME.py
-    from _common import out_path, pyplot, save_drawing, wrote  # type: ignore[no-redef]
+    from _common import pyplot, save_drawing, save_figure  # type: ignore[no-redef]
 
 # W[j][k]: j indexes the neuron in the next layer, k the neuron in the previous one (the article's rule).
 X = [0.5, -1.0, 2.0, 0.1]
@@ -193,11 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         axes.set_xlabel("step")
         axes.set_ylabel("cost C")
         axes.set_title("4-layer network: gradient descent")
-        figure.tight_layout()
-        path = out_path("four_layer_cost.png")
-        figure.savefig(path, dpi=110)
-        plt.close(figure)
-        wrote(path)
+        save_figure(figure, "four_layer_cost.png")
     return 0
 
 

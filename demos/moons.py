@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from autograd_mini import datasets, losses, nn, no_grad, optim
 
 try:
-    from demos._common import out_path, progress, pyplot, wrote
+    from demos._common import progress, pyplot, save_figure
 except ImportError:  # run as a script: python demos/NAME.py
-    from _common import out_path, progress, pyplot, wrote  # type: ignore[no-redef]
+    from _common import progress, pyplot, save_figure  # type: ignore[no-redef]
 
 STEPS = 100
 ALPHA = 1e-4  # L2 regularization strength
@@ -76,11 +76,7 @@ def draw(run: Training, grid: int) -> None:
     right.set_xlabel("step")
     right.set_ylabel("accuracy (%)")
     figure.suptitle("moons: MLP(2, [16, 16, 1]) with SGD")
-    figure.tight_layout()
-    path = out_path("moons_training.png")
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    wrote(path)
+    save_figure(figure, "moons_training.png")
 
     xs = [-2.0 + 4.0 * i / (grid - 1) for i in range(grid)]
     ys = [-1.5 + 3.0 * j / (grid - 1) for j in range(grid)]
@@ -95,11 +91,7 @@ def draw(run: Training, grid: int) -> None:
         [p[0] for p in run.X], [p[1] for p in run.X], c=run.y, cmap="coolwarm", edgecolors="black", s=28
     )
     axes.set_title(f"moons decision boundary: {final_accuracy(run):.0%} accuracy")
-    figure.tight_layout()
-    path = out_path("moons_boundary.png")
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    wrote(path)
+    save_figure(figure, "moons_boundary.png")
 
 
 def main(argv: list[str] | None = None) -> int:

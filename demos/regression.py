@@ -12,9 +12,9 @@ import math
 from autograd_mini import datasets, losses, nn, no_grad, optim
 
 try:
-    from demos._common import out_path, progress, pyplot, wrote
+    from demos._common import progress, pyplot, save_figure
 except ImportError:  # run as a script: python demos/NAME.py
-    from _common import out_path, progress, pyplot, wrote  # type: ignore[no-redef]
+    from _common import progress, pyplot, save_figure  # type: ignore[no-redef]
 
 STEPS = 300
 
@@ -55,11 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     right.set_xlabel("step")
     right.set_ylabel("MSE")
     figure.suptitle("regression: MLP(1, [16, 16, 1], tanh) with Adam")
-    figure.tight_layout()
-    path = out_path("regression.png")
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    wrote(path)
+    save_figure(figure, "regression.png")
     return 0
 
 
