@@ -14,6 +14,7 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from .engine import Value
 
@@ -34,14 +35,14 @@ FUNCTIONS: dict[str, tuple[Callable[..., Value], tuple[int, ...]]] = {
     "abs": (Value.__abs__, (1,)),
 }
 
-_BINARY: dict[type[ast.operator], Callable[[Value, Value | float], Value]] = {
+# Either side may be a number: Python sends 2 - x to Value.__rsub__, keeping 2 a constant.
+_BINARY: dict[type[ast.operator], Callable[[Any, Any], Value]] = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
     ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b,
     ast.Pow: lambda a, b: a**b,
 }
-_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 
 
 class ExpressionError(ValueError):
@@ -88,10 +89,9 @@ def evaluate(source: str, values: dict[str, float]) -> tuple[Value, dict[str, Va
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             left, right = visit(node.left), visit(node.right)
             if not isinstance(left, Value) and not isinstance(right, Value):
-                return _fold(node, left, right, source)
-            if isinstance(left, Value):
-                return _BINARY[type(node.op)](left, right)
-            return _reflected(node.op, left, right)  # type: ignore[arg-type]
+                left = Value(left)  # number op number: computed by the engine, with its errors
+                return _BINARY[type(node.op)](left, right).data
+            return _BINARY[type(node.op)](left, right)
         if isinstance(node, ast.Call):
             return call(node)
         raise ExpressionError(f"{_describe(node)} is not allowed", source, node)
@@ -118,24 +118,6 @@ def evaluate(source: str, values: dict[str, float]) -> tuple[Value, dict[str, Va
     if unused:
         raise ExpressionError(f"--at gives {', '.join(unused)}, which the expression does not use", source)
     return result, used
-
-
-def _fold(node: ast.BinOp, left: float, right: float, source: str) -> float:
-    """Number op number, computed as the engine would (and with its errors)."""
-    result = _BINARY[type(node.op)](Value(left), right)
-    return result.data
-
-
-def _reflected(op: ast.operator, left: float, right: Value) -> Value:
-    if isinstance(op, ast.Add):
-        return left + right
-    if isinstance(op, ast.Sub):
-        return left - right
-    if isinstance(op, ast.Mult):
-        return left * right
-    if isinstance(op, ast.Div):
-        return left / right
-    return left**right
 
 
 def _describe(node: ast.AST) -> str:

@@ -130,14 +130,14 @@ class CompiledFunction:
     def __init__(
         self,
         source: str,
-        scope: dict[str, Any],
+        run: Callable[[list[float]], tuple[float, list[float]]],
         structure: object,
         num_nodes: int,
         grad_names: list[str],
         compile_seconds: float,
     ) -> None:
         self.source = source  # the generated code: forward lines, then the chain rule's backward lines
-        self._run: Callable[[list[float]], tuple[float, list[float]]] = scope["_compiled"]
+        self._run = run
         self._structure = structure
         self._key = _structure_key(structure)
         self.num_nodes = num_nodes
@@ -183,15 +183,15 @@ def trace(
     counter = itertools.count()
     leaves: list[Value] = []
 
-    def rebuild(spec: object, source: object) -> object:
+    def rebuild(spec: object) -> object:
+        """The arguments again, with each number replaced by a fresh leaf to trace through."""
         if isinstance(spec, tuple):
-            assert isinstance(source, (list, tuple))
-            return [rebuild(s, item) for s, item in zip(spec, source, strict=True)]
+            return [rebuild(item) for item in spec]
         leaf = Value(flat[next(counter)])
         leaves.append(leaf)
         return leaf
 
-    traced_args = rebuild(structure, list(example_args))
+    traced_args = rebuild(structure)
     param_list = list(params) if params is not None else []
     for p in param_list:
         if not isinstance(p, Value) or not p.is_leaf:
@@ -223,15 +223,12 @@ def trace(
         )
         return result
 
-    scope_for_call = {"_compiled": run}
     names = (
         [f"params[{i}]" for i in range(n_params)]
         if params is not None
         else [f"input[{i}]" for i in range(len(leaves))]
     )
-    return CompiledFunction(
-        source, scope_for_call, structure, num_nodes, names, time.perf_counter() - started
-    )
+    return CompiledFunction(source, run, structure, num_nodes, names, time.perf_counter() - started)
 
 
 @functools.cache
