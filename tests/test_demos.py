@@ -104,3 +104,20 @@ def test_demos_run_as_scripts(tmp_path: Path) -> None:
         )
         assert result.returncode == 0, result.stderr
         assert result.stdout
+
+
+def test_demos_write_dot_files_and_a_hint_without_graphviz(
+    out_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(out_dir))  # no dot program here
+    assert chain_rule.main([]) == 0
+    assert (out_dir / "chain_rule_graph.dot").read_text().startswith("digraph")
+    assert not (out_dir / "chain_rule_graph.svg").exists()
+    assert "dot program is not installed" in capsys.readouterr().out
+
+
+def test_moons_compiled_training_matches_eager() -> None:
+    eager = moons.train(5, show_progress=False)
+    compiled = moons.train(5, show_progress=False, compiled=True)
+    assert compiled.loss == eager.loss
+    assert compiled.model.state_dict() == eager.model.state_dict()

@@ -102,3 +102,13 @@ def test_bad_arguments_and_state_untouched() -> None:
     with pytest.raises(ValueError, match="learning rate at step 0"):
         opt.step()
     assert p.data == 1.0 and opt.steps == 0
+
+
+def test_step_with_given_gradients() -> None:
+    params = [Value(1.0), Value(2.0)]
+    opt = optim.SGD(params, lr=0.5)
+    opt.step([2.0, -2.0])
+    assert [p.data for p in params] == [0.0, 3.0]
+    with pytest.raises(ValueError, match="1 gradients for 2 parameters"):
+        opt.step([1.0])
+    assert [p.data for p in params] == [0.0, 3.0] and opt.steps == 1
