@@ -49,11 +49,10 @@ class no_grad(contextlib.ContextDecorator):
 
 def _as_float(value: object, what: str) -> float:
     """``value`` as a float, or TypeError naming what it was; bool is refused (True is not 1.0 here)."""
-    if type(value) is float:
-        return value
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return float(value)
-    raise TypeError(f"{what} must be a real number (int or float), got {type(value).__name__}")
+    number = _constant(value)
+    if number is None:
+        raise TypeError(f"{what} must be a real number (int or float), got {type(value).__name__}")
+    return number
 
 
 def _constant(value: object) -> float | None:
@@ -76,7 +75,7 @@ class Value:
     # A node is z = op(a, b) with its local derivatives da = dz/da, db = dz/db.
     # An operand is a Value, or a plain float for a number operand (a constant);
     # a unary op leaves b as None, a leaf has op None. Slots, not a tuple, keep a
-    # node at one garbage-collected object (see benchmarks/engine_bench.py).
+    # node at one garbage-collected object (see benchmarks/bench.py).
     __slots__ = ("_data", "_grad", "_label", "_op", "_a", "_b", "_da", "_db")
 
     _data: float
@@ -332,8 +331,10 @@ def _compare_key(other: object) -> float:
 _new_value = object.__new__
 
 
-def _node(data: float, op: Op, a: Value | float, b: Value | float | None, da: float, db: float) -> Value:
-    """A computed node (bypasses __init__: kernels pass a float and a valid op)."""
+def _node(
+    data: float, op: Op | None, a: Value | float | None, b: Value | float | None, da: float, db: float
+) -> Value:
+    """A node built without __init__'s checks: kernels pass a float and a valid op."""
     node: Value = _new_value(Value)
     node._data = data
     node._grad = 0.0
@@ -348,14 +349,7 @@ def _node(data: float, op: Op, a: Value | float, b: Value | float | None, da: fl
 
 def _leaf(data: float) -> Value:
     """A node made under no_grad: a value with no history."""
-    node: Value = _new_value(Value)
-    node._data = data
-    node._grad = 0.0
-    node._label = ""
-    node._op = None
-    node._a = node._b = None
-    node._da = node._db = 0.0
-    return node
+    return _node(data, None, None, None, 0.0, 0.0)
 
 
 _REASONS: dict[type[BaseException], str] = {
