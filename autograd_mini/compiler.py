@@ -89,13 +89,16 @@ def _literal(value: float, constants: list[float]) -> str:
 
 
 def _flatten(arg: object, path: str, out: list[float]) -> object:
-    """Append the numbers in ``arg`` to ``out``; return its structure (for the structure check)."""
+    """Append the numbers in ``arg`` to ``out``; return its structure (for the structure check).
+
+    Numbers and Values are interchangeable inputs, so both are recorded as one kind, "leaf".
+    """
     if isinstance(arg, Value):
         out.append(arg.data)
-        return "v"
+        return "leaf"
     if isinstance(arg, (int, float)) and not isinstance(arg, bool):
         out.append(float(arg))
-        return "n"
+        return "leaf"
     if isinstance(arg, (list, tuple)):
         return tuple(_flatten(item, f"{path}[{i}]", out) for i, item in enumerate(arg))
     raise TraceError(
@@ -117,13 +120,6 @@ def _describe_mismatch(expected: object, got: object, path: str) -> str:
     return f"{path} is {kind(got)} where the traced call had {kind(expected)}"
 
 
-def _structure_key(structure: object) -> object:
-    """Numbers and Values are interchangeable inputs: compare structures with both as one kind."""
-    if isinstance(structure, tuple):
-        return tuple(_structure_key(s) for s in structure)
-    return "leaf"
-
-
 class CompiledFunction:
     """A traced function replayed without Value objects: ``loss, grads = compiled(*args)``."""
 
@@ -139,7 +135,6 @@ class CompiledFunction:
         self.source = source  # the generated code: forward lines, then the chain rule's backward lines
         self._run = run
         self._structure = structure
-        self._key = _structure_key(structure)
         self.num_nodes = num_nodes
         self.grad_names = grad_names  # what each returned gradient is the derivative with respect to
         self.compile_seconds = compile_seconds
@@ -148,8 +143,8 @@ class CompiledFunction:
         """(value, gradients) at new argument values; the parameters' current data is read too."""
         flat: list[float] = []
         structure = _flatten(list(args), "args", flat)
-        if _structure_key(structure) != self._key:
-            raise TraceError("trace: " + _describe_mismatch(self._key, _structure_key(structure), "args"))
+        if structure != self._structure:
+            raise TraceError("trace: " + _describe_mismatch(self._structure, structure, "args"))
         try:
             return self._run(flat)
         except (ArithmeticError, ValueError) as exc:

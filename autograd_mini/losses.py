@@ -18,11 +18,16 @@ def _pairs(name: str, preds: Sequence[object], targets: Sequence[object]) -> Non
         raise ValueError(f"{name}: no samples")
 
 
-def _mean(terms: list[Value]) -> Value:
+def _sum(terms: Sequence[Value]) -> Value:
+    """terms[0] + terms[1] + ..., left to right."""
     total = terms[0]
     for term in terms[1:]:
         total = total + term
-    return total / len(terms)
+    return total
+
+
+def _mean(terms: list[Value]) -> Value:
+    return _sum(terms) / len(terms)
 
 
 def _as_value(pred: object, name: str) -> Value:
@@ -83,10 +88,7 @@ def log_sum_exp(logits: Sequence[Prediction]) -> Value:
     values = [_as_value(z, "log_sum_exp") for z in logits]
     # The shift m is a constant: the result and its gradient do not depend on it, only overflow does.
     m = max(v.data for v in values)
-    total = (values[0] - m).exp()
-    for v in values[1:]:
-        total = total + (v - m).exp()
-    return total.log() + m
+    return _sum([(v - m).exp() for v in values]).log() + m
 
 
 def cross_entropy(logits: Sequence[Sequence[Prediction]], targets: Sequence[int]) -> Value:
@@ -106,7 +108,4 @@ def l2(params: Sequence[Value]) -> Value:
     """Sum of squares sum(p^2), for weight decay: d/dp = 2p."""
     if not params:
         raise ValueError("l2: no parameters")
-    total = params[0] * params[0]
-    for p in params[1:]:
-        total = total + p * p
-    return total
+    return _sum([p * p for p in params])
