@@ -285,7 +285,7 @@ def _generate(root: Value, inputs: list[Value], targets: list[Value]) -> tuple[l
     needs: dict[Value, bool] = {}
     emitted: dict[Value, tuple[int, ...]] = {}
     for node in order:
-        if node._op is None:
+        if node._fn is None:
             needs[node] = node in target_set
             continue
         a, b = node._a, node._b
@@ -298,10 +298,10 @@ def _generate(root: Value, inputs: list[Value], targets: list[Value]) -> tuple[l
         emitted[node] = tuple(positions)
 
     # Which values must live in a variable; the rest are inlined into their single consumer.
-    materialize = {node: node._op is None or uses[node] > 1 for node in order}
+    materialize = {node: node._fn is None or uses[node] > 1 for node in order}
     materialize[root] = True
     for node, used in emitted.items():
-        reads = _reads(node._op.name, used)  # type: ignore[union-attr]
+        reads = _reads(node._fn.name, used)  # type: ignore[union-attr]
         if "out" in reads:
             materialize[node] = True
         if "x" in reads and isinstance(node._a, Value):
@@ -320,7 +320,7 @@ def _generate(root: Value, inputs: list[Value], targets: list[Value]) -> tuple[l
         return _literal(operand, constants), 0  # type: ignore[arg-type]
 
     for node in order:
-        op = node._op
+        op = node._fn
         if op is None:
             slot = input_slot.get(node)
             if slot is None:  # a Value fn read but that is no input: frozen at its trace-time value
@@ -372,7 +372,7 @@ def _generate(root: Value, inputs: list[Value], targets: list[Value]) -> tuple[l
                 chunk = " + ".join(parts[start : start + MAX_TERMS])
                 # a continuation adds onto the running sum, keeping left-to-right order
                 backward.append(f"{name} = {chunk}" if start == 0 else f"{name} = {name} + {chunk}")
-        op = node._op
+        op = node._fn
         if op is None:
             continue
         g = grad_of[node]

@@ -76,12 +76,12 @@ class Value:
     # An operand is a Value, or a plain float for a number operand (a constant);
     # a unary op leaves b as None, a leaf has op None. Slots, not a tuple, keep a
     # node at one garbage-collected object (see benchmarks/bench.py).
-    __slots__ = ("_data", "_grad", "_label", "_op", "_a", "_b", "_da", "_db")
+    __slots__ = ("_data", "_grad", "_label", "_fn", "_a", "_b", "_da", "_db")
 
     _data: float
     _grad: float
     _label: str
-    _op: Op | None
+    _fn: Op | None
     _a: Value | float | None
     _b: Value | float | None
     _da: float
@@ -91,7 +91,7 @@ class Value:
         self._data = _as_float(data, "Value data")
         self._grad = 0.0
         self._label = _check_label(label)
-        self._op = None
+        self._fn = None
         self._a = self._b = None
         self._da = self._db = 0.0
 
@@ -123,12 +123,12 @@ class Value:
     @property
     def op(self) -> str:
         """The op that computed this node, e.g. '*' or 'tanh'; '' for a leaf."""
-        return "" if self._op is None else self._op.symbol
+        return "" if self._fn is None else self._fn.symbol
 
     @property
     def operands(self) -> tuple[Value | float, ...]:
         """All operands in order, number operands included as floats (constants)."""
-        if self._op is None:
+        if self._fn is None:
             return ()
         return (self._a,) if self._b is None else (self._a, self._b)  # type: ignore[return-value]
 
@@ -146,13 +146,13 @@ class Value:
     @property
     def is_leaf(self) -> bool:
         """True for a node not computed from other Values (inputs, parameters)."""
-        return self._op is None
+        return self._fn is None
 
     # -- mutation, for parameters ---------------------------------------------------
 
     def assign(self, data: Number) -> None:
         """Set a leaf's data (for parameter updates); a computed node refuses."""
-        if self._op is not None:
+        if self._fn is not None:
             raise ValueError(
                 f"assign: cannot set the data of a computed Value (op {self.op!r}); "
                 "its value follows from its parents. Assign to a leaf, or detach() first."
@@ -176,7 +176,7 @@ class Value:
         """
         seed = _as_float(grad, "backward grad")
         consumers = _count_consumers(self, zero_intermediate_grads=True)  # only this pass counts
-        self._grad = seed if self._op is not None else self._grad + seed
+        self._grad = seed if self._fn is not None else self._grad + seed
         ready = [self]
         while ready:  # a node is ready once every node that consumes it has passed its gradient on
             node = ready.pop()
@@ -203,7 +203,7 @@ class Value:
 
     def __repr__(self) -> str:
         parts = [f"data={self._data:.6g}", f"grad={self._grad:.6g}"]
-        if self._op is not None:
+        if self._fn is not None:
             parts.append(f"op={self.op!r}")
         if self._label:
             parts.append(f"label={self._label!r}")
@@ -339,7 +339,7 @@ def _node(
     node._data = data
     node._grad = 0.0
     node._label = ""
-    node._op = op
+    node._fn = op
     node._a = a
     node._b = b
     node._da = da
@@ -437,7 +437,7 @@ def _count_consumers(root: Value, *, zero_intermediate_grads: bool = False) -> d
                 consumers[parent] += 1
             else:
                 consumers[parent] = 1
-                if zero_intermediate_grads and parent._op is not None:
+                if zero_intermediate_grads and parent._fn is not None:
                     parent._grad = 0.0
                 stack.append(parent)
     return consumers
