@@ -9,10 +9,12 @@ operand, walking the graph in reverse topological order without recursion.
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import numbers
 import threading
-from collections.abc import Callable, Iterable
-from typing import cast, final
+from collections.abc import Callable, Generator, Iterable
+from typing import Any, TypeVar, cast, final
 
 from .kernels import build_kernel
 from .ops import OPS, Op
@@ -29,6 +31,9 @@ class _GradMode(threading.local):
 
 
 _mode = _GradMode()
+# backward() runs under this process-wide lock. Python runs one thread at a time anyway, so it
+# costs no parallelism, and it keeps two backward passes from interleaving their += on shared nodes.
+_backward_lock = threading.Lock()
 
 
 def is_grad_enabled() -> bool:
@@ -36,8 +41,15 @@ def is_grad_enabled() -> bool:
     return _mode.paused == 0
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
 class no_grad(contextlib.ContextDecorator):
-    """Context manager (or decorator): ops compute values but record no graph, in this thread."""
+    """Context manager (or decorator): ops compute values but record no graph, in this thread.
+
+    On a generator function it applies while the generator's own code runs, not only
+    while the call that creates the generator does.
+    """
 
     def __enter__(self) -> no_grad:
         _mode.paused += 1
@@ -46,22 +58,80 @@ class no_grad(contextlib.ContextDecorator):
     def __exit__(self, *exc_info: object) -> None:
         _mode.paused -= 1
 
+    def __call__(self, func: _F) -> _F:
+        if inspect.isgeneratorfunction(func):
+            return cast(_F, _paused_generator(func))
+        return super().__call__(func)
+
+
+def _paused_generator(
+    func: Callable[..., Generator[Any, Any, Any]],
+) -> Callable[..., Generator[Any, Any, Any]]:
+    """Wrap a generator function: each resumption runs under no_grad, the caller's code does not."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+        with no_grad():
+            inner = func(*args, **kwargs)
+        sent: Any = None
+        thrown: BaseException | None = None
+        while True:
+            try:
+                with no_grad():
+                    item = inner.send(sent) if thrown is None else inner.throw(thrown)
+            except StopIteration as stop:
+                return stop.value
+            try:
+                sent, thrown = (yield item), None
+            except GeneratorExit:
+                with no_grad():
+                    inner.close()
+                raise
+            except BaseException as exc:  # thrown in by the caller: hand it to the inner generator
+                sent, thrown = None, exc
+
+    return wrapper
+
 
 def _as_float(value: object, what: str) -> float:
     """``value`` as a float, or TypeError naming what it was; bool is refused (True is not 1.0 here)."""
-    number = _constant(value)
+    try:
+        number = _constant(value)
+    except OverflowError as exc:
+        raise OverflowError(f"{what}: {exc}") from None
     if number is None:
         raise TypeError(f"{what} must be a real number (int or float), got {type(value).__name__}")
     return number
 
 
 def _constant(value: object) -> float | None:
-    """A number operand as a float, or None when it is not a number (the operator then refuses it)."""
+    """A number operand as a float, or None when it is not a number (the operator then refuses it).
+
+    An integer beyond float range raises OverflowError showing the number, shortened.
+    """
     if type(value) is float:
         return value
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise OverflowError(
+                f"{_shorten(value)} is too large for a float (the largest is about 1.8e308)"
+            ) from None
     return None
+
+
+def _shorten(number: object) -> str:
+    """A number for an error message: a long integer is cut to its ends and digit count."""
+    if isinstance(number, int):
+        # str() refuses integers over 4,300 digits (about 14,000 bits).
+        digits = len(str(abs(number))) if number.bit_length() < 14_000 else None
+        if digits is None:
+            return f"an integer of about {int(number.bit_length() * 0.30103)} digits"
+        if digits > 20:
+            text = str(number)
+            return f"{text[:8]}…{text[-4:]} ({digits} digits)"
+    return repr(number)
 
 
 @final
@@ -103,13 +173,21 @@ class Value:
 
     @property
     def data(self) -> float:
-        """The value computed in the forward pass (read-only; update leaves with ``assign``)."""
+        """The value computed in the forward pass; settable on leaves (``p.data += -lr * p.grad``)."""
         return self._data
+
+    @data.setter
+    def data(self, data: Number) -> None:
+        self.assign(data)
 
     @property
     def grad(self) -> float:
-        """dL/dself from the last ``backward`` (leaves accumulate across calls)."""
+        """dL/dself from the last ``backward`` (leaves accumulate across calls); settable on any node."""
         return self._grad
+
+    @grad.setter
+    def grad(self, grad: Number) -> None:
+        self._grad = _as_float(grad, "grad")
 
     @property
     def label(self) -> str:
@@ -148,16 +226,29 @@ class Value:
         """True for a node not computed from other Values (inputs, parameters)."""
         return self._fn is None
 
+    # -- micrograd's names, for code written against micrograd ----------------------
+
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        """micrograd's children: the distinct ``parents``, in operand order (micrograd keeps a set)."""
+        return tuple(dict.fromkeys(self.parents))
+
+    @property
+    def _op(self) -> str:
+        """micrograd's op string: the same as ``op`` ('' for a leaf)."""
+        return self.op
+
     # -- mutation, for parameters ---------------------------------------------------
 
     def assign(self, data: Number) -> None:
-        """Set a leaf's data (for parameter updates); a computed node refuses."""
+        """Set a leaf's data (for parameter updates); a computed node refuses. Same as ``v.data = data``."""
         if self._fn is not None:
             raise ValueError(
-                f"assign: cannot set the data of a computed Value (op {self.op!r}); "
-                "its value follows from its parents. Assign to a leaf, or detach() first."
+                f"cannot set the data of a computed Value (op {self.op!r}): its local derivatives "
+                "were computed from its current value and would no longer match. "
+                "Set data on a leaf (an input or parameter), or detach() first."
             )
-        self._data = _as_float(data, "assign data")
+        self._data = _as_float(data, "data")
 
     def zero_grad(self) -> None:
         """Set grad to 0."""
@@ -169,12 +260,35 @@ class Value:
 
     # -- the chain rule -------------------------------------------------------------
 
+    def backward_step(self) -> None:
+        """One chain-rule step of the x,y -> z diagram: x.grad += self.grad * dself/dx for each operand x.
+
+        A leaf's step does nothing. ``backward`` is this step for every node, in reverse
+        topological order, after seeding the root.
+        """
+        g = self._grad
+        a = self._a
+        if a.__class__ is Value:
+            a._grad += g * self._da
+        b = self._b
+        if b.__class__ is Value:
+            b._grad += g * self._db
+
+    def _backward(self) -> None:
+        """micrograd's name for ``backward_step``."""
+        self.backward_step()
+
     def backward(self, grad: Number = 1.0) -> None:
         """Set every node's grad to dself/dnode * grad (the chain rule from the seed dL/dz = grad).
 
         Leaves accumulate across calls, as in PyTorch; intermediate nodes hold this pass's gradient.
         """
         seed = _as_float(grad, "backward grad")
+        with _backward_lock:  # one backward at a time: threads sharing nodes never lose a += (see README)
+            self._accumulate(seed)
+
+    def _accumulate(self, seed: float) -> None:
+        """backward's walk: backward_step on every node once all of its consumers have passed theirs on."""
         consumers = _count_consumers(self, zero_intermediate_grads=True)  # only this pass counts
         self._grad = seed if self._fn is not None else self._grad + seed
         ready = [self]
@@ -200,6 +314,22 @@ class Value:
 
     def __float__(self) -> float:
         return self._data
+
+    def item(self) -> float:
+        """The value as a plain float (as PyTorch's ``tensor.item()``)."""
+        return self._data
+
+    def __format__(self, spec: str) -> str:
+        # f"{loss:.4f}" formats the number; a bare f"{loss}" shows the repr.
+        return format(self._data, spec) if spec else repr(self)
+
+    def __bool__(self) -> bool:
+        # As a PyTorch 0-d tensor: false only for zero (nan is true).
+        return self._data != 0.0
+
+    def __round__(self, ndigits: int | None = None) -> float | int:
+        """round(v, n): ``data`` rounded to a plain number (an int without n); it cuts the graph."""
+        return round(self._data, ndigits)
 
     def __repr__(self) -> str:
         parts = [f"data={self._data:.6g}", f"grad={self._grad:.6g}"]
@@ -267,6 +397,10 @@ class Value:
 
     def __abs__(self) -> Value:
         """|x|: dz/dx = sign(x), 0 at x = 0."""
+        return _ABS(self)
+
+    def abs(self) -> Value:
+        """|x|: dz/dx = sign(x), 0 at x = 0 (the same as abs(v))."""
         return _ABS(self)
 
     def exp(self) -> Value:
@@ -371,13 +505,17 @@ _ENGINE_NAMES = {"_node": _node, "_leaf": _leaf, "_mode": _mode, "_op_error": _o
 Kernel = Callable[..., Value]
 
 
-def _kernels(name: str) -> tuple[Kernel, Kernel, Kernel]:
-    """A binary op's kernels: (Value, Value), (Value, number), (number, Value)."""
+# A binary op's kernels for (Value, Value), (Value, number), (number, Value), and the op's name.
+BinaryKernels = tuple[Kernel, Kernel, Kernel, str]
+
+
+def _kernels(name: str) -> BinaryKernels:
     op = OPS[name]
     return (
         build_kernel(op, (True, True), _ENGINE_NAMES),
         build_kernel(op, (True, False), _ENGINE_NAMES),
         build_kernel(op, (False, True), _ENGINE_NAMES),
+        name,
     )
 
 
@@ -404,20 +542,27 @@ _SIN = _unary("sin")
 _COS = _unary("cos")
 
 
-def _binary(kernels: tuple[Kernel, Kernel, Kernel], x: Value, y: object) -> Value:
+def _binary(kernels: BinaryKernels, x: Value, y: object) -> Value:
     if isinstance(y, Value):
         return kernels[0](x, y)
-    number = _constant(y)
+    number = _operand_constant(kernels, y)
     if number is None:
         return cast(Value, NotImplemented)  # Python then raises its usual TypeError
     return kernels[1](x, number)
 
 
-def _binary_reflected(kernels: tuple[Kernel, Kernel, Kernel], x: object, y: Value) -> Value:
-    number = _constant(x)
+def _binary_reflected(kernels: BinaryKernels, x: object, y: Value) -> Value:
+    number = _operand_constant(kernels, x)
     if number is None:
         return cast(Value, NotImplemented)
     return kernels[2](number, y)
+
+
+def _operand_constant(kernels: BinaryKernels, value: object) -> float | None:
+    try:
+        return _constant(value)
+    except OverflowError as exc:
+        raise OverflowError(f"{kernels[3]}: number operand {exc}") from None
 
 
 def _count_consumers(root: Value, *, zero_intermediate_grads: bool = False) -> dict[Value, int]:

@@ -77,8 +77,11 @@ OPS: dict[str, Op] = {
             "**",
             "x ** y",
             (
+                # Only for 0 < |x| < 1 and y < 1 can x**(y-1) overflow while x**y does not:
+                # there out / x is the same number and a float division gives inf, not an error.
                 # x**(y-1) at x = 0 is a division by zero for y < 1: use the limit instead.
-                "y * x ** (y - 1.0) if x != 0.0 or y >= 1.0 else (0.0 if y == 0.0 else inf)",
+                "y * (out / x) if y < 1.0 and 0.0 < abs(x) < 1.0 else "
+                "(y * x ** (y - 1.0) if x != 0.0 or y >= 1.0 else (0.0 if y == 0.0 else inf))",
                 "out * log(x)",
             ),
             domain=Domain(
@@ -109,7 +112,8 @@ OPS: dict[str, Op] = {
             "1.0 / (1.0 + exp(-x)) if x >= 0.0 else exp(x) / (1.0 + exp(x))",
             ("out * (1.0 - out)",),
         ),
-        Op("relu", "relu", "x if x > 0.0 else 0.0", ("1.0 if x > 0.0 else 0.0",)),
+        # Written so that nan passes through, as in PyTorch: relu(nan) = nan with slope 1.
+        Op("relu", "relu", "0.0 if x < 0.0 else x", ("0.0 if x <= 0.0 else 1.0",)),
         # The slope is the second operand, so a Value slope (PReLU) gets its gradient too.
         Op(
             "leaky_relu",

@@ -195,22 +195,29 @@ def test_number_operands_are_constants_not_parents() -> None:
     assert y.parents[0].parents == (x,)
 
 
-def test_read_only_attributes_and_assign() -> None:
+def test_structure_is_read_only_and_data_assignable_on_leaves() -> None:
     x = Value(2.0)
     y = x * 2
-    for name in ("data", "grad", "op", "parents", "local_grads"):
+    for name in ("op", "parents", "local_grads", "_prev", "_op"):
         with pytest.raises(AttributeError):
             setattr(x, name, 1.0)
     x.label = "x"
     assert x.label == "x"
     x.assign(5)
     assert x.data == 5.0
-    with pytest.raises(ValueError, match="assign"):
+    x.data = 6
+    x.data += 1
+    assert x.data == 7.0
+    with pytest.raises(ValueError, match="local derivatives"):
         y.assign(1.0)
+    with pytest.raises(ValueError, match=r"leaf.*detach\(\)"):
+        y.data = 1.0
     assert y.data == 4.0
     with pytest.raises(TypeError, match="str"):
         x.assign("1")  # type: ignore[arg-type]
-    assert x.data == 5.0
+    with pytest.raises(TypeError, match="bool"):
+        x.data = True
+    assert x.data == 7.0
 
 
 def test_float_and_repr() -> None:
