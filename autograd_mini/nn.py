@@ -6,10 +6,13 @@ by walking its attributes, so names read like ``layers.0.neurons.3.w.1``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import numbers
 import os
 import random
+import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -36,9 +39,24 @@ def _rng(seed: Seed) -> random.Random:
 
 
 def _check_choice(what: str, value: object, choices: Sequence[str]) -> str:
-    if value not in choices:
-        raise ValueError(f"{what} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    if isinstance(value, bool) or value not in choices:
+        hint = " (micrograd's True/False is spelled nonlin=...)" if isinstance(value, bool) else ""
+        raise ValueError(f"{what} must be one of {', '.join(map(repr, choices))}, got {value!r}{hint}")
     return str(value)
+
+
+def _resolve_activation(activation: str | None, nonlin: bool | None) -> str:
+    """``activation``, or micrograd's ``nonlin`` (True: relu, False: linear); default relu; not both."""
+    if nonlin is None:
+        return _check_choice("activation", "relu" if activation is None else activation, ACTIVATIONS)
+    if not isinstance(nonlin, bool):
+        raise TypeError(f"nonlin must be True (relu) or False (linear), got {type(nonlin).__name__}")
+    if activation is not None:
+        raise ValueError(
+            f"pass activation={activation!r} or micrograd's nonlin={nonlin}, not both "
+            "(nonlin=True is activation='relu', nonlin=False is activation='linear')"
+        )
+    return "relu" if nonlin else "linear"
 
 
 def _check_size(what: str, value: object) -> int:
@@ -88,70 +106,164 @@ class Module:
         return {name: p.data for name, p in self._walk("")}
 
     def load_state_dict(self, state: Mapping[str, object]) -> None:
-        """Set every parameter from ``state``; on any missing, extra or non-numeric entry, change nothing."""
+        """Set every parameter from ``state``; on any missing, extra or non-finite entry, change nothing."""
+        values = self._checked_state(state)  # every check runs before the first assignment
+        for param, value in values:
+            param.assign(value)
+
+    def _checked_state(self, state: object) -> list[tuple[Value, float]]:
+        """(parameter, new value) pairs, or ValueError listing every problem in ``state``."""
         if not isinstance(state, Mapping):
             raise ValueError(
                 f"state must be a mapping of parameter names to numbers, got {type(state).__name__}"
             )
         params = dict(self._walk(""))
-        missing = [name for name in params if name not in state]
-        unexpected = [name for name in state if name not in params]
         problems = []
+        missing = [name for name in params if name not in state]
+        unexpected = [str(name) for name in state if name not in params]
+        present = [(name, _as_number(state[name])) for name in params if name in state]
+        non_numeric = [name for name, value in present if value is None]
+        non_finite = [name for name, value in present if value is not None and not math.isfinite(value)]
         if missing:
             problems.append(f"missing {len(missing)} parameter(s): {_preview(missing)}")
         if unexpected:
             problems.append(f"unexpected {len(unexpected)} key(s): {_preview(unexpected)}")
-        bad = [
-            name
-            for name, value in state.items()
-            if name in params and (isinstance(value, bool) or not isinstance(value, (int, float)))
-        ]
-        if bad:
-            problems.append(f"non-numeric value(s) for {_preview(bad)}")
+        if non_numeric:
+            problems.append(f"non-numeric value(s) for {_preview(non_numeric)}")
+        if non_finite:
+            problems.append(
+                f"non-finite value(s) for {_preview(non_finite)} "
+                "(NaN, infinities and integers too large for a float are refused)"
+            )
         if problems:
             raise ValueError(
                 f"{type(self).__name__}.load_state_dict: {'; '.join(problems)}; nothing was changed"
             )
-        for name, param in params.items():
-            param.assign(state[name])  # type: ignore[arg-type]  # checked numeric above
+        return [(params[name], value) for name, value in present if value is not None]
+
+    def max_file_bytes(self) -> int:
+        """The largest model file ``load`` reads: generous for this model's names and numbers."""
+        # Each entry needs its quoted name and a float of at most 24 characters; allow 8 times
+        # that (indentation, escapes) plus 64 KiB for the header, and refuse anything bigger unread.
+        return 65536 + 8 * sum(len(name) + 32 for name, _ in self._walk(""))
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the module's shape and weights as JSON (floats round-trip exactly; never pickle)."""
+        """Write shape and weights as strict JSON, atomically; non-finite weights are refused."""
+        state = self.state_dict()
+        non_finite = [name for name, value in state.items() if not math.isfinite(value)]
+        if non_finite:
+            raise ValueError(
+                f"{type(self).__name__}.save: non-finite value(s) for {_preview(non_finite)}; "
+                f"model files hold finite numbers only; {os.fspath(path)} was not written"
+            )
         document = {
             "format": _FILE_FORMAT,
             "version": _FILE_VERSION,
             "module": type(self).__name__,
             "config": self.config(),
-            "parameters": self.state_dict(),
+            "parameters": state,
         }
-        with open(path, "w", encoding="utf-8") as file:
-            json.dump(document, file, indent=1)
-            file.write("\n")
+        _replace_file(path, json.dumps(document, indent=1, allow_nan=False) + "\n")
 
     def load(self, path: str | os.PathLike[str]) -> None:
-        """Read weights written by ``save`` into this module; a file of another shape changes nothing."""
-        try:
-            with open(path, encoding="utf-8") as file:
-                document = json.load(file)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{os.fspath(path)}: not a JSON model file ({exc})") from None
+        """Read weights written by ``save``; any bad file raises ValueError and changes nothing."""
+        name = os.fspath(path)
+        document = _read_json(name, self.max_file_bytes())
         if not isinstance(document, dict) or document.get("format") != _FILE_FORMAT:
-            raise ValueError(f"{os.fspath(path)}: not an autograd-mini model file (no 'format' marker)")
-        if document.get("version") != _FILE_VERSION:
-            raise ValueError(f"{os.fspath(path)}: unsupported model file version {document.get('version')!r}")
+            raise ValueError(f"{name}: not an autograd-mini model file (no 'format' marker)")
+        version = document.get("version")
+        if type(version) is not int or version != _FILE_VERSION:
+            raise ValueError(f"{name}: unsupported model file version {version!r}")
         if document.get("module") != type(self).__name__ or document.get("config") != self.config():
             raise ValueError(
-                f"{os.fspath(path)}: holds a {document.get('module')} with {document.get('config')}, "
+                f"{name}: holds a {document.get('module')} with {document.get('config')}, "
                 f"but this is a {type(self).__name__} with {self.config()}; nothing was changed"
             )
         if "parameters" not in document:
-            raise ValueError(f"{os.fspath(path)}: no 'parameters' key; nothing was changed")
-        self.load_state_dict(document["parameters"])
+            raise ValueError(f"{name}: no 'parameters' key; nothing was changed")
+        try:
+            values = self._checked_state(document["parameters"])
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+        for param, value in values:
+            param.assign(value)
+
+
+def _as_number(value: object) -> float | None:
+    """``value`` as a float (an int too large for one gives inf), or None for non-numbers and bool."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
 
 
 def _preview(names: Sequence[str], limit: int = 3) -> str:
     shown = ", ".join(names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _read_json(name: str, limit: int) -> object:
+    """The JSON document in file ``name``, refusing files over ``limit`` bytes before parsing them."""
+    with open(name, "rb") as file:
+        data = file.read(limit + 1)  # never more, whatever the file claims to be (a pipe, /dev/zero)
+    if len(data) > limit:
+        raise ValueError(
+            f"{name}: larger than {limit} bytes, far more than this model's file needs; nothing was read"
+        )
+    try:
+        return json.loads(data.decode("utf-8"), object_pairs_hook=_unique_keys)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{name}: not UTF-8 text (byte {exc.start}); not a JSON model file") from None
+    except RecursionError:
+        raise ValueError(f"{name}: nested too deeply; not an autograd-mini model file") from None
+    except ValueError as exc:  # JSONDecodeError, duplicate keys, an integer of over 4300 digits
+        raise ValueError(f"{name}: not a JSON model file ({exc})") from None
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A JSON object as a dict; a repeated key is ambiguous, so it is refused."""
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise ValueError(f"key {key!r} appears twice")
+        seen.add(key)
+    return dict(pairs)
+
+
+def _replace_file(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to a new file beside ``path``, fsync it, then rename it over ``path``.
+
+    A failure at any point (disk full, killed process) leaves the old file whole.
+    """
+    target = os.fspath(path)
+    folder = os.path.dirname(target) or "."
+    temp = os.path.join(folder, f".{os.path.basename(target)}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0o666: the umask applies, as for open()
+    try:
+        with open(fd, "wb") as file:
+            file.write(text.encode("utf-8"))
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: str) -> None:
+    """Make the rename itself durable where the platform allows (POSIX); best effort."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _activate(act: Value, activation: str) -> Value:
@@ -174,22 +286,23 @@ def _init_bound(nin: int, activation: str, init: str) -> float:
 
 
 class Neuron(Module):
-    """act(w . x + b), with act one of relu, tanh, sigmoid, linear."""
+    """act(w . x + b), with act one of relu, tanh, sigmoid, linear (default relu; or micrograd's nonlin)."""
 
     def __init__(
         self,
         nin: int,
-        activation: str = "relu",
+        activation: str | None = None,
         *,
+        nonlin: bool | None = None,
         bias: bool = True,
         init: str = "auto",
         seed: Seed = 0,
     ) -> None:
         self.nin = _check_size("nin", nin)
-        self.activation = _check_choice("activation", activation, ACTIVATIONS)
+        self.activation = _resolve_activation(activation, nonlin)
         self.init = _check_choice("init", init, INITS)
         rng = _rng(seed)
-        bound = _init_bound(nin, activation, init)
+        bound = _init_bound(nin, self.activation, init)
         self.w = [Value(rng.uniform(-bound, bound)) for _ in range(nin)]
         self.b = Value(0.0) if bias else None
 
@@ -217,8 +330,9 @@ class Layer(Module):
         self,
         nin: int,
         nout: int,
-        activation: str = "relu",
+        activation: str | None = None,
         *,
+        nonlin: bool | None = None,
         bias: bool = True,
         init: str = "auto",
         seed: Seed = 0,
@@ -226,8 +340,8 @@ class Layer(Module):
         rng = _rng(seed)
         self.nin = _check_size("nin", nin)
         self.nout = _check_size("nout", nout)
-        self.activation = _check_choice("activation", activation, ACTIVATIONS)
-        self.neurons = [Neuron(nin, activation, bias=bias, init=init, seed=rng) for _ in range(nout)]
+        self.activation = _resolve_activation(activation, nonlin)
+        self.neurons = [Neuron(nin, self.activation, bias=bias, init=init, seed=rng) for _ in range(nout)]
 
     def __call__(self, x: Input) -> list[Value]:
         if len(x) != self.nin:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import random
@@ -175,3 +176,56 @@ def test_load_rejects_bad_files_and_changes_nothing(tmp_path: Path) -> None:
         with pytest.raises(ValueError):
             model.load(path)
         assert model.state_dict() == before, name
+
+
+def test_micrograd_nonlin_spelling() -> None:
+    assert nn.Neuron(3, nonlin=True).activation == "relu"
+    assert nn.Neuron(3, nonlin=False).activation == "linear"
+    assert repr(nn.Neuron(3, nonlin=False)) == "Neuron(3, activation='linear')"
+    layer = nn.Layer(3, 2, nonlin=False)
+    assert layer.activation == "linear" and all(n.activation == "linear" for n in layer.neurons)
+    assert nn.Layer(3, 2, nonlin=True).config() == nn.Layer(3, 2, "relu").config()
+    # the same weights as the activation it stands for (the init bound follows the activation)
+    assert nn.Neuron(100, nonlin=False).state_dict() == nn.Neuron(100, "linear").state_dict()
+    assert nn.Neuron(100, nonlin=True).state_dict() == nn.Neuron(100, "relu").state_dict()
+    linear = nn.Neuron(1, nonlin=False)
+    linear.load_state_dict({"w.0": 1.0, "b": 0.0})
+    assert linear([-2.0]).data == -2.0  # no relu
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "message"),
+    [
+        (lambda: nn.Neuron(3, nonlin="yes"), TypeError, "nonlin must be True"),
+        (lambda: nn.Neuron(3, nonlin=1), TypeError, "got int"),
+        (lambda: nn.Layer(3, 2, nonlin=0.0), TypeError, "nonlin"),
+        (lambda: nn.Neuron(3, "tanh", nonlin=True), ValueError, "not both"),
+        (lambda: nn.Neuron(3, activation="relu", nonlin=True), ValueError, "not both"),
+        (lambda: nn.Layer(3, 2, "linear", nonlin=False), ValueError, "not both"),
+        (lambda: nn.Neuron(3, False), ValueError, "nonlin"),  # micrograd's positional nonlin
+        (lambda: nn.MLP(2, [3, 1], activation=True), ValueError, "nonlin"),
+    ],
+)
+def test_bad_nonlin(build: object, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        build()  # type: ignore[operator]
+
+
+def micrograd_initial_weights(seed: int, nin: int, nouts: list[int]) -> list[float]:
+    """micrograd's MLP draws, layer by layer and neuron by neuron: nin uniform(-1, 1) weights, then bias 0."""
+    rng = random.Random(seed)  # micrograd's demo seeds the global generator with random.seed(1337)
+    sizes = [nin, *nouts]
+    weights: list[float] = []
+    for fan_in, count in itertools.pairwise(sizes):
+        for _ in range(count):
+            weights += [rng.uniform(-1, 1) for _ in range(fan_in)] + [0.0]
+    return weights
+
+
+def test_reproduces_micrograds_initial_weights_bit_for_bit() -> None:
+    expected = micrograd_initial_weights(1337, 2, [16, 16, 1])
+    model = nn.MLP(2, [16, 16, 1], init="uniform", seed=1337)
+    assert [p.data.hex() for p in model.parameters()] == [w.hex() for w in expected]
+    assert model.state_dict() == nn.MLP(2, [16, 16, 1], init="uniform", seed=random.Random(1337)).state_dict()
+    neuron = nn.Neuron(3, nonlin=False, init="uniform", seed=random.Random(1337))
+    assert [p.data for p in neuron.parameters()] == micrograd_initial_weights(1337, 3, [1])
