@@ -7,6 +7,9 @@ numbers against ``backward()`` or the lecture's known values.
 
 from __future__ import annotations
 
+import contextlib
+import importlib.metadata
+import io
 import math
 
 import pytest
@@ -180,7 +183,7 @@ def test_grad_is_assignable_on_computed_nodes_and_refuses_non_numbers() -> None:
     v = lecture_neuron()
     v["n"].grad = 0.25
     with pytest.raises(TypeError, match="str"):
-        v["n"].grad = "0.5"
+        v["n"].grad = "0.5"  # type: ignore[assignment]
     assert v["n"].grad == 0.25
 
 
@@ -340,3 +343,22 @@ def test_math_tanh_returns_a_float_and_cuts_the_graph() -> None:
     t = math.tanh(x)  # goes through float(x), as a learner may try
     assert type(t) is float
     assert t == math.tanh(0.5)
+
+
+# -- micrograd's own README example ------------------------------------------------------------
+
+
+def test_micrograds_readme_example_runs_with_only_the_import_changed() -> None:
+    # The example ships in micrograd's package metadata (its README); it needs micrograd==0.1.0
+    # installed (the dev extra), and runs here with its one import line swapped.
+    readme = importlib.metadata.metadata("micrograd").get_payload()  # type: ignore[attr-defined]
+    example = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "from micrograd.engine import Value\n" in example
+    source = example.replace("from micrograd.engine import Value\n", "from autograd_mini import Value\n")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(source, "micrograd-README-example", "exec"), {})
+    expected = [
+        line.split("# prints ", 1)[1].split(",", 1)[0] for line in example.splitlines() if "# prints" in line
+    ]
+    assert printed.getvalue().split() == expected == ["24.7041", "138.8338", "645.5773"]
