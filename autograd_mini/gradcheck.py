@@ -34,9 +34,8 @@ class GradcheckReport:
         return self.atol + self.rtol * abs(self.numerical[i])
 
     def _fails(self, i: int) -> bool:
-        # A NaN on either side is a failure (NaN > x is False, so test it explicitly).
-        error = self.error(i)
-        return math.isnan(error) or error > self.allowed(i)
+        # Written as "not within" so a NaN error or a NaN tolerance is a failure, never a pass.
+        return not self.error(i) <= self.allowed(i)
 
     @property
     def ok(self) -> bool:
@@ -78,8 +77,18 @@ class GradcheckReport:
         return "\n".join(lines)
 
 
+def _check_setting(what: str, value: object, *, positive: bool = False) -> float:
+    """A finite real tolerance or step: >= 0, or > 0 when ``positive`` (NaN would make every check pass)."""
+    number = _as_float(value, f"gradcheck: {what}")
+    if not math.isfinite(number) or number < 0 or (positive and number == 0):
+        bound = "> 0" if positive else ">= 0"
+        raise ValueError(f"gradcheck: {what} must be a finite number {bound}, got {value!r}")
+    return number
+
+
 def numerical_grad(f: Callable[..., Value], inputs: Sequence[Number], eps: float = 1e-6) -> tuple[float, ...]:
     """Central differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) for each input i."""
+    eps = _check_setting("eps", eps, positive=True)
     point = [_as_float(x, "gradcheck input") for x in inputs]
     grads = []
     with no_grad():
@@ -107,8 +116,9 @@ def gradcheck(
     ``f`` takes one Value per input and returns a Value. The inputs' own grads are
     never touched: f runs on fresh leaves with the inputs' data.
     """
-    if eps <= 0:
-        raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")
+    eps = _check_setting("eps", eps, positive=True)
+    atol = _check_setting("atol", atol)
+    rtol = _check_setting("rtol", rtol)
     point = tuple(x.data if isinstance(x, Value) else _as_float(x, "gradcheck input") for x in inputs)
     leaves = [Value(x) for x in point]
     out = f(*leaves)

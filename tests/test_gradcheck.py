@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograd_mini import GradcheckError, Value, gradcheck, numerical_grad
+from autograd_mini import GradcheckError, GradcheckReport, Value, gradcheck, numerical_grad
 
 
 def test_passes_and_reports() -> None:
@@ -46,3 +46,40 @@ def test_bad_arguments() -> None:
         gradcheck(lambda v: 1.0, [1.0])  # type: ignore[arg-type, return-value]
     with pytest.raises(TypeError, match="gradcheck input"):
         gradcheck(lambda v: v, ["1"])  # type: ignore[list-item]
+
+
+def wrong(x: Value) -> Value:
+    return x * x.detach()  # backward says x, the truth is 2x
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "error"),
+    [
+        ("atol", float("nan"), ValueError),
+        ("rtol", float("nan"), ValueError),
+        ("atol", float("inf"), ValueError),
+        ("rtol", float("inf"), ValueError),
+        ("atol", -1e-5, ValueError),
+        ("rtol", -1e-4, ValueError),
+        ("atol", True, TypeError),
+        ("eps", float("nan"), ValueError),
+        ("eps", float("inf"), ValueError),
+        ("eps", 0.0, ValueError),
+        ("eps", -1e-6, ValueError),
+        ("eps", "1e-6", TypeError),
+    ],
+)
+def test_bad_settings_are_refused(setting: str, value: object, error: type[Exception]) -> None:
+    # Before: atol=nan or rtol=nan made every comparison False, so a wrong gradient "passed".
+    with pytest.raises(error, match=setting):
+        gradcheck(wrong, [3.0], **{setting: value})  # type: ignore[arg-type]
+    if setting == "eps":
+        with pytest.raises(error, match="eps"):
+            numerical_grad(wrong, [3.0], eps=value)  # type: ignore[arg-type]
+
+
+def test_a_report_with_a_nan_tolerance_never_passes() -> None:
+    report = GradcheckReport(inputs=(3.0,), analytic=(3.0,), numerical=(6.0,), atol=float("nan"), rtol=0.0)
+    assert not report.ok
+    exact = GradcheckReport(inputs=(3.0,), analytic=(6.0,), numerical=(6.0,), atol=0.0, rtol=0.0)
+    assert exact.ok  # zero tolerances still accept an exact match
