@@ -111,7 +111,16 @@ def test_command_with_the_graphviz_package_draws(venv: Path, tmp_path: Path) -> 
     extra.mkdir()
     (extra / "graphviz").symlink_to(Path(graphviz.__file__).parent)
     env = _clean_env(PYTHONPATH=str(extra))
-    command = [venv / "bin" / "autograd-mini", "draw", "tanh(x*w + b)", "--at", "x=2", "w=-3", "b=6.88"]
+    command: list[str | Path] = [
+        venv / "bin" / "autograd-mini",
+        "draw",
+        "tanh(x*w + b)",
+        "--at",
+        "x=2",
+        "w=-3",
+        "b=6.88",
+    ]
     out = _ok(_run(*command, "-o", "graph.svg", cwd=tmp_path, env=env))
-    assert "x" in out and "w" in out
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.strip()}
+    assert rows["w"] == ["-3", "1.00194"]  # dtanh/dw = x * (1 - tanh^2) at the given point
     assert "<svg" in (tmp_path / "graph.svg").read_text()
