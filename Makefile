@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test bench lint typecheck unit images clean graphviz
+.PHONY: demo test bench lint typecheck unit images clean graphviz wheel
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -61,6 +61,11 @@ unit: $(VENV)/.dev
 
 test: graphviz lint typecheck unit
 
+# A wheel in dist/ (pip install dist/autograd_mini-*.whl anywhere). No network: setuptools
+# comes from the dev extra. make test checks such a wheel in a fresh venv (tests/test_package.py).
+wheel: $(VENV)/.dev
+	$(PY) -m build --wheel --no-isolation --outdir dist .
+
 # Speed and memory, side by side with micrograd and hand-written code. PyTorch rows appear
 # when torch is importable; WITH_TORCH=1 installs torch==2.13.0 (a large download elsewhere).
 bench: $(VENV)/.bench
@@ -77,4 +82,4 @@ images: graphviz $(VENV)/.demos
 	@echo "updated docs/images/: $(README_IMAGES)"
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info
