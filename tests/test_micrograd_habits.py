@@ -280,6 +280,24 @@ def test_tanh_spelled_out_with_exp_gives_the_same_gradients() -> None:
         assert v[name].grad == pytest.approx(ref[name].grad, rel=1e-12, abs=1e-15)
 
 
+def test_micrograd_style_model_building_with_nonlin() -> None:
+    linear = nn.Neuron(3, nonlin=False)
+    hidden = nn.Layer(2, 16, nonlin=True)
+    assert (linear.activation, hidden.neurons[0].activation) == ("linear", "relu")
+    model = nn.MLP(2, [16, 16, 1])  # micrograd's shape: relu hidden layers, linear output
+    x = [Value(1.0), Value(-2.0)]
+    score = model(x)
+    assert isinstance(score, Value)
+    loss = (1 + -1 * score).relu()  # micrograd demo's max-margin loss for a +1 label
+    assert loss.data > 0  # with the default seed, so the step below must move the score up
+    model.zero_grad()
+    loss.backward()
+    assert all(isinstance(p.grad, float) for p in model.parameters())
+    for p in model.parameters():
+        p.data -= 0.1 * p.grad
+    assert model(x).data > score.data
+
+
 # -- everyday Python on a scalar ---------------------------------------------------------------
 
 
