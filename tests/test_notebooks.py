@@ -22,7 +22,8 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
         if cell.cell_type == "code":
             assert not cell.get("outputs"), f"{path.name}: outputs are not committed; clear them"
     # Run from a scratch folder so pictures the notebook writes never land in the repo.
-    client = NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+    resources = {"metadata": {"path": str(tmp_path)}}
+    client = NotebookClient(notebook, timeout=300, kernel_name="python3", resources=resources)
     client.execute()
     errors = [
         output
