@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test bench lint typecheck unit images clean graphviz wheel
+.PHONY: demo test test-torch bench lint typecheck unit images clean graphviz wheel
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -65,6 +65,11 @@ test: graphviz lint typecheck unit
 # comes from the dev extra. make test checks such a wheel in a fresh venv (tests/test_package.py).
 wheel: $(VENV)/.dev
 	$(PY) -m build --wheel --no-isolation --outdir dist .
+
+# Optional: every op against PyTorch float64 (installs torch==2.13.0; not part of make test).
+test-torch: $(VENV)/.dev
+	@$(PY) -c 'import torch' 2>/dev/null || $(PIP) install torch==2.13.0
+	$(VENV)/bin/pytest -q tests_torch
 
 # Speed and memory, side by side with micrograd and hand-written code. PyTorch rows appear
 # when torch is importable; WITH_TORCH=1 installs torch==2.13.0 (a large download elsewhere).
