@@ -2,7 +2,9 @@
 
 Expressions are parsed with ``ast`` and interpreted against a whitelist (numbers, names bound
 by ``--at``, + - * / **, unary minus, calls of the engine's functions); nothing is ever
-``eval``ed.
+``eval``ed. The tree is walked with an explicit stack, so no expression depth reaches
+Python's recursion limit. Exit status: 0 done, 1 the math failed (``log(0)``) or the file
+could not be written, 2 the input was refused; the first line on stderr is the reason.
 """
 
 from __future__ import annotations
@@ -10,30 +12,39 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib
+import inspect
 import math
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from .engine import Value
+from .engine import Value, toposort
+from .ops import OPS
 
-__all__ = ["main", "evaluate", "ExpressionError", "FUNCTIONS"]
+__all__ = ["main", "evaluate", "ExpressionError", "FUNCTIONS", "MAX_EXPRESSION_LENGTH"]
 
-# The calls an expression may make: name -> (function, number of arguments).
-FUNCTIONS: dict[str, tuple[Callable[..., Value], tuple[int, ...]]] = {
-    "exp": (Value.exp, (1,)),
-    "log": (Value.log, (1,)),
-    "sqrt": (Value.sqrt, (1,)),
-    "tanh": (Value.tanh, (1,)),
-    "sigmoid": (Value.sigmoid, (1,)),
-    "relu": (Value.relu, (1,)),
-    "leaky_relu": (Value.leaky_relu, (1, 2)),
-    "softplus": (Value.softplus, (1,)),
-    "sin": (Value.sin, (1,)),
-    "cos": (Value.cos, (1,)),
-    "abs": (Value.__abs__, (1,)),
-}
+MAX_EXPRESSION_LENGTH = 10_000  # characters; longer text is refused before parsing
+MAX_DIGITS = 17  # significant digits of a float: more shows only noise
+DEFAULT_MAX_NODES = 400  # beyond this, dot's layout gets slow and the drawing unreadable
+
+
+def _callable_ops() -> dict[str, tuple[Callable[..., Value], tuple[int, ...]]]:
+    """Every op of the table that Value has a method for: name -> (method, allowed arg counts)."""
+    functions: dict[str, tuple[Callable[..., Value], tuple[int, ...]]] = {}
+    for name in OPS:
+        method = getattr(Value, name, None)
+        if name.startswith("_") or not callable(method):
+            continue  # + - * / ** and negation are written as operators, not calls
+        parameters = inspect.signature(method).parameters.values()
+        required = sum(parameter.default is inspect.Parameter.empty for parameter in parameters)
+        functions[name] = (method, tuple(range(required, len(parameters) + 1)))
+    return functions
+
+
+# The calls an expression may make: name -> (function, numbers of arguments it takes).
+FUNCTIONS: dict[str, tuple[Callable[..., Value], tuple[int, ...]]] = _callable_ops()
 
 # Either side may be a number: Python sends 2 - x to Value.__rsub__, keeping 2 a constant.
 _BINARY: dict[type[ast.operator], Callable[[Any, Any], Value]] = {
@@ -46,78 +57,182 @@ _BINARY: dict[type[ast.operator], Callable[[Any, Any], Value]] = {
 
 
 class ExpressionError(ValueError):
-    """An expression the command line refuses, with the offending part marked."""
+    """An expression the command line refuses: one line of reason, then the offending part marked."""
 
     def __init__(self, message: str, source: str, node: ast.AST | None = None) -> None:
-        text = message
-        if node is not None and hasattr(node, "col_offset") and "\n" not in source:
-            start = node.col_offset
-            end = getattr(node, "end_col_offset", None) or start + 1
-            text += f"\n  {source}\n  {' ' * start}{'^' * max(end - start, 1)}"
-        super().__init__(text)
+        self.reason = message
+        self.context = _marked(source, node)
+        super().__init__("\n".join([message, *self.context]))
+
+
+class _Refusal(Exception):
+    """Bad usage: the reason, then context lines (the usage)."""
+
+    def __init__(self, reason: str, context: Sequence[str] = ()) -> None:
+        self.reason = reason
+        self.context = list(context)
+        super().__init__(reason)
+
+
+def _marked(source: str, node: ast.AST | None, width: int = 70) -> list[str]:
+    """The source (a window of it, if long) with a caret line under ``node``; [] if not printable."""
+    if node is None or not hasattr(node, "col_offset") or not source.isprintable():
+        return []
+    encoded = source.encode("utf-8")  # ast's columns count UTF-8 bytes
+    start = len(encoded[: node.col_offset].decode("utf-8", "ignore"))
+    end_byte = getattr(node, "end_col_offset", None) or node.col_offset + 1
+    end = max(len(encoded[:end_byte].decode("utf-8", "ignore")), start + 1)
+    if getattr(node, "end_lineno", 1) != 1:
+        end = len(source)
+    left = max(0, min(start - 10, len(source) - width))
+    shown = source[left : left + width]
+    carets = "^" * max(1, min(end, left + width) - start)
+    prefix, suffix = ("…" if left else ""), ("…" if left + width < len(source) else "")
+    return [f"  {prefix}{shown}{suffix}", f"  {' ' * (len(prefix) + start - left)}{carets}"]
+
+
+def _shorten(text: str, keep: int = 24) -> str:
+    """Long text cut in the middle, with its length: 12345…67890 (4300 characters)."""
+    if len(text) <= keep:
+        return text
+    return f"{text[: keep // 2]}…{text[-keep // 2 :]} ({len(text)} characters)"
+
+
+def _parse(source: str) -> ast.expr:
+    """The expression's syntax tree, or an ExpressionError saying why not."""
+    if len(source) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionError(
+            f"the expression is {len(source):,} characters long; the limit is {MAX_EXPRESSION_LENGTH:,}",
+            "",
+        )
+    bad = next((i for i, char in enumerate(source) if "\ud800" <= char <= "\udfff"), None)
+    if bad is not None:
+        raise ExpressionError(f"the expression is not valid UTF-8 (at character {bad + 1})", "")
+    try:
+        return ast.parse(source, mode="eval").body
+    except SyntaxError as exc:
+        where = f" (at character {exc.offset})" if exc.offset else ""
+        raise ExpressionError(f"not a valid expression: {exc.msg}{where}", source) from None
+    except (RecursionError, MemoryError):
+        # CPython's parser gives up on deeply nested input (about 1,000 levels) this way.
+        raise ExpressionError("the expression is nested too deeply for Python's parser", "") from None
 
 
 def evaluate(source: str, values: dict[str, float]) -> tuple[Value, dict[str, Value]]:
     """Build the expression's graph; returns (result, the named inputs as leaves)."""
-    try:
-        tree = ast.parse(source.strip(), mode="eval")
-    except SyntaxError as exc:
-        where = f" (at character {exc.offset})" if exc.offset else ""
-        raise ExpressionError(f"not a valid expression: {exc.msg}{where}", source) from None
     source = source.strip()
+    body = _parse(source)
     leaves = {name: Value(value, name) for name, value in values.items()}
-    used: dict[str, Value] = {}
-
-    def visit(node: ast.AST) -> Value | float:
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-                raise ExpressionError(
-                    f"only numbers are allowed as constants, not {node.value!r}", source, node
-                )
-            return float(node.value)
-        if isinstance(node, ast.Name):
-            if node.id in FUNCTIONS:
-                raise ExpressionError(f"{node.id} is a function: call it, as in {node.id}(x)", source, node)
-            if node.id not in leaves:
-                hint = f"bind it with --at {node.id}=NUMBER" if node.id.isidentifier() else ""
-                raise ExpressionError(f"name {node.id!r} has no value; {hint}", source, node)
-            used[node.id] = leaves[node.id]
-            return leaves[node.id]
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            operand = visit(node.operand)
-            return -operand if isinstance(node.op, ast.USub) else operand
-        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-            left, right = visit(node.left), visit(node.right)
-            if not isinstance(left, Value) and not isinstance(right, Value):
-                left = Value(left)  # number op number: computed by the engine, with its errors
-                return _BINARY[type(node.op)](left, right).data
-            return _BINARY[type(node.op)](left, right)
-        if isinstance(node, ast.Call):
-            return call(node)
-        raise ExpressionError(f"{_describe(node)} is not allowed", source, node)
-
-    def call(node: ast.Call) -> Value:
-        if not isinstance(node.func, ast.Name):
-            raise ExpressionError(f"{_describe(node.func)} is not allowed", source, node.func)
-        if node.func.id not in FUNCTIONS:
-            allowed = ", ".join(sorted(FUNCTIONS))
-            raise ExpressionError(f"unknown function {node.func.id!r}; allowed: {allowed}", source, node.func)
-        function, arities = FUNCTIONS[node.func.id]
-        if node.keywords or len(node.args) not in arities:
-            raise ExpressionError(
-                f"{node.func.id} takes {' or '.join(map(str, arities))} argument(s)", source, node
-            )
-        args = [visit(arg) for arg in node.args]
-        first = args[0] if isinstance(args[0], Value) else Value(args[0])
-        return function(first, *args[1:])
-
-    result = visit(tree.body)
-    if not isinstance(result, Value):
-        result = Value(result)
-    unused = sorted(set(leaves) - set(used))
-    if unused:
+    order = _checked_postorder(body, source, leaves)
+    unused = sorted(set(leaves) - {node.id for node in order if isinstance(node, ast.Name)})
+    if unused:  # checked before any math, so a refusal never hides behind a math error
         raise ExpressionError(f"--at gives {', '.join(unused)}, which the expression does not use", source)
-    return result, used
+    used: dict[str, Value] = {}
+    stack: list[Value | float] = []
+    for node in order:
+        count = _operand_count(node)
+        operands = stack[len(stack) - count :]
+        del stack[len(stack) - count :]
+        stack.append(_apply(node, operands, leaves, used))
+    result = stack[0]
+    return (result if isinstance(result, Value) else Value(result)), used
+
+
+def _checked_postorder(body: ast.expr, source: str, leaves: dict[str, Value]) -> list[ast.expr]:
+    """Every node, operands before the node using them; refuses any node not on the whitelist."""
+    order: list[ast.expr] = []
+    stack: list[tuple[ast.expr, bool]] = [(body, False)]
+    while stack:  # an explicit stack: depth is limited by memory, not Python's recursion limit
+        node, operands_done = stack.pop()
+        if operands_done:
+            order.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((operand, False) for operand in reversed(_operands(node, source, leaves)))
+    return order
+
+
+def _operands(node: ast.expr, source: str, leaves: dict[str, Value]) -> list[ast.expr]:
+    """The node's operand nodes, left to right, after checking the node itself is allowed."""
+    if isinstance(node, ast.Constant):
+        _check_number(node, source)
+        return []
+    if isinstance(node, ast.Name):
+        if node.id in FUNCTIONS:
+            raise ExpressionError(f"{node.id} is a function: call it, as in {node.id}(x)", source, node)
+        if node.id not in leaves:
+            raise ExpressionError(
+                f"name {node.id!r} has no value; bind it with --at {node.id}=NUMBER", source, node
+            )
+        return []
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return [node.operand]
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        return [node.left, node.right]
+    if isinstance(node, ast.Call):
+        return _call_arguments(node, source)
+    raise ExpressionError(f"{_describe(node)} is not allowed", source, node)
+
+
+def _check_number(node: ast.Constant, source: str) -> None:
+    """Only finite real numbers that fit a float are constants."""
+    value: object = node.value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ExpressionError(
+            f"only numbers are allowed as constants, not {_shorten(repr(value))}", source, node
+        )
+    written = _shorten(ast.get_source_segment(source, node) or repr(value))
+    try:
+        finite = math.isfinite(float(value))  # an int too large for a float raises instead
+    except OverflowError:
+        finite = False
+    if not finite:
+        raise ExpressionError(f"the number {written} is too large for a float", source, node)
+
+
+def _call_arguments(node: ast.Call, source: str) -> list[ast.expr]:
+    if not isinstance(node.func, ast.Name):
+        raise ExpressionError(f"{_describe(node.func)} is not allowed", source, node.func)
+    if node.func.id not in FUNCTIONS:
+        allowed = ", ".join(sorted(FUNCTIONS))
+        raise ExpressionError(f"unknown function {node.func.id!r}; allowed: {allowed}", source, node.func)
+    arities = FUNCTIONS[node.func.id][1]
+    if node.keywords or len(node.args) not in arities:
+        raise ExpressionError(
+            f"{node.func.id} takes {' or '.join(map(str, arities))} argument(s)", source, node
+        )
+    return list(node.args)
+
+
+def _operand_count(node: ast.expr) -> int:
+    if isinstance(node, ast.UnaryOp):
+        return 1
+    if isinstance(node, ast.BinOp):
+        return 2
+    return len(node.args) if isinstance(node, ast.Call) else 0
+
+
+def _apply(
+    node: ast.expr, operands: list[Value | float], leaves: dict[str, Value], used: dict[str, Value]
+) -> Value | float:
+    """One checked node's value, given its operands' values."""
+    if isinstance(node, ast.Constant):
+        assert isinstance(node.value, (int, float))  # _check_number allowed only these
+        return float(node.value)
+    if isinstance(node, ast.Name):
+        used[node.id] = leaves[node.id]
+        return leaves[node.id]
+    if isinstance(node, ast.UnaryOp):
+        return -operands[0] if isinstance(node.op, ast.USub) else operands[0]
+    if isinstance(node, ast.BinOp):
+        left, right = operands
+        if not isinstance(left, Value) and not isinstance(right, Value):
+            # number op number: computed by the engine, with its errors, and kept a number
+            return _BINARY[type(node.op)](Value(left), right).data
+        return _BINARY[type(node.op)](left, right)
+    assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    first = operands[0] if isinstance(operands[0], Value) else Value(operands[0])
+    return FUNCTIONS[node.func.id][0](first, *operands[1:])
 
 
 def _describe(node: ast.AST) -> str:
@@ -140,26 +255,42 @@ def _describe(node: ast.AST) -> str:
         ast.NamedExpr: "an assignment expression",
         ast.Await: "await",
     }
-    if isinstance(node, ast.BinOp):
-        return f"the operator {type(node.op).__name__}"
-    if isinstance(node, ast.UnaryOp):
+    if isinstance(node, (ast.BinOp, ast.UnaryOp)):
         return f"the operator {type(node.op).__name__}"
     return names.get(type(node), type(node).__name__)
 
 
 def _binding(text: str) -> tuple[str, float]:
-    """NAME=NUMBER from --at."""
+    """NAME=NUMBER from --at; names are NFKC-normalised as Python's parser does."""
     name, sep, number = text.partition("=")
-    name = name.strip()
+    name = unicodedata.normalize("NFKC", name.strip())
     if not sep or not name.isidentifier():
-        raise argparse.ArgumentTypeError(f"expected NAME=NUMBER, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=NUMBER, got {_shorten(repr(text))} (an expression after --at must follow --)"
+        )
     try:
         value = float(number)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{name}: {number!r} is not a number") from None
+        raise argparse.ArgumentTypeError(f"{name}: {_shorten(repr(number))} is not a number") from None
     if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{name}: {number!r} is not a finite number")
+        raise argparse.ArgumentTypeError(f"{name}: {_shorten(repr(number))} is not a finite number")
     return name, value
+
+
+def _bounded_int(low: int, high: int | None) -> Callable[[str], int]:
+    """An argparse type: an int in [low, high]."""
+
+    def convert(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{_shorten(repr(text))} is not a whole number") from None
+        if number < low or (high is not None and number > high):
+            upper = f" and at most {high}" if high is not None else ""
+            raise argparse.ArgumentTypeError(f"must be at least {low}{upper}, got {number}")
+        return number
+
+    return convert
 
 
 def _demos_package() -> dict[str, str]:
@@ -175,8 +306,15 @@ def _demos_package() -> dict[str, str]:
     return dict(demos.DEMOS)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that a usage error raises _Refusal (reason first) instead of exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _Refusal(f"{self.prog}: error: {message}", self.format_usage().rstrip().splitlines())
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="autograd-mini",
         description="See backpropagation: draw computation graphs and run the demos.",
     )
@@ -185,11 +323,16 @@ def _parser() -> argparse.ArgumentParser:
         "draw",
         help="evaluate an expression, run backward, draw its computation graph",
         description="Evaluate EXPR with the engine at the --at values, run backward, write the drawing "
-        "and print every named input's value and gradient.",
+        "and print every named input's value and gradient. An EXPR starting with - may be given "
+        "first, or last after --. Exit status: 0 done, 1 the math failed or the file could not be "
+        "written, 2 the input was refused.",
         epilog='example: autograd-mini draw "tanh(x*w + b)" --at x=2 w=-3 b=6.88 -o graph.svg',
     )
     draw.add_argument(
-        "expression", metavar="EXPR", help=f"e.g. 'tanh(x*w + b)'; functions: {', '.join(FUNCTIONS)}"
+        "expression",
+        metavar="EXPR",
+        nargs="?",
+        help=f"e.g. 'tanh(x*w + b)'; functions: {', '.join(FUNCTIONS)}",
     )
     draw.add_argument(
         "--at", nargs="+", type=_binding, default=[], metavar="NAME=NUMBER", help="input values"
@@ -197,8 +340,20 @@ def _parser() -> argparse.ArgumentParser:
     draw.add_argument(
         "-o", "--output", default="graph.svg", help="file to write: .svg .png .pdf .dot (default graph.svg)"
     )
-    draw.add_argument("--digits", type=int, default=4, help="significant digits shown (default 4)")
+    draw.add_argument(
+        "--digits",
+        type=_bounded_int(1, MAX_DIGITS),
+        default=4,
+        help=f"significant digits shown, 1 to {MAX_DIGITS} (default 4)",
+    )
     draw.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="layout direction (default LR)")
+    draw.add_argument(
+        "--max-nodes",
+        type=_bounded_int(1, None),
+        default=DEFAULT_MAX_NODES,
+        metavar="N",
+        help=f"refuse graphs of more than N values (default {DEFAULT_MAX_NODES}; big ones lay out slowly)",
+    )
     demo = commands.add_parser("demo", help="run a demo by name", description="Run one of the demos.")
     demo.add_argument("name", nargs="?", help="the demo to run (see --list)")
     demo.add_argument("--list", action="store_true", help="list the demos")
@@ -206,25 +361,56 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _arguments(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parsed arguments; an unknown 'option' such as -x*2 is taken as draw's expression."""
+    args, extras = parser.parse_known_args(argv)
+    lone = extras[0] if len(extras) == 1 else ""
+    if args.command == "draw" and args.expression is None and lone[:1] == "-" and lone[:2] != "--":
+        args.expression, extras = lone, []
+    if extras:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    if args.command == "draw":
+        if args.expression is None:
+            parser.error("draw needs an expression, e.g. autograd-mini draw 'x*y' --at x=2 y=3")
+        names = [name for name, _ in args.at]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            parser.error(f"--at gives {', '.join(twice)} more than once")
+    return args
+
+
 def _draw(args: argparse.Namespace) -> int:
     from .viz import GraphvizNotFoundError, draw_graph, render
 
-    values = dict(args.at)
-    result, inputs = evaluate(args.expression, values)
-    result.label = "out"
+    result, inputs = evaluate(args.expression, dict(args.at))
+    size = len(toposort(result))
+    if size > args.max_nodes:
+        raise _Refusal(
+            f"the graph has {size} values, more than --max-nodes {args.max_nodes}; "
+            f"pass --max-nodes {size} to draw it anyway (large graphs are slow to lay out)"
+        )
+    if result not in inputs.values():
+        result.label = "out"  # a bare input keeps its own name: it is the root itself
     result.backward()
     try:
-        path = render(draw_graph(result, digits=args.digits, rankdir=args.rankdir), args.output)
+        graph = draw_graph(result, digits=args.digits, rankdir=args.rankdir, max_nodes=None)
+        path = render(graph, args.output)
     except GraphvizNotFoundError as exc:
-        print(f"autograd-mini: {exc}", file=sys.stderr)
-        return 1
+        return _fail(f"autograd-mini: {exc}", [], 1)
+    except ValueError as exc:  # the output's suffix: every other option was checked above
+        raise _Refusal(str(exc)) from None
+    _print_table(result, inputs)
+    print(f"wrote {_printable(str(path))}")
+    return 0
+
+
+def _print_table(result: Value, inputs: dict[str, Value]) -> None:
+    """Each named input's value and gradient, then the result's value."""
     width = max([len(name) for name in inputs] + [5])
     print(f"{'name':<{width}}  {'value':>14}  {'gradient':>14}")
     for name, leaf in inputs.items():
         print(f"{name:<{width}}  {leaf.data:>14.6g}  {leaf.grad:>14.6g}")
     print(f"{'out':<{width}}  {result.data:>14.6g}  {'(seed 1)':>14}")
-    print(f"wrote {path}")
-    return 0
 
 
 def _demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -241,20 +427,44 @@ def _demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return status
 
 
+def _printable(text: str) -> str:
+    """Text as one printable line: undecodable bytes as \\xNN, other non-printables (newlines too) escaped."""
+    out = []
+    for char in text:
+        if "\udc80" <= char <= "\udcff":  # a byte that was not UTF-8 (Python's surrogateescape)
+            out.append(f"\\x{ord(char) - 0xDC00:02x}")
+        elif char.isprintable():
+            out.append(char)
+        else:
+            out.append(ascii(char)[1:-1])
+    return "".join(out)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 1 failure, 2 bad usage)."""
+    """Run the command line; returns the exit status (0 done, 1 math or file failure, 2 refused)."""
     parser = _parser()
-    args = parser.parse_args(argv)
     try:
+        args = _arguments(parser, argv)
         if args.command == "draw":
             return _draw(args)
         return _demo(args, parser)
-    except ExpressionError as exc:
-        print(f"autograd-mini: error: {exc}", file=sys.stderr)
-        return 2
-    except (ValueError, ArithmeticError, FileNotFoundError, ImportError) as exc:
-        print(f"autograd-mini: error: {exc}", file=sys.stderr)
-        return 1
+    except SystemExit as exc:  # --help and --version print, then exit 0
+        return exc.code if isinstance(exc.code, int) else 2
+    except (ExpressionError, _Refusal) as exc:
+        reason = (
+            exc.reason if exc.reason.startswith("autograd-mini") else f"autograd-mini: error: {exc.reason}"
+        )
+        return _fail(reason, exc.context, 2)
+    except (ValueError, ArithmeticError, OSError, ImportError) as exc:
+        return _fail(f"autograd-mini: error: {exc}", [], 1)
+
+
+def _fail(reason: str, context: Sequence[str], status: int) -> int:
+    """Print the reason as one line, then any context lines, to stderr; returns ``status``."""
+    print(_printable(reason), file=sys.stderr)
+    for line in context:
+        print(_printable(line), file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":
