@@ -4,35 +4,42 @@ A scalar engine spends most of a training step building and walking ~65,000 Pyth
 objects whose shape never changes. ``trace`` runs the function once with the engine,
 then writes the graph out as code: one forward line per op and the backward lines of the
 chain rule, each op's formula and local derivative taken from the op table. The code is
-built from the table's formulas and node indices only; labels never enter it.
+built from the table's formulas, node indices and float reprs only; labels never enter it.
 
-Three rewrites keep it near hand-written speed (they change no arithmetic, so results
-equal the eager engine's):
+Rewrites keep it near hand-written speed without changing any arithmetic, so results
+equal the eager engine's bit for bit:
 
-- a node used once, whose value the backward never reads (a product in a sum, a
-  partial sum), is inlined into its consumer's expression;
+- a node used once, whose value is read once by its consumer's formula and never by the
+  backward or a check, is inlined into that formula (so code size stays linear);
 - a local derivative of exactly 1 into a node used once passes the gradient variable on
   by name (no line), and no line is written for gradients nobody asked for;
-- gradients are accumulated in the eager engine's own order.
+- gradients are accumulated in the eager engine's own order, leaves starting at 0.0.
+
+Errors follow eager too: the code checks what the eager kernels check, and when a call
+fails it replays the graph through the eager kernels to raise eager's own exception.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import io
-import itertools
 import math
 import re
+import threading
 import time
 import tokenize
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from .engine import Value, _count_consumers, _release_order
+from .engine import Value, _count_consumers, _leaf, _node, _op_error, _release_order
+from .kernels import build_kernel
 from .ops import FORMULA_NAMES, OPS, Op
 
-__all__ = ["trace", "CompiledFunction", "TraceError"]
+__all__ = ["trace", "check_each_call", "CompiledFunction", "TraceError"]
 
 # Above this many nodes the code keeps values in lists, in chunked functions, so that
 # compiling a 10^6-node graph needs bounded memory (CPython's compiler uses ~3 KB a line).
@@ -42,50 +49,102 @@ MAX_INLINE_DEPTH = 40  # CPython's parser refuses deeply nested expressions
 MAX_INLINE_OPS = 64  # and compiles huge one-line expressions slowly: a neuron's sum fits
 MAX_TERMS = 64  # terms per gradient statement, for the same reason
 
+Check = Callable[[float], None]
+
 
 class TraceError(ValueError):
     """A traced function was called with arguments of another structure, or could not be traced."""
 
 
+# -- the op table's formulas as code templates --------------------------------------------
+
+
 @dataclass(frozen=True)
 class _Template:
-    """A formula as a format string over {x}, {y}, {out}, and the names it reads."""
+    """A formula as a format string over {x}, {y}, {out}; how often it reads each; whether it can raise."""
 
     text: str
-    reads: frozenset[str]
+    counts: tuple[tuple[str, int], ...]
+    may_raise: bool
+
+    @property
+    def reads(self) -> frozenset[str]:
+        """The operand names the formula reads."""
+        return frozenset(name for name, _ in self.counts)
 
 
 def _template(formula: str) -> _Template:
     """Mark the operand names in a (one-line) formula as format fields, keeping its spacing."""
     pieces = []
-    reads = set()
+    counts: Counter[str] = Counter()
     last = 0
     for token in tokenize.generate_tokens(io.StringIO(formula).readline):
         if token.type == tokenize.NAME and token.string in ("x", "y", "out"):
             start, end = token.start[1], token.end[1]
             pieces.append(formula[last:start].replace("{", "{{").replace("}", "}}"))
             pieces.append("{" + token.string + "}")
-            reads.add(token.string)
+            counts[token.string] += 1
             last = end
     pieces.append(formula[last:].replace("{", "{{").replace("}", "}}"))
-    return _Template("".join(pieces), frozenset(reads))
+    return _Template("".join(pieces), tuple(sorted(counts.items())), _may_raise(formula))
+
+
+def _may_raise(formula: str) -> bool:
+    """Whether evaluating a formula on floats can raise: it calls math, divides or takes a power.
+
+    Additions, products, negations, comparisons and abs never raise on floats.
+    """
+    for node in ast.walk(ast.parse(formula, mode="eval")):
+        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id == "abs"):
+            return True
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Pow, ast.Mod, ast.FloorDiv)):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class _Check:
+    """A domain condition of an op, and the error the code raises when it fails (replaced by eager's)."""
+
+    condition: _Template
+    message: str
+
+
+def _checks_of(op: Op) -> tuple[_Check | None, tuple[_Check | None, ...]]:
+    """The op's domain check, and its derivative checks per operand position."""
+    domains = (op.domain, *(op.grad_domain(i) for i in range(op.arity)))
+    checks = tuple(
+        _Check(_template(d.condition), f"{op.name}: {d.explanation}") if d is not None else None
+        for d in domains
+    )
+    return checks[0], checks[1:]
 
 
 _FORWARD = {name: _template(op.forward) for name, op in OPS.items()}
 _DERIVATIVES = {name: tuple(_template(d) for d in op.derivatives) for name, op in OPS.items()}
-_DOMAINS = {
-    name: tuple(_template(d.condition) if d else None for d in (op.domain, *op.grad_domains))
-    for name, op in OPS.items()
-}
+_CHECKS = {name: _checks_of(op) for name, op in OPS.items()}
 
 
-def _literal(value: float, constants: list[float]) -> str:
-    """A float as code: its repr when finite (digits only), else a slot in the constants table."""
-    if math.isfinite(value):
-        text = repr(value)
-        return f"({text})" if text.startswith("-") else text
-    constants.append(value)
-    return f"_C[{len(constants) - 1}]"
+class _Constants:
+    """Numbers as code: a finite float as its repr, others (inf, nan) as slots of a table _C."""
+
+    def __init__(self) -> None:
+        self.table: list[float] = []
+        self._slots: dict[str, str] = {}
+
+    def literal(self, value: float) -> str:
+        """The code for ``value``; only ``repr(float)`` ever reaches the code, never an object's repr."""
+        number = float(value)
+        text = repr(number)
+        if math.isfinite(number):
+            return f"({text})" if text.startswith("-") else text
+        if text not in self._slots:
+            self._slots[text] = f"_C[{len(self.table)}]"
+            self.table.append(number)
+        return self._slots[text]
+
+
+# -- arguments --------------------------------------------------------------------------
 
 
 def _flatten(arg: object, path: str, out: list[float]) -> object:
@@ -96,7 +155,12 @@ def _flatten(arg: object, path: str, out: list[float]) -> object:
     if isinstance(arg, Value):
         out.append(arg.data)
         return "leaf"
-    if isinstance(arg, (int, float)) and not isinstance(arg, bool):
+    if isinstance(arg, float):
+        out.append(float(arg))
+        return "leaf"
+    if isinstance(arg, int) and not isinstance(arg, bool):
+        if arg.bit_length() > 1024:  # float(arg) would raise a bare OverflowError
+            raise TraceError(f"trace: {path} is an integer too large for a float ({arg.bit_length()} bits)")
         out.append(float(arg))
         return "leaf"
     if isinstance(arg, (list, tuple)):
@@ -104,6 +168,13 @@ def _flatten(arg: object, path: str, out: list[float]) -> object:
     raise TraceError(
         f"trace: {path} must be a number, a Value, or a list/tuple of them, got {type(arg).__name__}"
     )
+
+
+def _rebuild(structure: object, leaves: Iterator[Value]) -> object:
+    """The arguments again, each number replaced by the next leaf to trace through."""
+    if isinstance(structure, tuple):
+        return [_rebuild(item, leaves) for item in structure]
+    return next(leaves)
 
 
 def _describe_mismatch(expected: object, got: object, path: str) -> str:
@@ -118,6 +189,32 @@ def _describe_mismatch(expected: object, got: object, path: str) -> str:
         return "a list" if isinstance(structure, tuple) else "a number or Value"
 
     return f"{path} is {kind(got)} where the traced call had {kind(expected)}"
+
+
+# -- checks that are not ops (a loss's labels) -------------------------------------------
+
+
+class _Recorder(threading.local):
+    """The checks recorded by the trace running in this thread (None outside ``trace``)."""
+
+    checks: list[tuple[Value, Check]] | None = None
+
+
+_recorder = _Recorder()
+
+
+def check_each_call(value: Value, check: Check) -> None:
+    """Run ``check(value.data)`` now and, inside ``trace``, at every call of the compiled function.
+
+    ``check`` raises ValueError for a bad value (a loss's label). A compiled function
+    runs it on the new number whenever ``value`` is an input or computed from inputs.
+    """
+    check(value.data)
+    if _recorder.checks is not None:
+        _recorder.checks.append((value, check))
+
+
+# -- the compiled function -----------------------------------------------------------------
 
 
 class CompiledFunction:
@@ -145,10 +242,7 @@ class CompiledFunction:
         structure = _flatten(list(args), "args", flat)
         if structure != self._structure:
             raise TraceError("trace: " + _describe_mismatch(self._structure, structure, "args"))
-        try:
-            return self._run(flat)
-        except (ArithmeticError, ValueError) as exc:
-            raise type(exc)(f"compiled function: {exc}") from None
+        return self._run(flat)
 
     def __repr__(self) -> str:
         return (
@@ -175,32 +269,221 @@ def trace(
     started = time.perf_counter()
     flat: list[float] = []
     structure = _flatten(list(example_args), "args", flat)
-    counter = itertools.count()
-    leaves: list[Value] = []
-
-    def rebuild(spec: object) -> object:
-        """The arguments again, with each number replaced by a fresh leaf to trace through."""
-        if isinstance(spec, tuple):
-            return [rebuild(item) for item in spec]
-        leaf = Value(flat[next(counter)])
-        leaves.append(leaf)
-        return leaf
-
-    traced_args = rebuild(structure)
     param_list = list(params) if params is not None else []
     for p in param_list:
         if not isinstance(p, Value) or not p.is_leaf:
             raise TraceError("trace: params must be leaf Values (a model's parameters)")
-    root = fn(*traced_args)  # type: ignore[misc]
-    if not isinstance(root, Value):
-        raise TraceError(f"trace: fn must return a Value, got {type(root).__name__}")
+    leaves = [Value(x) for x in flat]
+    root, checks = _run_recording(fn, _rebuild(structure, iter(leaves)))
     inputs = param_list + leaves  # the code reads them in this order
     targets = param_list if params is not None else leaves
-    pieces, num_nodes, constants = _generate(root, inputs, targets)
-    del root  # the generated code is all that is kept of the graph
-    scope: dict[str, Any] = {**FORMULA_NAMES, "_C": tuple(constants), "_domain_error": _domain_error}
-    for piece in pieces:
+    program = _generate(root, inputs, targets, [value for value, _ in checks])
+    del root  # the generated code and the compact tape are all that is kept of the graph
+    check_functions = tuple(check for _, check in checks)
+    driver = _compile(program, check_functions)
+    tape, n_params = program.tape, len(param_list)
+
+    def run(values: list[float]) -> tuple[float, list[float]]:
+        numbers = [p.data for p in param_list] + values if n_params else values
+        try:
+            result: tuple[float, list[float]] = driver(numbers)
+        except (ArithmeticError, ValueError) as exc:
+            error = _replay(tape, numbers, check_functions)
+            if error is None:  # eager would not fail: a compiler bug, shown as such
+                raise type(exc)(f"compiled function: {exc}") from None
+            raise error from None
+        return result
+
+    names = [f"params[{i}]" for i in range(n_params)] if params is not None else None
+    names = names or [f"input[{i}]" for i in range(len(leaves))]
+    return CompiledFunction(
+        program.source, run, structure, program.num_nodes, names, time.perf_counter() - started
+    )
+
+
+def _run_recording(fn: Callable[..., Value], args: object) -> tuple[Value, list[tuple[Value, Check]]]:
+    """Run fn on the traced arguments, collecting the checks it asks to repeat at each call."""
+    outer = _recorder.checks
+    _recorder.checks = []
+    try:
+        root = fn(*args)  # type: ignore[misc]
+        checks = _recorder.checks
+    finally:
+        _recorder.checks = outer
+    if not isinstance(root, Value):
+        raise TraceError(f"trace: fn must return a Value, got {type(root).__name__}")
+    return root, checks
+
+
+def _compile(
+    program: _Program, checks: tuple[Check, ...]
+) -> Callable[[list[float]], tuple[float, list[float]]]:
+    """Compile the pieces one at a time and return the driver ``_compiled``."""
+    scope: dict[str, Any] = {**FORMULA_NAMES, "_C": tuple(program.constants), "_K": checks}
+    for piece in program.pieces:
         exec(compile(piece, "<autograd_mini compiled>", "exec"), scope)  # noqa: S102 - built from the op table
+    program.pieces.clear()
+    driver: Callable[[list[float]], tuple[float, list[float]]] = scope["_compiled"]
+    return driver
+
+
+# -- planning: what each node needs ---------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """What the code must compute for each node of the graph, decided before writing a line."""
+
+    order: list[Value]  # forward order, operands first
+    backward_order: list[Value]  # the eager backward's order, root first
+    index: dict[Value, int]
+    input_slot: dict[Value, int]
+    targets: list[Value]
+    big: bool
+    variable: set[Value] = field(default_factory=set)  # inputs and nodes computed from them
+    needs_grad: set[Value] = field(default_factory=set)
+    # per op node: operand positions whose gradient the backward uses
+    grad_positions: dict[Value, tuple[int, ...]] = field(default_factory=dict)
+    # per op node: the domain checks eager applies that can fail on new values
+    checks: dict[Value, list[_Check]] = field(default_factory=dict)
+    # per op node: derivatives eager computes although no gradient needs them, which can raise
+    probes: dict[Value, list[_Template]] = field(default_factory=dict)
+    node_checks: dict[Value, list[int]] = field(default_factory=dict)  # check_each_call checks by node
+    input_checks: list[tuple[int, int]] = field(default_factory=list)  # (input slot, check number)
+    materialize: set[Value] = field(default_factory=set)  # nodes given a variable of their own
+
+
+def _plan(root: Value, inputs: list[Value], targets: list[Value], checked: list[Value]) -> _Plan:
+    uses = _count_consumers(root)  # edges into each node from the graph
+    backward_order = _release_order(root, dict(uses))
+    order = backward_order[::-1]
+    index = {node: i for i, node in enumerate(order)}
+    input_slot = {node: k for k, node in enumerate(inputs) if node in index}
+    plan = _Plan(order, backward_order, index, input_slot, targets, len(order) > LOCALS_LIMIT)
+    _plan_flow(plan, set(targets))
+    for node in order:
+        if node._fn is not None:
+            _plan_checks(plan, node)
+    _plan_user_checks(plan, inputs, checked)
+    _plan_materialize(plan, uses, root)
+    return plan
+
+
+def _plan_flow(plan: _Plan, target_set: set[Value]) -> None:
+    """Which nodes vary between calls, and which need a gradient (those between targets and root)."""
+    for node in plan.order:
+        if node._fn is None:
+            if node in plan.input_slot:
+                plan.variable.add(node)
+            if node in target_set:
+                plan.needs_grad.add(node)
+            continue
+        operands = (node._a, node._b)
+        if any(p.__class__ is Value and p in plan.variable for p in operands):
+            plan.variable.add(node)
+        positions = tuple(i for i, p in enumerate(operands) if p.__class__ is Value and p in plan.needs_grad)
+        if positions:
+            plan.needs_grad.add(node)
+        plan.grad_positions[node] = positions
+
+
+def _plan_checks(plan: _Plan, node: Value) -> None:
+    """What the eager kernel checks and computes for this node that can fail on new values.
+
+    A kernel checks the op's domain, and for every Value operand its derivative's domain
+    and the derivative itself, needed or not. Conditions over constants only passed at
+    trace time and are left out.
+    """
+    op: Op = node._fn  # type: ignore[assignment]
+    operands = (node._a, node._b)
+    varying = {name for name, p in zip("xy", operands, strict=False) if p in plan.variable}
+    if node in plan.variable:
+        varying.add("out")
+    domain, grad_domains = _CHECKS[op.name]
+    checks = [domain] if domain is not None and domain.condition.reads & varying else []
+    probes = []
+    for position, operand in enumerate(operands[: op.arity]):
+        if operand.__class__ is not Value:
+            continue  # a number operand: the kernel neither checks nor differentiates it
+        grad_domain = grad_domains[position]
+        if grad_domain is not None and grad_domain.condition.reads & varying:
+            checks.append(grad_domain)
+        derivative = _DERIVATIVES[op.name][position]
+        if position not in plan.grad_positions[node] and derivative.may_raise and derivative.reads & varying:
+            probes.append(derivative)
+    plan.checks[node] = checks
+    plan.probes[node] = probes
+
+
+def _plan_user_checks(plan: _Plan, inputs: list[Value], checked: list[Value]) -> None:
+    """Place each check_each_call check: on an input by slot, on a varying node by node."""
+    slots = {node: k for k, node in enumerate(inputs)}
+    for number, value in enumerate(checked):
+        if value in slots:
+            plan.input_checks.append((slots[value], number))
+        elif value in plan.variable:
+            plan.node_checks.setdefault(value, []).append(number)
+        # else: a constant, or a value the result does not depend on: checked at trace time
+
+
+def _plan_materialize(plan: _Plan, uses: dict[Value, int], root: Value) -> None:
+    """Give a node a variable unless one formula reads it exactly once, and nothing else does.
+
+    Inlining an operand that a formula reads twice would copy it, and copies of copies
+    grow exponentially with depth: this rule keeps the code linear in the graph.
+    """
+    keep = plan.materialize
+    keep.add(root)
+    keep.update(plan.node_checks)
+    for node in plan.order:
+        op = node._fn
+        if op is None or uses[node] != 1:
+            keep.add(node)
+        if op is None:
+            continue
+        elsewhere: Counter[str] = Counter()  # reads outside the forward formula
+        derivatives = _DERIVATIVES[op.name]
+        for template in [
+            *(check.condition for check in plan.checks[node]),
+            *plan.probes[node],
+            *(derivatives[i] for i in plan.grad_positions[node]),
+        ]:
+            elsewhere.update(dict(template.counts))
+        if elsewhere["out"]:
+            keep.add(node)
+        forward = dict(_FORWARD[op.name].counts)
+        for name, operand in zip("xy", (node._a, node._b), strict=False):
+            if operand.__class__ is Value and (forward.get(name, 0) > 1 or elsewhere[name]):
+                keep.add(operand)
+
+
+# -- writing the code -----------------------------------------------------------------------
+
+
+@dataclass
+class _Program:
+    """Generated code in pieces to compile one at a time, and what running it needs."""
+
+    pieces: list[str]
+    source: str
+    num_nodes: int
+    constants: list[float]
+    tape: _Tape
+
+
+def _generate(root: Value, inputs: list[Value], targets: list[Value], checked: list[Value]) -> _Program:
+    """The source of ``_compiled(inputs) -> (value, grads)`` for the graph behind root.
+
+    Returned as pieces: one for a graph of up to LOCALS_LIMIT nodes, else chunks of
+    CHUNK_STATEMENTS statements and a driver, so that CPython's compiler never holds the
+    syntax tree of a huge graph at once.
+    """
+    plan = _plan(root, inputs, targets, checked)
+    constants = _Constants()
+    forward, expressions = _write_forward(plan, constants)
+    backward, grad_of = _write_backward(plan, expressions, constants)
+    tape = _record_tape(plan, constants)
+    pieces = _assemble(plan, forward, backward, grad_of, expressions[root])
     if len(pieces) == 1:
         source = pieces[0]
     else:  # too long to read: keep the driver and say what was left out
@@ -208,217 +491,243 @@ def trace(
             f"# {len(pieces) - 1} chunk functions _part0 ... of up to {CHUNK_STATEMENTS} lines, not kept\n"
         )
         source += pieces[-1]
-    del pieces
-    driver = scope["_compiled"]
-    n_params = len(param_list)
-
-    def run(values: list[float]) -> tuple[float, list[float]]:
-        result: tuple[float, list[float]] = driver(
-            [p.data for p in param_list] + values if n_params else values
-        )
-        return result
-
-    names = (
-        [f"params[{i}]" for i in range(n_params)]
-        if params is not None
-        else [f"input[{i}]" for i in range(len(leaves))]
-    )
-    return CompiledFunction(source, run, structure, num_nodes, names, time.perf_counter() - started)
+    return _Program(pieces, source, len(plan.order), constants.table, tape)
 
 
-@functools.cache
-def _reads(op_name: str, used: tuple[int, ...]) -> frozenset[str]:
-    """The names (x, y, out) that the backward and the domain checks of an op read."""
-    reads: set[str] = set()
-    for i in used:
-        reads |= _DERIVATIVES[op_name][i].reads
-    for i, domain in enumerate(_DOMAINS[op_name]):
-        if domain is not None and (i == 0 or (i - 1) in used):
-            reads |= domain.reads
-    return frozenset(reads)
-
-
-def _domain_checks(op: Op, node: Value, used: tuple[int, ...], names: dict[str, str]) -> list[str]:
-    """Lines that raise the eager engine's domain errors (pow, log, sqrt) on new values."""
-    value_operands = {n for n, p in zip("xy", (node._a, node._b), strict=False) if isinstance(p, Value)}
-    lines = []
-    checks = (op.domain, *op.grad_domains)
-    for i, template in enumerate(_DOMAINS[op.name]):
-        domain = checks[i]
-        if template is None or domain is None or not (i == 0 or (i - 1) in used):
-            continue
-        if not template.reads & value_operands:
-            continue  # only constants: they passed this check when the graph was traced
-        args = ", ".join(names[n] for n in op.operand_names)
-        lines.append(
-            f"if not ({template.text.format(**names)}): "
-            f"raise _domain_error({op.name!r}, {domain.explanation!r}, {args})"
-        )
-    return lines
-
-
-def _domain_error(op_name: str, explanation: str, *values: float) -> ValueError:
-    names = ("x", "y")
-    shown = ", ".join(f"{n} = {v!r}" for n, v in zip(names, values, strict=False))
-    return ValueError(f"{op_name}: {explanation}; got {shown}")
-
-
-def _generate(root: Value, inputs: list[Value], targets: list[Value]) -> tuple[list[str], int, list[float]]:
-    """The source of ``_compiled(inputs) -> (value, grads)`` for the graph behind root.
-
-    Returned as pieces to compile one at a time: one for a graph of up to LOCALS_LIMIT
-    nodes, else chunks of CHUNK_STATEMENTS statements and a driver, so that CPython's
-    compiler never holds the syntax tree of a huge graph at once.
-    """
-    uses = _count_consumers(root)  # edges into each node from the graph
-    backward_order = _release_order(root, dict(uses))  # the eager backward's order: root first
-    order = backward_order[::-1]  # forward order: operands first
-    index = {node: i for i, node in enumerate(order)}
-    input_slot = {node: k for k, node in enumerate(inputs) if node in index}
-    target_set = set(targets)
-    constants: list[float] = []
-    big = len(order) > LOCALS_LIMIT
-    value_prefix, grad_prefix, close = ("V[", "G[", "]") if big else ("v", "g", "")
-
-    # Which nodes need a gradient: the targets and everything between them and the root;
-    # and for each op node, the operand positions whose local derivative the backward uses.
-    needs: dict[Value, bool] = {}
-    emitted: dict[Value, tuple[int, ...]] = {}
-    for node in order:
-        if node._fn is None:
-            needs[node] = node in target_set
-            continue
-        a, b = node._a, node._b
-        positions = []
-        if a.__class__ is Value and needs[a]:
-            positions.append(0)
-        if b.__class__ is Value and needs[b]:
-            positions.append(1)
-        needs[node] = bool(positions)
-        emitted[node] = tuple(positions)
-
-    # Which values must live in a variable; the rest are inlined into their single consumer.
-    materialize = {node: node._fn is None or uses[node] > 1 for node in order}
-    materialize[root] = True
-    for node, used in emitted.items():
-        reads = _reads(node._fn.name, used)  # type: ignore[union-attr]
-        if "out" in reads:
-            materialize[node] = True
-        if "x" in reads and isinstance(node._a, Value):
-            materialize[node._a] = True
-        if "y" in reads and isinstance(node._b, Value):
-            materialize[node._b] = True
-
+def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[Value, str]]:
+    """Forward lines: inputs, then each op's checks, formula and probes; and each node's code."""
+    value_name = "V[{}]" if plan.big else "v{}"
+    lines = [f"_K[{number}](I[{slot}])" for slot, number in plan.input_checks]
     expressions: dict[Value, str] = {}  # how the code refers to each node's value
     depth: dict[Value, int] = {}  # nesting of inlined expressions (0: a name or a literal)
     size: dict[Value, int] = {}  # ops inlined into the expression
-    forward: list[str] = []
 
-    def code_of(operand: Value | float | None) -> tuple[str, int]:
-        if operand.__class__ is Value:
-            return expressions[operand], depth[operand]
-        return _literal(operand, constants), 0  # type: ignore[arg-type]
+    def operand(p: Value | float | None) -> tuple[str, int, int]:
+        if p.__class__ is Value:
+            return expressions[p], depth[p], size.get(p, 0)
+        return constants.literal(p), 0, 0  # type: ignore[arg-type]
 
-    for node in order:
+    for node in plan.order:
         op = node._fn
         if op is None:
-            slot = input_slot.get(node)
+            slot = plan.input_slot.get(node)
             if slot is None:  # a Value fn read but that is no input: frozen at its trace-time value
-                expressions[node], depth[node] = _literal(node._data, constants), 0
-            elif big:  # read in place: a copy would be one more line to compile per input
-                expressions[node], depth[node] = f"I[{slot}]", 0
+                expressions[node] = constants.literal(node._data)
+            elif plan.big:  # read in place: a copy would be one more line to compile per input
+                expressions[node] = f"I[{slot}]"
             else:  # small graphs copy inputs into locals, which are faster to read
-                name = f"v{index[node]}"
-                expressions[node], depth[node] = name, 0
-                forward.append(f"{name} = I[{slot}]")
+                expressions[node] = value_name.format(plan.index[node])
+                lines.append(f"{expressions[node]} = I[{slot}]")
+            depth[node] = 0
             continue
-        x, dx = code_of(node._a)
-        names = {"x": x if dx == 0 else f"({x})"}
-        deepest = dx
-        ops = 1 + (size.get(node._a, 0) if dx else 0)  # type: ignore[arg-type]
-        if op.arity == 2:
-            y, dy = code_of(node._b)
-            names["y"] = y if dy == 0 else f"({y})"
-            deepest = max(dx, dy)
-            ops += size.get(node._b, 0) if dy else 0  # type: ignore[arg-type]
-        if op.domain is not None or op.grad_domains:
-            forward.extend(_domain_checks(op, node, emitted[node], names))
+        names, deepest, ops = {}, 0, 1
+        for name, p in zip(op.operand_names, (node._a, node._b), strict=False):
+            code, d, s = operand(p)
+            names[name] = f"({code})" if d else code
+            deepest, ops = max(deepest, d), ops + s
+        for check in plan.checks[node]:
+            lines.append(
+                f"if not ({check.condition.text.format(**names)}): raise ValueError({check.message!r})"
+            )
         expression = _FORWARD[op.name].text.format(**names)
-        if materialize[node] or deepest >= MAX_INLINE_DEPTH or ops >= MAX_INLINE_OPS:
-            name = f"{value_prefix}{index[node]}{close}"
-            forward.append(f"{name} = {expression}")
+        if node in plan.materialize or deepest >= MAX_INLINE_DEPTH or ops >= MAX_INLINE_OPS:
+            name = value_name.format(plan.index[node])
+            lines.append(f"{name} = {expression}")
             expressions[node], depth[node] = name, 0
+            lines.extend(f"_K[{number}]({name})" for number in plan.node_checks.get(node, ()))
         else:
             expressions[node], depth[node], size[node] = expression, deepest + 1, ops
+        # evaluated only to raise where eager's kernel raises computing them
+        lines.extend(probe.text.format(out=expressions[node], **names) for probe in plan.probes[node])
+    return lines, expressions
 
-    # Backward: the chain rule in the eager engine's order. A node's gradient is written once,
-    # as the sum of its terms dL/dz * dz/dnode in the order eager accumulates them, when all of
-    # its consumers are done; left-to-right addition gives eager's exact sums (0.0 + t is t).
+
+def _write_backward(
+    plan: _Plan, expressions: dict[Value, str], constants: _Constants
+) -> tuple[list[str], dict[Value, str]]:
+    """Backward lines: the chain rule in the eager engine's order; and each gradient's variable.
+
+    A node's gradient is written once, as the sum of its terms dL/dz * dz/dnode in the order
+    eager accumulates them, when all of its consumers are done. Left-to-right addition gives
+    eager's sums; a leaf's sum starts at 0.0 as eager's does, which also gives it eager's
+    +0.0 where the terms are all -0.0 (intermediate gradients can differ from eager only in
+    the sign of a zero, which a leaf's 0.0 + ... then removes).
+    """
+    grad_name = "G[{}]" if plan.big else "g{}"
     grad_of: dict[Value, str] = {}
     terms: dict[Value, list[str]] = {}
-    backward: list[str] = []
-    if needs[root]:
-        terms[root] = ["1.0"]
-    for node in backward_order:
+    lines: list[str] = []
+    if plan.order[-1] in plan.needs_grad:
+        terms[plan.order[-1]] = ["1.0"]
+
+    def code(p: Value | float | None) -> str:
+        return expressions[p] if p.__class__ is Value else constants.literal(p)  # type: ignore[arg-type]
+
+    for node in plan.backward_order:
         parts = terms.pop(node, None)
         if parts is None:
             continue  # no gradient needed here
-        if len(parts) == 1 and _NAME.fullmatch(parts[0]):
+        op = node._fn
+        if op is not None and len(parts) == 1 and _NAME.fullmatch(parts[0]):
             grad_of[node] = parts[0]  # dz/dx = 1 and x is used once: x's gradient is z's
         else:
-            name = f"{grad_prefix}{index[node]}{close}"
-            grad_of[node] = name
-            for start in range(0, len(parts), MAX_TERMS):
-                chunk = " + ".join(parts[start : start + MAX_TERMS])
-                # a continuation adds onto the running sum, keeping left-to-right order
-                backward.append(f"{name} = {chunk}" if start == 0 else f"{name} = {name} + {chunk}")
-        op = node._fn
+            grad_of[node] = grad_name.format(plan.index[node])
+            lines.extend(_sum_lines(grad_of[node], parts, start_at_zero=op is None))
         if op is None:
             continue
-        g = grad_of[node]
-        names = {"out": expressions[node], "x": code_of(node._a)[0]}
-        if op.arity == 2:
-            names["y"] = code_of(node._b)[0]
-        derivatives = _DERIVATIVES[op.name]
-        for position in emitted[node]:
-            derivative = derivatives[position].text.format(**names)
-            if derivative == "1.0":
-                term = g
-            elif derivative == "-1.0":
-                term = f"-{g}"
-            elif _ATOM.fullmatch(derivative):
-                term = f"{g} * {derivative}"
-            else:
-                term = f"{g} * ({derivative})"
-            operand = node._a if position == 0 else node._b
-            terms.setdefault(operand, []).append(term)  # type: ignore[arg-type]
+        names = {"out": expressions[node], "x": code(node._a), "y": code(node._b) if op.arity == 2 else ""}
+        for position in plan.grad_positions[node]:
+            term = _term(grad_of[node], _DERIVATIVES[op.name][position].text.format(**names))
+            terms.setdefault((node._a, node._b)[position], []).append(term)  # type: ignore[arg-type]
+    return lines, grad_of
+
+
+def _sum_lines(name: str, parts: list[str], start_at_zero: bool) -> list[str]:
+    """``name = t1 + t2 + ...`` in left-to-right order, split every MAX_TERMS terms."""
+    lines = []
+    for start in range(0, len(parts), MAX_TERMS):
+        chunk = " + ".join(parts[start : start + MAX_TERMS])
+        if start:  # a continuation adds onto the running sum, keeping left-to-right order
+            lines.append(f"{name} = {name} + {chunk}")
+        else:
+            lines.append(f"{name} = 0.0 + {chunk}" if start_at_zero else f"{name} = {chunk}")
+    return lines
+
+
+def _term(grad: str, derivative: str) -> str:
+    """dL/dz * dz/dx as code, without multiplying by a literal 1."""
+    if derivative == "1.0":
+        return grad
+    if derivative == "-1.0":
+        return f"-{grad}"
+    if _ATOM.fullmatch(derivative):
+        return f"{grad} * {derivative}"
+    return f"{grad} * ({derivative})"
+
+
+def _assemble(
+    plan: _Plan, forward: list[str], backward: list[str], grad_of: dict[Value, str], result: str
+) -> list[str]:
+    """The function ``_compiled``: one piece for a small graph, else chunk functions and a driver."""
     header = f"# forward: {len(forward)} lines; backward (chain rule, output first): {len(backward)} lines"
-    if not big:
-        results = ", ".join(grad_of.get(t, "0.0") for t in targets)
-        returns = f"return {expressions[root]}, [{results}]"
+    n = len(plan.order)
+    if not plan.big:
+        gradients = ", ".join(grad_of.get(t, "0.0") for t in plan.targets)
         body = [header, "def _compiled(I):", *(f"    {s}" for s in forward), "    # backward"]
-        body += [f"    {s}" for s in backward] + [f"    {returns}"]
-        return ["\n".join(body) + "\n"], len(order), constants
+        body += [f"    {s}" for s in backward] + [f"    return {result}, [{gradients}]"]
+        return ["\n".join(body) + "\n"]
     # Large graphs: values and gradients in lists, statements split into chunks.
-    # Gradients are gathered from G by slot; slot len(order) stays 0.0 for unreachable targets.
-    slots = [int(grad_of[t][2:-1]) if t in grad_of else len(order) for t in targets]
-    for table in (depth, size, materialize, needs, emitted, grad_of):
-        table.clear()  # free the per-node tables before compiling
+    # Gradients are gathered from G by slot; slot n stays 0.0 for unreachable targets.
+    slots = [int(grad_of[t][2:-1]) if t in grad_of else n for t in plan.targets]
     statements = forward + backward
-    del forward, backward
+    forward.clear()
+    backward.clear()
     pieces = []
     chunks = range(0, len(statements), CHUNK_STATEMENTS)
-    for n, start in enumerate(chunks):
-        lines = [f"def _part{n}(I, V, G):"]
-        lines.extend(f"    {s}" for s in statements[start : start + CHUNK_STATEMENTS])
+    for k, start in enumerate(chunks):
+        lines = [
+            f"def _part{k}(I, V, G):",
+            *(f"    {s}" for s in statements[start : start + CHUNK_STATEMENTS]),
+        ]
         pieces.append("\n".join(lines) + "\n")
     driver = [header, f"_T = {tuple(slots)!r}", "def _compiled(I):"]
-    driver += [f"    V = [0.0] * {len(order)}", f"    G = [0.0] * {len(order) + 1}"]
-    driver.extend(f"    _part{n}(I, V, G)" for n in range(len(chunks)))
-    driver.append(f"    return {expressions[root]}, [G[i] for i in _T]")
+    driver += [f"    V = [0.0] * {n}", f"    G = [0.0] * {n + 1}"]
+    driver.extend(f"    _part{k}(I, V, G)" for k in range(len(chunks)))
+    driver.append(f"    return {result}, [G[i] for i in _T]")
     pieces.append("\n".join(driver) + "\n")
-    return pieces, len(order), constants
+    return pieces
 
 
 _NAME = re.compile(r"[A-Za-z_]\w*(\[\d+\])?")
 _ATOM = re.compile(r"[A-Za-z_]\w*(\[\d+\])?|\d[\d.e+-]*|\(-[\d.e+-]+\)")
+
+
+# -- errors: replay the graph through the eager kernels ------------------------------------
+
+_OP_NAMES = tuple(OPS)
+_INPUT, _FROZEN = 254, 255  # tape codes of leaves; ops are numbered by their place in OPS
+_NONE = -1  # operand refs: a node index >= 0, no operand, or a constant -2 - k
+
+
+@dataclass
+class _Tape:
+    """The graph in forward order, compact (17 bytes a node), to replay when a call fails."""
+
+    codes: bytearray
+    first: array[int]  # operand a; for an input its slot, for a frozen leaf its constant
+    second: array[int]
+    constants: list[float]
+    node_checks: dict[int, list[int]]
+    input_checks: list[tuple[int, int]]
+
+
+def _record_tape(plan: _Plan, constants: _Constants) -> _Tape:
+    numbers: list[float] = []
+    index = plan.index
+
+    def ref(p: Value | float | None) -> int:
+        if p is None:
+            return _NONE
+        if p.__class__ is Value:
+            return index[p]
+        numbers.append(float(p))
+        return -1 - len(numbers)
+
+    tape = _Tape(bytearray(), array("q"), array("q"), numbers, {}, plan.input_checks)
+    for node in plan.order:
+        if node._fn is not None:
+            tape.codes.append(_OP_NAMES.index(node._fn.name))
+            tape.first.append(ref(node._a))
+            tape.second.append(ref(node._b))
+        elif node in plan.input_slot:
+            tape.codes.append(_INPUT)
+            tape.first.append(plan.input_slot[node])
+            tape.second.append(_NONE)
+        else:
+            tape.codes.append(_FROZEN)
+            tape.first.append(ref(node._data))
+            tape.second.append(_NONE)
+    tape.node_checks = {index[node]: numbers_ for node, numbers_ in plan.node_checks.items()}
+    return tape
+
+
+class _Recording:
+    """The grad mode replays run in: always recording, so kernels check derivatives as eager does."""
+
+    paused = 0
+
+
+@functools.cache
+def _replay_kernel(code: int, kinds: tuple[bool, ...]) -> Callable[..., Value]:
+    """The eager kernel of an op for these operand kinds (Value or number)."""
+    names = {"_node": _node, "_leaf": _leaf, "_mode": _Recording, "_op_error": _op_error}
+    return build_kernel(OPS[_OP_NAMES[code]], kinds, names)
+
+
+def _replay(tape: _Tape, inputs: list[float], checks: tuple[Check, ...]) -> BaseException | None:
+    """Run the graph through the eager kernels on these inputs: the exception eager raises, or None."""
+    nodes: list[Value] = []
+
+    def operand(ref: int) -> Value | float:
+        return nodes[ref] if ref >= 0 else tape.constants[-2 - ref]
+
+    try:
+        for slot, number in tape.input_checks:
+            checks[number](inputs[slot])
+        for i, code in enumerate(tape.codes):
+            if code == _INPUT:
+                node = Value(inputs[tape.first[i]])
+            elif code == _FROZEN:
+                node = Value(operand(tape.first[i]))  # type: ignore[arg-type]
+            else:
+                operands = [operand(tape.first[i])]
+                if tape.second[i] != _NONE:
+                    operands.append(operand(tape.second[i]))
+                kinds = tuple(p.__class__ is Value for p in operands)
+                node = _replay_kernel(code, kinds)(*operands)
+            nodes.append(node)
+            for number in tape.node_checks.get(i, ()):
+                checks[number](node.data)
+    except (ArithmeticError, ValueError) as exc:
+        return exc
+    return None

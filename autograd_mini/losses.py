@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from .compiler import check_each_call
 from .engine import Value, _as_float
 
 __all__ = ["mse", "hinge", "binary_cross_entropy", "cross_entropy", "l2", "log_sum_exp"]
@@ -34,22 +35,36 @@ def _as_value(pred: object, name: str) -> Value:
     return pred if isinstance(pred, Value) else Value(_as_float(pred, f"{name} prediction"))
 
 
-def _target(target: object, what: str) -> tuple[Value | float, float]:
-    """A target as given (a number, or a Value such as a traced input) and its numeric value."""
+def _target(target: object, what: str, check: Callable[[float], None] | None = None) -> Value | float:
+    """A target as given (a number, or a Value such as a traced input), after ``check`` passes.
+
+    A Value target is checked again at every call of a compiled function (see ``trace``).
+    """
     if isinstance(target, Value):
-        return target, target.data
+        if check is not None:
+            check_each_call(target, check)
+        return target
     number = _as_float(target, what)
-    return number, number
+    if check is not None:
+        check(number)
+    return number
+
+
+def _hinge_label(label: float) -> None:
+    if label not in (-1.0, 1.0):
+        raise ValueError(f"hinge: labels must be -1 or +1, got {label!r}")
+
+
+def _binary_label(label: float) -> None:
+    if not 0.0 <= label <= 1.0:
+        raise ValueError(f"binary_cross_entropy: labels must be in [0, 1], got {label!r}")
 
 
 def mse(preds: Sequence[Prediction], targets: Sequence[Prediction]) -> Value:
     """Mean squared error mean((p - t)^2): d/dp = 2 (p - t) / n."""
     _pairs("mse", preds, targets)
     return _mean(
-        [
-            (_as_value(p, "mse") - _target(t, "mse target")[0]) ** 2
-            for p, t in zip(preds, targets, strict=True)
-        ]
+        [(_as_value(p, "mse") - _target(t, "mse target")) ** 2 for p, t in zip(preds, targets, strict=True)]
     )
 
 
@@ -58,9 +73,7 @@ def hinge(scores: Sequence[Prediction], labels: Sequence[Prediction]) -> Value:
     _pairs("hinge", scores, labels)
     terms = []
     for s, y in zip(scores, labels, strict=True):
-        label, number = _target(y, "hinge label")
-        if number not in (-1.0, 1.0):
-            raise ValueError(f"hinge: labels must be -1 or +1, got {number!r}")
+        label = _target(y, "hinge label", _hinge_label)
         terms.append((1.0 - _as_value(s, "hinge") * label).relu())
     return _mean(terms)
 
@@ -73,22 +86,26 @@ def binary_cross_entropy(logits: Sequence[Prediction], labels: Sequence[Predicti
     _pairs("binary_cross_entropy", logits, labels)
     terms = []
     for z, y in zip(logits, labels, strict=True):
-        label, number = _target(y, "binary_cross_entropy label")
-        if not 0.0 <= number <= 1.0:
-            raise ValueError(f"binary_cross_entropy: labels must be in [0, 1], got {number!r}")
+        label = _target(y, "binary_cross_entropy label", _binary_label)
         logit = _as_value(z, "binary_cross_entropy")
         terms.append(logit.softplus() - logit * label)
     return _mean(terms)
 
 
 def log_sum_exp(logits: Sequence[Prediction]) -> Value:
-    """log(sum(exp(z_i))) computed as m + log(sum(exp(z_i - m))), m = max z: d/dz_i = softmax(z)_i."""
+    """log(sum(exp(z_i))), folded as s <- s + softplus(z_i - s): d/dz_i = softmax(z)_i.
+
+    log(e^s + e^z) = s + log(1 + e^(z - s)), and softplus never overflows, so no shift by
+    max z is needed: every step is an op of the graph, and compiled code stays equal to
+    eager at any logits (a shift read from the data would be frozen by ``trace``).
+    """
     if not logits:
         raise ValueError("log_sum_exp: no logits")
     values = [_as_value(z, "log_sum_exp") for z in logits]
-    # The shift m is a constant: the result and its gradient do not depend on it, only overflow does.
-    m = max(v.data for v in values)
-    return _sum([(v - m).exp() for v in values]).log() + m
+    total = values[0]
+    for value in values[1:]:
+        total = total + (value - total).softplus()
+    return total
 
 
 def cross_entropy(logits: Sequence[Sequence[Prediction]], targets: Sequence[int]) -> Value:

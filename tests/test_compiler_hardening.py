@@ -1,0 +1,213 @@
+"""Compiled mode under hostile inputs: linear code size, eager's errors and eager's bits everywhere."""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Callable
+
+import pytest
+
+from autograd_mini import Value, engine, losses, trace
+from autograd_mini.ops import OPS
+
+# One step per op, each applying the op to operands that are themselves inlinable expressions,
+# so that a formula reading an operand several times would copy it at every level.
+CHAIN_STEPS: dict[str, Callable[[Value], Value]] = {
+    "add": lambda x: (x * 0.5) + (x * 0.25),
+    "sub": lambda x: (x * 0.5) - (x * 0.25),
+    "mul": lambda x: (x * 0.5 + 0.1) * (x * 0.25 + 0.2),
+    "div": lambda x: (x * 0.5 + 0.1) / (x * 0.25 + 2.0),
+    "pow": lambda x: (x * 0.25 + 1.0) ** (x * 0.5 + 0.5),
+    "neg": lambda x: -(x * 0.5 + 0.1),
+    "abs": lambda x: abs(x * 0.5 - 0.1),
+    "exp": lambda x: (x * 0.5 - 0.5).exp(),
+    "log": lambda x: (x * 0.5 + 1.5).log(),
+    "sqrt": lambda x: (x * 0.5 + 0.5).sqrt(),
+    "tanh": lambda x: (x * 0.5 + 0.1).tanh(),
+    "sigmoid": lambda x: (x * 0.5 + 0.1).sigmoid(),
+    "relu": lambda x: (x * 0.5 + 0.1).relu(),
+    "leaky_relu": lambda x: (x * 0.5 - 0.1).leaky_relu(x * 0.25 + 0.1),
+    "softplus": lambda x: (x * 0.5 - 1.0).softplus(),
+    "sin": lambda x: (x * 0.5 + 0.1).sin(),
+    "cos": lambda x: (x * 0.5 + 0.1).cos(),
+}
+MAX_BYTES_PER_NODE = 120
+
+
+def test_every_op_has_a_chain_step() -> None:
+    assert sorted(CHAIN_STEPS) == sorted(OPS)
+
+
+@pytest.mark.parametrize("name", sorted(CHAIN_STEPS))
+@pytest.mark.parametrize("with_params", [False, True])
+def test_generated_code_is_linear_in_graph_nodes(name: str, with_params: bool) -> None:
+    step = CHAIN_STEPS[name]
+    w = Value(1.5)
+
+    def chain(x: Value) -> Value:
+        for _ in range(8):
+            x = step(x)
+        return w * x  # with params=[w], no node of the chain needs a gradient
+
+    compiled = trace(chain, 0.3, params=[w] if with_params else None)
+    assert len(compiled.source) / compiled.num_nodes < MAX_BYTES_PER_NODE
+    leaf = Value(0.7)
+    out = chain(leaf)
+    w.zero_grad()
+    out.backward()
+    assert compiled(0.7) == (out.data, [w.grad] if with_params else [leaf.grad])
+
+
+def test_ten_sigmoids_under_a_parameter_compile_small() -> None:
+    w = Value(2.0)
+
+    def fn(x: Value) -> Value:
+        for _ in range(10):
+            x = x.sigmoid()
+        return w * x
+
+    compiled = trace(fn, 0.3, params=[w])
+    assert len(compiled.source) < 4_000  # was 23 MB: every sigmoid copied its operand four times
+
+
+def bits(x: float) -> bytes:
+    """A float's bytes, with every nan the same (nan == nan for these comparisons)."""
+    return b"nan" if math.isnan(x) else struct.pack("<d", x)
+
+
+def eager_result(fn: Callable[..., Value], *args: float) -> tuple[float, list[float]] | BaseException:
+    leaves = [Value(a) for a in args]
+    try:
+        out = fn(*leaves)
+        out.backward()
+    except (ArithmeticError, ValueError) as exc:
+        return exc
+    return out.data, [leaf.grad for leaf in leaves]
+
+
+def assert_same_as_eager(
+    fn: Callable[..., Value], trace_at: tuple[float, ...], at: tuple[float, ...]
+) -> None:
+    compiled = trace(fn, *trace_at)
+    expected = eager_result(fn, *at)
+    if isinstance(expected, BaseException):
+        with pytest.raises(type(expected)) as caught:
+            compiled(*at)
+        assert str(caught.value) == str(expected)
+    else:
+        value, grads = compiled(*at)
+        assert [bits(v) for v in (value, *grads)] == [bits(v) for v in (expected[0], *expected[1])]
+
+
+def test_cross_entropy_compiled_equals_eager_far_from_the_trace_point() -> None:
+    def loss(a: Value, b: Value) -> Value:
+        return losses.cross_entropy([[a, b]], [0])
+
+    for at in [(1000.0, 1000.0), (-800.0, -800.0), (1e300, -1e300), (3.0, -2.0)]:
+        assert_same_as_eager(loss, (0.0, 0.0), at)
+    compiled = trace(loss, 0.0, 0.0)
+    assert compiled(1000.0, 1000.0)[0] == pytest.approx(math.log(2.0), rel=1e-12)
+
+
+def test_value_exponent_is_checked_without_a_gradient() -> None:
+    w = Value(2.0)
+    compiled = trace(lambda y: w**y, 2.0, params=[w])
+    w.assign(-2.0)
+    with pytest.raises(ValueError, match=r"pow: a Value exponent needs base x > 0 .*; got x = -2.0, y = 2.0"):
+        compiled(2.0)
+
+
+def test_derivatives_eager_computes_are_checked_without_a_gradient() -> None:
+    # eager computes d/dx for every Value operand, needed or not; where that raises, compiled raises too
+    w = Value(1.0)
+    for at in [(1e-200,), (0.0,), (-3.0,)]:
+        leaf = Value(at[0])
+        try:
+            eager: object = (w * leaf**-1.5).data
+        except (ArithmeticError, ValueError) as exc:
+            eager = exc
+        compiled = trace(lambda x: w * x**-1.5, 2.0, params=[w])
+        if isinstance(eager, BaseException):
+            with pytest.raises(type(eager), match=r"^pow: "):
+                compiled(*at)
+        else:
+            assert compiled(*at)[0] == eager
+
+
+@pytest.mark.parametrize(
+    ("loss", "label", "message"),
+    [
+        (losses.hinge, 7.0, "hinge: labels must be -1 or \\+1, got 7.0"),
+        (losses.hinge, math.nan, "hinge: labels must be -1 or \\+1, got nan"),
+        (losses.binary_cross_entropy, 2.0, r"binary_cross_entropy: labels must be in \[0, 1\], got 2.0"),
+    ],
+)
+def test_label_checks_run_at_every_call(loss: Callable[..., Value], label: float, message: str) -> None:
+    compiled = trace(lambda s, y: loss([s], [y]), 0.5, 1.0)
+    with pytest.raises(ValueError, match=message):
+        loss([Value(0.5)], [Value(label)])
+    with pytest.raises(ValueError, match=message):
+        compiled(0.5, label)
+    assert compiled(0.5, 1.0)[0] == loss([Value(0.5)], [1.0]).data
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: x.cos(),
+        lambda x: -x * 0.0,
+        lambda x: x * -0.0 + x.sin() * 0.0,
+        lambda x: (x * 0.0).relu() - x * 0.0,
+    ],
+)
+def test_zero_gradients_have_eager_sign(fn: Callable[[Value], Value]) -> None:
+    for at in (0.0, -0.0, 1.0):
+        assert_same_as_eager(fn, (1.0,), (at,))
+
+
+@pytest.mark.parametrize(
+    ("fn", "at", "message"),
+    [
+        (Value.exp, 1000.0, "exp: result is too large for a float; got x = 1000.0"),
+        (lambda x: 1.0 / x, 0.0, "div: division by zero; got x = 1.0, y = 0.0"),
+        (lambda x: (x - 1).log(), 0.5, "log: needs x > 0; got x = -0.5"),
+        (
+            lambda x: x.sin().exp() * (x * 400).exp(),
+            2.0,
+            "exp: result is too large for a float; got x = 800.0",
+        ),
+        (lambda x: x.sin() + x.sin().sin() * 0.0, math.inf, "sin: math domain error; got x = inf"),
+    ],
+)
+def test_errors_are_eagers_errors(fn: Callable[[Value], Value], at: float, message: str) -> None:
+    assert_same_as_eager(fn, (1.5,), (at,))
+    with pytest.raises((ValueError, ArithmeticError)) as caught:
+        trace(fn, 1.5)(at)
+    assert str(caught.value) == message
+
+
+class Shouting(float):
+    def __repr__(self) -> str:
+        return "__import__('os').getcwd()"
+
+
+def test_numbers_enter_the_code_as_plain_float_reprs() -> None:
+    def fn(x: Value) -> Value:
+        # a node whose number operand is a float subclass, built past the engine's own conversion
+        return engine._node(x.data * 3.0, OPS["mul"], x, Shouting(3.0), 3.0, x.data)
+
+    compiled = trace(fn, 1.0)
+    assert "__import__" not in compiled.source
+    assert compiled(2.0) == (6.0, [3.0])
+
+
+def test_dead_nodes_are_not_run() -> None:
+    # The compiled function is the graph behind the result: an op whose value fn drops is no part of it.
+    def fn(x: Value) -> Value:
+        (x * 1000.0).exp()
+        return x * 2.0
+
+    with pytest.raises(OverflowError, match=r"^exp: "):
+        fn(Value(1.0))
+    assert trace(fn, 0.1)(1.0) == (2.0, [2.0])
