@@ -1,204 +1,270 @@
 """Drawings with Graphviz: the computation graph (the x,y -> z diagram) and the network.
 
-In ``draw_graph`` each Value is a box showing its label, data and grad; each op is a small
-node of its own; each edge from an operand into an op carries the local derivative stored
-on the result (dz/dx = ...). Values flow forward along the arrows, gradients are read
-backward against them. The ``graphviz`` package is imported here only, and lazily.
+``draw_graph`` draws both halves of the x,y -> z diagram. Forward: each value is a box
+(its name, its data), each op a small circle, and each edge from an operand into an op
+carries the local derivative stored on the result (∂t2/∂x = -4). Backward: a dashed
+orange edge against each forward one carries the chain-rule step with its numbers,
+dL/dt2 · ∂t2/∂x = 2 · (-4) = -8, and each box shows its gradient dL/dx (as the sum of
+the incoming products when the value feeds several ops). Names come from
+``naming.node_names``. The ``graphviz`` package is imported lazily, on first drawing.
 """
 
 from __future__ import annotations
 
-import html
-import math
 import os
+import re
 import shutil
 from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .engine import Value, toposort
-from .nn import MLP, Module
+from ._drawing import (
+    BACKWARD,
+    BORDER,
+    FONT,
+    FORWARD,
+    MUTED,
+    OP_FILL,
+    ROLES,
+    GraphvizNotFoundError,
+    check_digits,
+    factor,
+    format_number,
+    graphviz_module,
+    html_label,
+    legend_label,
+    new_digraph,
+    text,
+)
+from .engine import Value
+from .naming import forward_order, node_names, parameter_names
+from .network_drawing import draw_network
 
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["GraphvizNotFoundError", "draw_graph", "draw_network", "render", "format_number"]
-
-INSTALL_HELP = """Graphviz's `dot` program is not installed (the Python package `graphviz` only drives it).
-Install it with one of:
-  Debian/Ubuntu:  sudo apt-get install -y --no-install-recommends graphviz
-  macOS:          brew install graphviz
-  conda:          conda install -c conda-forge graphviz
-  Windows:        winget install graphviz   (or choco install graphviz), then reopen the shell
-Writing .dot/.gv files works without it: render(graph, "graph.dot")."""
+__all__ = [
+    "SHOW_MODES",
+    "GraphvizNotFoundError",
+    "draw_graph",
+    "draw_network",
+    "format_number",
+    "node_names",
+    "render",
+]
 
 RENDER_FORMATS = ("svg", "png", "pdf")
 SOURCE_SUFFIXES = (".dot", ".gv")
+SHOW_MODES = ("forward", "backward", "both")
 
-# Colours: inputs and parameters, intermediate values, the root, ops, constants.
-_LEAF = "#dbeafe"
-_PARAMETER = "#dcfce7"
-_VALUE = "#ffffff"
-_ROOT = "#fde68a"
-_OP = "#f3f4f6"
-_CONSTANT = "#9ca3af"
-_LAYER_COLOURS = ("#c7d2fe", "#bbf7d0", "#fde68a", "#fbcfe8", "#bae6fd", "#fed7aa")
-
-
-class GraphvizNotFoundError(RuntimeError):
-    """The Graphviz ``dot`` program is needed for this output but is not installed."""
-
-    def __init__(self, detail: str = "") -> None:
-        super().__init__(INSTALL_HELP + (f"\n({detail})" if detail else ""))
+# Graphviz settings measured by benchmarks/render_times.py. Edge text as a `label` becomes a
+# node in dot's ranking: the best placement, but x*x*...*x with 100 factors takes minutes.
+# Beyond _LABELLED_EDGES edges the text is an `xlabel`, placed after the layout (about a
+# second for 100 factors); capped crossing minimisation (mclimit, nslimit) bounds the rest.
+_GRAPH_ATTRS = {"fontname": FONT, "nodesep": "0.3", "ranksep": "0.5", "mclimit": "0.5", "nslimit": "2"}
+_LABELLED_EDGES = 60
+_SUM_TERMS_SHOWN = 4  # beyond this many incoming products, a gradient's sum is summarised
 
 
-def _graphviz() -> Any:
-    try:
-        import graphviz
-    except ImportError:
-        raise ImportError("drawing needs the graphviz package: pip install 'autograd-mini[viz]'") from None
-    return graphviz
+@dataclass
+class _Step:
+    """One op as drawn: the value it makes, the op's text and its inputs with ∂value/∂input."""
 
-
-_digraph_class: type | None = None
-
-
-def _new_digraph(**kwargs: Any) -> graphviz.Digraph:
-    """A graphviz.Digraph whose notebook display degrades to a short note when ``dot`` is missing."""
-    global _digraph_class
-    gv = _graphviz()
-    if _digraph_class is None:
-
-        class Digraph(gv.Digraph):  # type: ignore[misc, name-defined]
-            """graphviz.Digraph; in Jupyter, a missing dot program shows a hint, not a traceback."""
-
-            def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> Any:
-                try:
-                    return super()._repr_mimebundle_(include, exclude, **kwargs)
-                except gv.ExecutableNotFound:
-                    return {"text/plain": INSTALL_HELP}
-
-        _digraph_class = Digraph
-    return _digraph_class(**kwargs)
-
-
-def format_number(value: float, digits: int = 4) -> str:
-    """Compact: ``digits`` significant digits, no trailing zeros (3, -0.5, 1.235e+05, inf)."""
-    if math.isnan(value) or math.isinf(value):
-        return str(value)
-    text = f"{value:.{digits}g}"
-    return "0" if text == "-0" else text
-
-
-def _record_escape(text: str) -> str:
-    """Escape the characters that mean something inside a Graphviz record label."""
-    for char in '\\{}|<>"':
-        text = text.replace(char, "\\" + char)
-    return text
+    value: Value
+    op: str
+    inputs: list[tuple[Value | float, float | None]] = field(default_factory=list)
 
 
 def draw_graph(
     root: Value,
     *,
+    show: str = "both",
     rankdir: str = "LR",
-    show_local_grads: bool = True,
     digits: int = 4,
     max_nodes: int | None = 400,
-    parameters: Module | Collection[Value] | None = None,
+    parameters: Any = None,
     cluster: Callable[[Value], str | None] | None = None,
+    fold: bool = False,
+    share_constants: bool = False,
+    legend: bool = False,
+    loss_name: str | None = None,
 ) -> graphviz.Digraph:
-    """The computation graph behind ``root``: values, ops, and local derivatives on the edges.
+    """The computation graph behind ``root``: values, ops, local derivatives and the chain rule.
 
-    - ``parameters``: a Module (its parameters are named and drawn green, clustered by layer)
-      or a collection of Values to mark as parameters.
-    - ``cluster``: a function giving each Value a group name (or None); groups are boxed.
-    - ``max_nodes``: refuse graphs with more Values than this (None: no limit), since a
-      neuron-level MLP graph has thousands of nodes; draw a smaller piece, or ``draw_network``.
-    Node ids come from the topological order, so the same graph always gives the same DOT.
+    - ``show``: "forward" (values and local derivatives ∂t/∂x), "backward" (gradients and the
+      chain-rule product dL/dt · ∂t/∂x on each edge) or "both" (the default).
+    - ``parameters``: a Module (or name -> Value mapping): parameters are named, drawn green and
+      boxed by layer; a plain collection of Values only marks them as parameters.
+    - ``fold``: draw each neuron's weighted sum Σ wᵢxᵢ + b as one node (needs a Module as
+      ``parameters``); ``share_constants``: one node per distinct number operand.
+    - ``cluster``: a function giving each value a group name (or None); groups are boxed.
+    - ``loss_name``: the L of dL/dx; default: the root's name when its grad is 1 (the root is
+      the loss), else "L" (a loss beyond the root sent it the seed dL/droot = root.grad).
+    - ``max_nodes``: refuse graphs with more drawn values than this (None: no limit).
+    Node ids follow the forward order, so the same graph always gives the same DOT source.
     """
-    if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph: root must be a Value, got {type(root).__name__}")
-    order = toposort(root)[::-1]  # inputs first
-    if max_nodes is not None and len(order) > max_nodes:
+    if show not in SHOW_MODES:
+        raise ValueError(f"draw_graph: show must be one of {', '.join(SHOW_MODES)}, got {show!r}")
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw_graph: rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
+    check_digits(digits)
+    if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)):
+        raise TypeError(f"draw_graph: max_nodes must be an int or None, got {type(max_nodes).__name__}")
+    if loss_name is not None and not isinstance(loss_name, str):
+        raise TypeError(f"draw_graph: loss_name must be a str or None, got {type(loss_name).__name__}")
+    names = node_names(root, parameters)
+    given = parameter_names(parameters)
+    marked = _parameter_set(parameters)
+    if fold and not given:
+        raise ValueError("draw_graph: fold=True needs parameters=a Module (or a name -> Value mapping)")
+    steps, drawn = _steps(forward_order(root), given if fold else {})
+    if max_nodes is not None and len(drawn) > max_nodes:
         raise ValueError(
-            f"draw_graph: the graph has {len(order)} values, more than max_nodes={max_nodes}. "
-            "Pass max_nodes=None to draw it anyway (slow to lay out, hard to read), draw a smaller "
-            "expression, or use draw_network for a model's architecture."
+            f"draw_graph: the graph has {len(drawn)} values, more than max_nodes={max_nodes}. "
+            "Pass fold=True with parameters=model to fold each neuron's weighted sum into one node, "
+            "max_nodes=None to draw it anyway, a smaller expression, or use draw_network."
         )
-    names, param_set = _parameter_names(parameters)
-    if cluster is None and names:
-        cluster = _layer_of(names)
-    ids = {node: f"v{i}" for i, node in enumerate(order)}
-    graph = _new_digraph(
+    if cluster is None and given:
+        cluster = _layer_of(given)
+    loss = loss_name or _loss_name(root, names)
+    drawing = _Drawing(root, names, loss, digits, show, share_constants)
+    edges = sum(isinstance(p, Value) for step in steps.values() for p, _ in step.inputs)
+    drawing.edge_text = "label" if edges <= _LABELLED_EDGES else "xlabel"
+    graph = new_digraph(
         name="computation_graph",
-        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.25", "ranksep": "0.35"},
-        node_attr={"fontname": "Helvetica", "fontsize": "11"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "9", "color": "#4b5563"},
+        graph_attr={"rankdir": rankdir, **_GRAPH_ATTRS},
+        node_attr={"fontname": FONT, "fontsize": "12"},
+        edge_attr={"fontname": FONT, "fontsize": "11", "color": FORWARD, "arrowsize": "0.7"},
     )
-    groups: dict[str, list[tuple[str, dict[str, str]]]] = {}
-    ungrouped: list[tuple[str, dict[str, str]]] = []
-    for node in order:
-        label = node.label or names.get(node, "")
-        fill = (
-            _ROOT if node is root else _PARAMETER if node in param_set else _LEAF if node.is_leaf else _VALUE
-        )
-        fields = [f"data {format_number(node.data, digits)}", f"grad {format_number(node.grad, digits)}"]
-        if label:
-            fields.insert(0, label)
-        attrs = {
-            "label": "{" + " | ".join(_record_escape(f) for f in fields) + "}",
-            "shape": "record",
-            "style": "filled,bold" if node is root else "filled",
-            "fillcolor": fill,
-        }
-        group = cluster(node) if cluster is not None else None
-        (groups.setdefault(group, []) if group else ungrouped).append((ids[node], attrs))
-    for node_id, attrs in ungrouped:
-        graph.node(node_id, **attrs)
-    for index, (group, members) in enumerate(groups.items()):
-        with graph.subgraph(name=f"cluster_{index}") as box:
-            box.attr(label=group, style="rounded,dashed", color="#9ca3af", fontsize="10")
-            for node_id, attrs in members:
-                box.node(node_id, **attrs)
-    for node in order:
-        if node.is_leaf:
-            continue
-        op_id = ids[node] + "_op"
-        graph.node(
-            op_id, label=node.op, shape="circle", style="filled", fillcolor=_OP, width="0.3", margin="0.02"
-        )
-        out_name = node.label or names.get(node, "") or "z"
-        for position, operand in enumerate(node.operands):
-            if isinstance(operand, Value):
-                edge: dict[str, str] = {}
-                if show_local_grads:
-                    in_name = operand.label or names.get(operand, "") or "xy"[position]
-                    local = node._da if position == 0 else node._db
-                    edge["label"] = f"∂{out_name}/∂{in_name} = {format_number(local, digits)}"
-                graph.edge(ids[operand], op_id, **edge)
-            else:  # a number operand: a constant, drawn small and grey
-                const_id = f"{op_id}_c{position}"
-                graph.node(
-                    const_id,
-                    label=format_number(operand, digits),
-                    shape="plaintext",
-                    fontcolor=_CONSTANT,
-                    fontsize="10",
-                )
-                graph.edge(const_id, op_id, color=_CONSTANT, style="dashed")
-        graph.edge(op_id, ids[node])
+    roles = drawing.values(graph, drawn, steps, marked, cluster)
+    for step in steps.values():
+        drawing.step(graph, step)
+    if show != "forward":
+        drawing.seed(graph)
+    if legend:
+        drawing.legend(graph, roles)
     return graph
 
 
-def _parameter_names(parameters: Module | Collection[Value] | None) -> tuple[dict[Value, str], set[Value]]:
+def _parameter_set(parameters: Any) -> set[Value]:
     if parameters is None:
-        return {}, set()
-    if isinstance(parameters, Module):
-        named = parameters.named_parameters()
-        return dict((p, name) for name, p in named), {p for _, p in named}
-    return {}, set(parameters)
+        return set()
+    if hasattr(parameters, "parameters") and callable(parameters.parameters):
+        return set(parameters.parameters())
+    named = parameter_names(parameters)
+    return set(named) if named else set(parameters)
+
+
+def _loss_name(root: Value, names: dict[Value, str]) -> str:
+    if root.grad == 1.0:
+        return names[root]
+    taken = set(names.values())
+    return next(name for name in ("L", "Loss", "L0", "L_") if name not in taken)
+
+
+def _steps(order: list[Value], given: dict[Value, str]) -> tuple[dict[Value, _Step], list[Value]]:
+    """The ops to draw (neuron sums folded when ``given`` names parameters) and the values drawn."""
+    regions = _neuron_regions(order, given) if given else {}
+    hidden = {node for top, members in regions.items() for node in members if node is not top}
+    steps: dict[Value, _Step] = {}
+    for node in order:
+        if node.is_leaf or node in hidden:
+            continue
+        if node in regions:
+            steps[node] = _folded_step(node, regions[node], order)
+        else:
+            locals_ = iter(node.local_grads)
+            inputs = [(p, next(locals_) if isinstance(p, Value) else None) for p in node.operands]
+            steps[node] = _Step(node, node.op, inputs)
+    used = {p for step in steps.values() for p, _ in step.inputs if isinstance(p, Value)}
+    drawn = [node for node in order if node in steps or node in used or not steps]
+    return steps, drawn
+
+
+def _neuron_of(given: dict[Value, str]) -> dict[Value, tuple[str, str]]:
+    """Each weight and bias -> (its neuron's path, "w" or "b"), from names like a.b.w.3 and a.b.b."""
+    roles: dict[Value, tuple[str, str]] = {}
+    for value, name in given.items():
+        match = re.fullmatch(r"(.+)\.(w)\.\d+|(.+)\.(b)", name)
+        if match:
+            roles[value] = (match.group(1) or match.group(3), match.group(2) or match.group(4))
+    return roles
+
+
+def _bias_of(owner: dict[Value, tuple[str, str]], value: Value) -> str | None:
+    """The neuron path when ``value`` is a neuron's bias, else None."""
+    path, kind = owner.get(value, ("", ""))
+    return path if kind == "b" else None
+
+
+def _neuron_regions(order: list[Value], given: dict[Value, str]) -> dict[Value, list[Value]]:
+    """Top of each neuron sum Σ wᵢxᵢ + b -> its nodes (forward order); only sums safe to hide."""
+    owner = _neuron_of(given)
+    key: dict[Value, str] = {}  # node -> neuron path, for the products w*x and the sums of them
+    for node in order:
+        if node.is_leaf:
+            continue
+        parents = node.parents
+        if node.op == "*":
+            neurons = [owner[p][0] for p in parents if owner.get(p, ("", ""))[1] == "w"]
+            if neurons:
+                key[node] = neurons[0]
+        elif node.op == "+" and len(parents) == 2 == len(node.operands):
+            keys = {
+                key.get(p) or (owner[p][0] if owner.get(p, ("", ""))[1] == "b" else None) for p in parents
+            }
+            if len(keys) == 1 and None not in keys and any(p in key for p in parents):
+                key[node] = keys.pop()  # type: ignore[assignment]
+    consumers: dict[Value, list[Value]] = {}
+    for node in order:
+        for p in node.parents:
+            consumers.setdefault(p, []).append(node)
+    regions: dict[Value, list[Value]] = {}
+    assigned: set[Value] = set()
+    for node in reversed(order):  # tops first: the root side of each sum
+        if node not in key or node in assigned:
+            continue
+        members, stack = [node], [node]
+        assigned.add(node)
+        while stack:
+            for p in stack.pop().parents:
+                if key.get(p) == key[node] and p not in assigned:
+                    assigned.add(p)
+                    members.append(p)
+                    stack.append(p)
+        inside = set(members)
+        if all(c in inside for m in members if m is not node for c in consumers.get(m, [])):
+            position = {n: i for i, n in enumerate(order)}
+            regions[node] = sorted(members, key=position.__getitem__)
+    return regions
+
+
+def _folded_step(top: Value, members: list[Value], order: list[Value]) -> _Step:
+    """One node for a neuron sum; ∂top/∂input by the chain rule through the hidden nodes."""
+    inside = set(members)
+    inputs: dict[Value, float] = {}  # ∂top/∂input, by first appearance: w0, x0, b, w1, x1, ...
+    constants: list[float] = []
+    for member in members:
+        for operand in member.operands:
+            if isinstance(operand, Value):
+                if operand not in inside:
+                    inputs.setdefault(operand, 0.0)
+            else:
+                constants.append(operand)
+    adjoint = {top: 1.0}
+    for member in reversed(members):
+        upstream = adjoint.get(member, 0.0)
+        for parent, local in zip(member.parents, member.local_grads, strict=True):
+            if parent in inside:
+                adjoint[parent] = adjoint.get(parent, 0.0) + upstream * local
+            else:
+                inputs[parent] += upstream * local
+    drawn: list[tuple[Value | float, float | None]] = list(inputs.items())
+    drawn += [(c, None) for c in constants]
+    return _Step(top, "Σ wᵢxᵢ + b", drawn)
 
 
 def _layer_of(names: dict[Value, str]) -> Callable[[Value], str | None]:
@@ -214,124 +280,194 @@ def _layer_of(names: dict[Value, str]) -> Callable[[Value], str | None]:
     return group
 
 
-def draw_network(
-    mlp: MLP,
-    *,
-    show_weights: bool = True,
-    show_grads: bool = False,
-    digits: int = 3,
-    input_names: list[str] | None = None,
-) -> graphviz.Digraph:
-    """The architecture as the seed articles draw it: layers as columns of neurons.
+class _Drawing:
+    """The DOT statements of one drawing, sharing its names, numbers and mode."""
 
-    Edges are the weights, red for negative and blue for positive, wider for larger |w|;
-    with ``show_weights`` they are labelled with w, and with ``show_grads`` also with dC/dw
-    (run ``backward`` first). Neurons show their bias (and its gradient with ``show_grads``).
-    """
-    if not isinstance(mlp, MLP):
-        raise TypeError(f"draw_network: expected an nn.MLP, got {type(mlp).__name__}")
-    names = input_names or [f"x{i + 1}" for i in range(mlp.nin)]
-    if len(names) != mlp.nin:
-        raise ValueError(f"draw_network: {len(names)} input names for {mlp.nin} inputs")
-    # Positions are pinned (neato with pos="x,y!") so each layer is a column in neuron order,
-    # as the seed articles draw it; dot would reorder neurons to shorten edges.
-    graph = _new_digraph(
-        name="network",
-        engine="neato",
-        graph_attr={"splines": "line", "fontname": "Helvetica", "outputorder": "edgesfirst", "pad": "0.3"},
-        node_attr={
-            "fontname": "Helvetica",
-            "fontsize": "10",
-            "shape": "circle",
-            "style": "filled",
-            "fixedsize": "true",
-        },
-        edge_attr={"fontname": "Helvetica", "fontsize": "8", "arrowsize": "0.5"},
-    )
-    weights = [abs(w.data) for layer in mlp.layers for neuron in layer.neurons for w in neuron.w]
-    largest = max(weights, default=1.0) or 1.0
-    many = len(weights) > 60  # beyond this, edge labels overlap: show them as colour and width only
-    sizes = mlp.sizes
-    column_gap, row_gap = 2.6, 1.3 if show_grads else 1.1
+    def __init__(
+        self, root: Value, names: dict[Value, str], loss: str, digits: int, show: str, share: bool
+    ) -> None:
+        self.root, self.names, self.loss, self.digits, self.show = root, names, loss, digits, show
+        self.share = share
+        self.edge_text = "label"
+        self.ids: dict[Value, str] = {}
+        self.constants: dict[str, str] = {}
+        self.incoming: dict[Value, list[float]] = {}  # products dL/dt · ∂t/∂v arriving at v
 
-    def position(column: int, row: int) -> str:
-        # centre each column vertically; y grows upwards in Graphviz
-        y = ((sizes[column] - 1) / 2 - row) * row_gap
-        return f"{column * column_gap:.2f},{y:.2f}!"
+    def number(self, value: float) -> str:
+        return format_number(value, self.digits)
 
-    def title(column: int, text: str) -> None:
-        top = (sizes[column] - 1) / 2 * row_gap + 0.9
-        graph.node(
-            f"title{column}",
-            label=text,
-            shape="plaintext",
-            style="",
-            fixedsize="false",
-            fontsize="11",
-            pos=f"{column * column_gap:.2f},{top:.2f}!",
-        )
+    def values(
+        self,
+        graph: graphviz.Digraph,
+        drawn: list[Value],
+        steps: dict[Value, _Step],
+        marked: Collection[Value],
+        cluster: Callable[[Value], str | None] | None,
+    ) -> list[str]:
+        """A box per drawn value, grouped by ``cluster``; returns the roles that occur."""
+        self.ids = {node: f"v{i}" for i, node in enumerate(drawn)}
+        for step in steps.values():
+            for operand, local in step.inputs:
+                if isinstance(operand, Value) and local is not None:
+                    self.incoming.setdefault(operand, []).append(step.value.grad * local)
+        groups: dict[str, list[Value]] = {}
+        roles: list[str] = []
+        for node in drawn:
+            group = cluster(node) if cluster is not None else None
+            if group is not None and not isinstance(group, str):
+                raise TypeError(
+                    f"draw_graph: cluster must return a str or None, got {type(group).__name__} "
+                    f"for {self.names[node]}"
+                )
+            role = self.role(node, marked)
+            if role not in roles:
+                roles.append(role)
+            if group:
+                groups.setdefault(group, []).append(node)
+            else:
+                self.box(graph, node, role)
+        for index, (group, members) in enumerate(groups.items()):
+            with graph.subgraph(name=f"cluster_{index}") as box:
+                box.attr(label=html_label(group), style="rounded,dashed", color="#9ca3af", fontsize="11")
+                for node in members:
+                    self.box(box, node, self.role(node, marked))
+        if any(not isinstance(p, Value) for step in steps.values() for p, _ in step.inputs):
+            roles.append("constant")
+        return [role for role in ROLES if role in roles]
 
-    title(0, "input")
-    for i, name in enumerate(names):
-        graph.node(f"in{i}", label=name, fillcolor=_LAYER_COLOURS[0], width="0.6", pos=position(0, i))
-    for index, layer in enumerate(mlp.layers):
-        last = index == len(mlp.layers) - 1
-        colour = _LAYER_COLOURS[(index + 1) % len(_LAYER_COLOURS)]
-        title(index + 1, f"{'output' if last else f'hidden {index + 1}'} ({layer.activation})")
-        for j, neuron in enumerate(layer.neurons):
-            text = f"{'y' if last else 'h'}{index + 1}.{j + 1}" if not last or layer.nout > 1 else "y"
-            if neuron.b is not None:
-                text += f"\nb {format_number(neuron.b.data, digits)}"
-                if show_grads:
-                    text += f"\n∂ {format_number(neuron.b.grad, digits)}"
-            graph.node(
-                f"l{index}n{j}",
-                label=text,
-                fillcolor=colour,
-                width="0.95" if show_grads else "0.8",
-                pos=position(index + 1, j),
-            )
-    for index, layer in enumerate(mlp.layers):
-        if index == 0:
-            sources = [f"in{i}" for i in range(mlp.nin)]
+    def role(self, node: Value, marked: Collection[Value]) -> str:
+        if node is self.root:
+            return "output"
+        if node in marked:
+            return "parameter"
+        return "input" if node.is_leaf else "intermediate"
+
+    def grad_text(self, node: Value) -> str:
+        name = f"d{self.loss}/d{self.names[node]}"
+        if node is self.root:
+            return f"{name} = {self.number(node.grad)} (seed)"
+        products = self.incoming.get(node, [])
+        rest = node.grad - sum(products)
+        outside = abs(rest) > 1e-9 * max(1.0, abs(node.grad))
+        if len(products) < 2 and not outside:
+            return f"{name} = {self.number(node.grad)}"
+        if len(products) > _SUM_TERMS_SHOWN:
+            terms = f"sum of {len(products)} products"
         else:
-            sources = [f"l{index - 1}n{k}" for k in range(mlp.layers[index - 1].nout)]
-        for j, neuron in enumerate(layer.neurons):
-            for source, w in zip(sources, neuron.w, strict=True):
-                colour = "#2563eb" if w.data >= 0 else "#dc2626"
-                attrs = {"color": colour, "penwidth": f"{0.6 + 3.0 * abs(w.data) / largest:.2f}"}
-                if show_weights and not many:
-                    lines = [f"w {format_number(w.data, digits)}"]
-                    if show_grads:
-                        lines.append(f"∂ {format_number(w.grad, digits)}")
-                    # Near the tail, where one source's edges fan apart; staggered by target so
-                    # that crossing edges put their labels at different points; white behind.
-                    attrs.update(
-                        taillabel=_boxed(lines, colour),
-                        labeldistance=f"{3.2 + 2.6 * (j % 2):.1f}",
-                        labelangle="0",
+            terms = " + ".join(factor(p, self.digits) for p in products)
+        if outside:  # consumers outside the drawing, or earlier backward calls (leaves accumulate)
+            terms += f" + {factor(rest, self.digits)} not drawn"
+        return f"{name} = {terms} = {self.number(node.grad)}"
+
+    def box(self, graph: graphviz.Digraph, node: Value, role: str) -> None:
+        name = self.names[node]
+        title = f"<B>{text(name)}</B>"
+        if node.label and node.label != name:  # an expression label: shown, never used in fractions
+            title = f"{text(node.label)} ({title})"
+        cells = [title, text(f"data {self.number(node.data)}")]
+        if self.show != "forward":
+            cells.append(f'<FONT COLOR="{BACKWARD}">{text(self.grad_text(node))}</FONT>')
+        row = "".join(f"<TD>{cell}</TD>" for cell in cells)
+        border = "2" if node is self.root else "1"
+        label = (
+            f'<<TABLE BORDER="{border}" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" '
+            f'COLOR="{BORDER}" BGCOLOR="{ROLES[role][0]}"><TR>{row}</TR></TABLE>>'
+        )
+        graph.node(self.ids[node], label=label, shape="none", margin="0")
+
+    def step(self, graph: graphviz.Digraph, step: _Step) -> None:
+        """The op circle, its input edges (both halves) and the edge to its result."""
+        out = step.value
+        op_id = self.ids[out] + "_op"
+        graph.node(
+            op_id,
+            label=html_label(step.op),
+            shape="circle" if len(step.op) <= 4 else "ellipse",
+            style="filled",
+            fillcolor=OP_FILL,
+            width="0.35",
+            margin="0.02",
+        )
+        for position, (operand, local) in enumerate(step.inputs):
+            if not isinstance(operand, Value) or local is None:
+                self.constant(graph, float(operand), op_id, position)
+                continue
+            fraction = f"∂{self.names[out]}/∂{self.names[operand]}"
+            lines = []
+            if self.show != "backward":
+                lines.append((FORWARD, f"{fraction} = {self.number(local)}"))
+            if self.show != "forward":
+                lines.append(
+                    (
+                        BACKWARD,
+                        f"d{self.loss}/d{self.names[out]} · {fraction} = {factor(out.grad, self.digits)}"
+                        f" · {factor(local, self.digits)} = {self.number(out.grad * local)}",
                     )
-                graph.edge(source, f"l{index}n{j}", **attrs)
-    return graph
+                )
+            graph.edge(self.ids[operand], op_id, **self.edge_style(lines))
+        graph.edge(op_id, self.ids[out])
+
+    def edge_style(self, lines: list[tuple[str, str]]) -> dict[str, str]:
+        """One edge for both halves: forward text dark, backward text orange on a parallel line."""
+        label = "<BR/>".join(f'<FONT COLOR="{colour}">{text(line)}</FONT>' for colour, line in lines)
+        style = {self.edge_text: f"<{label}>"}
+        if self.show == "both":
+            style.update(color=f"{FORWARD}:{BACKWARD}", dir="both", arrowtail="normal")
+        elif self.show == "backward":
+            style.update(color=BACKWARD, dir="back", style="dashed")
+        return style
+
+    def constant(self, graph: graphviz.Digraph, value: float, op_id: str, position: int) -> None:
+        shown = self.number(value)
+        const_id = self.constants.get(shown) if self.share else None
+        if const_id is None:
+            const_id = f"c{len(self.constants)}" if self.share else f"{op_id}_c{position}"
+            self.constants[shown] = const_id
+            graph.node(
+                const_id,
+                label=html_label(shown),
+                shape="box",
+                style="filled,rounded",
+                fillcolor=ROLES["constant"][0],
+                color="#d1d5db",
+                fontcolor=MUTED,
+                fontsize="11",
+                height="0.3",
+                width="0.3",
+            )
+        graph.edge(const_id, op_id, color="#9ca3af")
+
+    def seed(self, graph: graphviz.Digraph) -> None:
+        """The gradient the root was given, arriving from beyond the drawing."""
+        name = f"d{self.loss}/d{self.names[self.root]}"
+        graph.node(
+            "seed",
+            label=html_label(f"seed {name} = {self.number(self.root.grad)}", colour=BACKWARD),
+            shape="none",
+        )
+        graph.edge(self.ids[self.root], "seed", dir="back", color=BACKWARD, style="dashed")
+
+    def legend(self, graph: graphviz.Digraph, roles: list[str]) -> None:
+        extra = [(MUTED, "○", "op")]
+        if self.show != "backward":
+            extra.append((FORWARD, "→", "forward: value and local derivative ∂t/∂x"))
+        if self.show != "forward":
+            extra.append((BACKWARD, "⇠", f"backward: d{self.loss}/dt · ∂t/∂x, the chain rule"))
+        graph.node("legend", label=legend_label(roles, extra), shape="none", margin="0")
 
 
-def _boxed(lines: list[str], colour: str) -> str:
-    """An HTML-like Graphviz label: the lines in ``colour`` on a white box."""
-    rows = "".join(
-        f'<TR><TD><FONT COLOR="{colour}" POINT-SIZE="8">{html.escape(line)}</FONT></TD></TR>'
-        for line in lines
-    )
-    return (
-        f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0" BGCOLOR="white">{rows}</TABLE>>'
-    )
+def render(graph: graphviz.Digraph, path: str | os.PathLike[str], *, dpi: int | None = None) -> Path:
+    """Write ``graph`` by the path's suffix: .dot/.gv (no Graphviz program needed), .svg, .png, .pdf.
 
-
-def render(graph: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
-    """Write ``graph`` by the path's suffix: .dot/.gv (no Graphviz program needed), .svg, .png, .pdf."""
+    ``dpi`` sets a PNG's resolution (Graphviz's default is 96). The file is written to a
+    temporary name in the same folder and renamed, so a failure leaves no partial file.
+    """
     target = Path(path)
     suffix = target.suffix.lower()
+    if dpi is not None and (isinstance(dpi, bool) or not isinstance(dpi, int) or dpi < 1):
+        raise ValueError(f"render: dpi must be a positive int, got {dpi!r}")
     if suffix in SOURCE_SUFFIXES:
-        target.write_text(graph.source, encoding="utf-8")
+        _write(target, graph.source.encode("utf-8"))
         return target
     fmt = suffix.lstrip(".")
     if fmt not in RENDER_FORMATS:
@@ -339,10 +475,28 @@ def render(graph: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
         raise ValueError(f"render: cannot write {target.name!r}: the suffix must be one of {supported}")
     if shutil.which("dot") is None:
         raise GraphvizNotFoundError(f"needed to write {target}")
-    gv = _graphviz()
+    gv = graphviz_module()
+    source = graph
+    if dpi is not None:
+        source = graph.copy()
+        source.attr(dpi=str(dpi))
     try:
-        data = graph.pipe(format=fmt)
+        data = source.pipe(format=fmt)
     except gv.ExecutableNotFound as exc:
         raise GraphvizNotFoundError(str(exc)) from None
-    target.write_bytes(data)
+    _write(target, data)
     return target
+
+
+def _write(target: Path, data: bytes) -> None:
+    """Write to a temporary name in the same folder, flush to disk, then rename over ``target``."""
+    temporary = target.with_name(f".{target.name}.tmp{os.getpid()}")
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    finally:
+        if temporary.exists():
+            temporary.unlink()

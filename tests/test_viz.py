@@ -1,15 +1,23 @@
-"""Drawings: DOT structure, determinism, real SVG from dot, and the missing-program path."""
+"""draw_graph: names, both halves of the chain rule with the engine's numbers, folding, escaping."""
 
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd_mini import Value, nn
-from autograd_mini.viz import GraphvizNotFoundError, draw_graph, draw_network, format_number, render
+from autograd_mini.naming import node_names
+from autograd_mini.viz import GraphvizNotFoundError, draw_graph, format_number, render
+
+CHAIN = re.compile(r"d(\S+)/d(\S+) · ∂(\S+)/∂(\S+) = (\S+) · (\S+) = ([^<]+)<")
 
 
 def xyz() -> Value:
@@ -20,30 +28,183 @@ def xyz() -> Value:
     return z
 
 
-def test_xyz_dot_source_shows_values_grads_and_local_derivatives() -> None:
+def number(text: str) -> float:
+    return float(text.strip("()"))
+
+
+def test_xyz_both_halves_with_numbers() -> None:
     source = draw_graph(xyz()).source
-    assert 'v0 [label="{x | data 3 | grad -8}"' in source
-    assert 'v1 [label="{y | data -4 | grad 6}"' in source
-    assert 'v2 [label="{z | data -12 | grad 2}"' in source
-    assert 'v2_op [label="*"' in source
-    assert 'v0 -> v2_op [label="∂z/∂x = -4"]' in source
-    assert 'v1 -> v2_op [label="∂z/∂y = 3"]' in source
-    assert "v2_op -> v2" in source
+    assert "∂z/∂x = -4" in source and "∂z/∂y = 3" in source  # forward: local derivatives
+    assert "dL/dz · ∂z/∂x = 2 · (-4) = -8" in source  # backward: the chain rule with numbers
+    assert "dL/dz · ∂z/∂y = 2 · 3 = 6" in source
+    assert "dL/dx = -8" in source and "dL/dy = 6" in source
+    assert "dL/dz = 2 (seed)" in source and "seed dL/dz = 2" in source
+    assert "data 3" in source and "data -12" in source
 
 
-def test_a_plus_a_draws_two_edges() -> None:
-    a = Value(2.0, "a")
-    b = a + a
-    b.backward()
-    source = draw_graph(b).source
-    assert source.count('v0 -> v1_op [label="∂z/∂a = 1"]') == 2
+def test_show_modes() -> None:
+    forward = draw_graph(xyz(), show="forward").source
+    assert "∂z/∂x = -4" in forward and "dL/" not in forward
+    backward = draw_graph(xyz(), show="backward").source
+    assert "dL/dz · ∂z/∂x = 2 · (-4) = -8" in backward and ">∂z/∂x = -4<" not in backward
+    assert draw_graph(xyz()).source == draw_graph(xyz(), show="both").source  # the default
 
 
-def test_local_grads_can_be_hidden_and_constants_are_drawn() -> None:
+def test_the_cli_example_has_no_ambiguous_name() -> None:
+    """tanh(x*w + b): every fraction names the value the edge enters and the value it leaves."""
+    x, w, b = Value(2.0, "x"), Value(-3.0, "w"), Value(6.88, "b")
+    out = (x * w + b).tanh()
+    out.label = "out"
+    out.backward()
+    source = draw_graph(out).source
+    names = node_names(out)
+    assert sorted(names.values()) == ["b", "out", "t1", "t2", "w", "x"]
+    fractions = set(re.findall(r"∂(\w+)/∂(\w+) = ", source))
+    assert fractions == {("t1", "x"), ("t1", "w"), ("t2", "t1"), ("t2", "b"), ("out", "t2")}
+    assert "∂z" not in source and "∂out/∂x" not in source
+
+
+def test_an_expression_label_is_shown_but_never_spliced_into_a_fraction() -> None:
+    x1, w1 = Value(1.0, "x1"), Value(2.0, "w1")
+    s = x1 * w1
+    s.label = "x1*w1 + x2*w2"
+    out = s.tanh()
+    out.backward()
+    source = draw_graph(out).source
+    assert "x1*w1 + x2*w2 (<B>t1</B>)" in source
+    assert "∂t2/∂t1" in source and "∂x1*w1" not in source
+
+
+def test_fan_out_shows_the_sum_of_incoming_products() -> None:
+    a = Value(3.0, "a")
+    out = a * a + a
+    out.label = "out"
+    out.backward()
+    source = draw_graph(out).source
+    # a feeds * twice and + once: 3 + 3 + 1 = 7 = 2a + 1
+    assert "dout/da = 3 + 3 + 1 = 7" in source
+    assert source.count("dout/dt1 · ∂t1/∂a = 1 · 3 = 3") == 2
+
+
+def test_a_value_with_many_consumers_summarises_the_sum() -> None:
+    x = Value(1.0, "x")
+    y = x
+    for _ in range(9):
+        y = y * x
+    y.backward()
+    assert "sum of 10 products = 10" in draw_graph(y).source
+
+
+def test_gradient_from_outside_the_drawing_is_reported() -> None:
     x = Value(2.0, "x")
-    source = draw_graph(x * 3, show_local_grads=False).source
-    assert "∂" not in source
-    assert 'v1_op_c1 [label=3 fontcolor="#9ca3af"' in source
+    h = x * 3
+    loss = h * h + x
+    loss.backward()
+    assert "not drawn" in draw_graph(h).source  # x.grad includes the + x path
+
+
+def test_loss_name_is_the_root_for_a_seed_of_one_else_L() -> None:
+    x = Value(2.0, "x")
+    c = x * x
+    c.label = "C"
+    c.backward()
+    assert "dC/dx = 2 + 2 = 4" in draw_graph(c).source
+    assert "dLoss/dx" in draw_graph(c, loss_name="Loss").source
+    other = Value(2.0, "L") * 3
+    other.backward(2.0)
+    assert "dLoss/dL = 6" in draw_graph(other).source  # "L" is taken by a value
+
+
+@st.composite
+def expressions(draw: st.DrawFn) -> tuple[Value, list[Value]]:
+    leaves = [Value(draw(st.floats(0.5, 2.0)), name) for name in "abc"]
+    pool: list[Value] = list(leaves)
+    for _ in range(draw(st.integers(1, 8))):
+        op = draw(st.sampled_from(["+", "*", "-", "tanh", "const"]))
+        left, right = draw(st.sampled_from(pool)), draw(st.sampled_from(pool))
+        if op == "+":
+            pool.append(left + right)
+        elif op == "*":
+            pool.append(left * right)
+        elif op == "-":
+            pool.append(left - right)
+        elif op == "tanh":
+            pool.append(left.tanh())
+        else:
+            pool.append(left * 1.5)
+    return pool[-1], leaves
+
+
+@settings(max_examples=40)
+@given(expressions(), st.sampled_from([1.0, 2.0]))
+def test_every_number_drawn_equals_the_engines(case: tuple[Value, list[Value]], seed: float) -> None:
+    root, _ = case
+    root.backward(seed)
+    source = draw_graph(root, digits=6).source
+    names = {name: v for v, name in node_names(root).items()}
+    for _, out, out_again, operand, grad, local, product in CHAIN.findall(source):
+        assert out == out_again
+        consumer, value = names[out], names[operand]
+        assert number(grad) == pytest.approx(float(format_number(consumer.grad, 6)))
+        assert any(number(local) == pytest.approx(float(format_number(d, 6))) for d in consumer.local_grads)
+        expected = float(format_number(consumer.grad * number(local), 6))
+        assert number(product) == pytest.approx(expected, rel=1e-5)
+        assert value in consumer.parents
+    for name, value in names.items():  # each box's gradient, after any sum of products
+        cells = re.findall(rf">d[^/<]+/d{re.escape(name)} = ([^<]*)</FONT></TD>", source)
+        assert len(cells) == 1
+        last = cells[0].removesuffix(" (seed)").rsplit("= ", 1)[-1]
+        assert number(last) == pytest.approx(float(format_number(value.grad, 6)))
+
+
+def test_fold_draws_each_neuron_sum_as_one_node_with_the_engines_derivatives() -> None:
+    model = nn.MLP(3, [4, 4, 1], seed=0)
+    out = model([2.0, 3.0, -1.0])
+    out.backward()
+    plain = draw_graph(out, parameters=model, max_nodes=None).source
+    folded = draw_graph(out, parameters=model, fold=True).source
+    assert folded.count("Σ wᵢxᵢ + b") == 4 + 4 + 1
+    assert plain.count("label=<<TABLE") == 113
+    assert folded.count("label=<<TABLE") == 41 + 9 + 8  # parameters, neuron sums, relu outputs
+    # a hidden-2 neuron's sum: ∂t/∂w = the input it multiplies (h1.1's value), ∂t/∂b = 1
+    h11 = model.layers[0]([2.0, 3.0, -1.0])[0].data
+    assert f"/∂layers.1.neurons.0.w.0 = {format_number(h11, 4)}<" in folded
+    assert "/∂layers.1.neurons.0.b = 1<" in folded
+    with pytest.raises(ValueError, match="fold=True needs parameters"):
+        draw_graph(out, fold=True)
+
+
+def test_fold_keeps_the_lecture_loss_under_max_nodes() -> None:
+    model = nn.MLP(3, [4, 4, 1], seed=0)
+    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+    ys = [1.0, -1.0, -1.0, 1.0]
+    loss = sum(((model(x) - y) ** 2 for x, y in zip(xs, ys, strict=True)), Value(0.0))
+    loss.backward()
+    with pytest.raises(ValueError, match="342 values, more than max_nodes=200"):
+        draw_graph(loss, parameters=model, max_nodes=200)
+    folded = draw_graph(loss, parameters=model, fold=True, share_constants=True, max_nodes=200).source
+    assert folded.count("label=<<TABLE") == 122
+
+
+def test_shared_constants_draw_each_number_once() -> None:
+    x = Value(1.0, "x")
+    y = (x * 2 + 1) * 2 + 1
+    source = draw_graph(y, share_constants=True).source
+    assert source.count("label=<2>") == 1 and source.count("label=<1>") == 1
+    assert draw_graph(y).source.count("label=<2>") == 2
+
+
+def test_colours_follow_roles_and_the_legend_lists_them() -> None:
+    from autograd_mini._drawing import ROLES
+
+    model = nn.MLP(2, [1], seed=0)
+    out = model([1.0, -1.0])
+    out.backward()
+    source = draw_graph(out * 2, parameters=model, legend=True).source
+    for role in ("parameter", "intermediate", "output", "constant"):
+        assert ROLES[role][0] in source
+    assert "legend" in source and "parameter (weight, bias)" in source
+    assert "subgraph cluster_0" in source and "label=<layers.0>" in source
 
 
 def test_same_graph_gives_identical_dot() -> None:
@@ -56,27 +217,16 @@ def test_same_graph_gives_identical_dot() -> None:
     assert build() == build()
 
 
-def test_root_leaves_and_parameters_are_distinct() -> None:
-    model = nn.MLP(2, [2, 1], seed=0)
-    out = model([1.0, -1.0])
-    out.backward()
-    source = draw_graph(out, parameters=model).source
-    assert "layers.0.neurons.1.w.0" in source  # parameters are named
-    assert 'fillcolor="#dcfce7"' in source  # parameter colour
-    assert 'style="filled,bold"' in source  # the root
-    assert "subgraph cluster_0" in source and 'label="layers.0"' in source  # grouped by layer
-
-
-def test_custom_clusters_and_max_nodes_guard() -> None:
-    x = Value(1.0, "x")
-    y = x
-    for _ in range(20):
-        y = y * 1.5
-    source = draw_graph(y, cluster=lambda v: "inputs" if v.is_leaf else None).source
-    assert "label=inputs" in source
-    with pytest.raises(ValueError, match="more than max_nodes=10"):
-        draw_graph(y, max_nodes=10)
-    assert draw_graph(y, max_nodes=None).source
+def test_labels_are_text_never_markup(tmp_path: Path) -> None:
+    hostile = '<<TABLE><TR><TD><IMG SRC="secret.png"/></TD></TR></TABLE>>'
+    v = Value(1.0, hostile)
+    w = Value(2.0, "a\\Nb|{c}")
+    graph = draw_graph(v * w, cluster=lambda node: hostile if node.is_leaf else None)
+    assert "<IMG" not in graph.source
+    svg = render(graph, tmp_path / "g.svg")
+    texts = " ".join(ET.parse(svg).getroot().itertext())
+    assert 'IMG SRC="secret.png"' in texts and "a\\Nb|{c}" in texts
+    assert "<image" not in svg.read_text()
 
 
 def test_format_number() -> None:
@@ -90,34 +240,45 @@ def test_format_number() -> None:
     assert format_number(3.14159, digits=2) == "3.1"
 
 
-def test_labels_with_record_characters_are_escaped() -> None:
-    v = Value(1.0, "a|b{c}<d>")
-    assert "a\\|b\\{c\\}\\<d\\>" in draw_graph(v * 2).source
+def test_bad_arguments_name_the_argument() -> None:
+    with pytest.raises(ValueError, match="show must be one of forward, backward, both, got 'sideways'"):
+        draw_graph(xyz(), show="sideways")
+    with pytest.raises(ValueError, match="digits must be at least 1, got -2"):
+        draw_graph(xyz(), digits=-2)
+    with pytest.raises(ValueError, match="digits"):
+        format_number(1.0, digits=0)
+    with pytest.raises(TypeError, match="root must be a Value, got float"):
+        draw_graph(3.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="rankdir"):
+        draw_graph(xyz(), rankdir="XY")
+    with pytest.raises(TypeError, match="cluster must return a str or None, got int"):
+        draw_graph(xyz(), cluster=lambda v: 3)  # type: ignore[arg-type, return-value]
+    with pytest.raises(TypeError, match="max_nodes"):
+        draw_graph(xyz(), max_nodes="10")  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("sizes", [(1, [2, 2]), (4, [2, 2, 1])])
-def test_draw_network_for_the_seed_networks(sizes: tuple[int, list[int]]) -> None:
-    model = nn.MLP(sizes[0], sizes[1], seed=1)
-    out = model([0.5] * sizes[0])
-    (out if isinstance(out, Value) else out[0]).backward()
-    source = draw_network(model, show_grads=True).source
-    weights = sum(len(n.w) for layer in model.layers for n in layer.neurons)
-    assert source.count("->") == weights
-    assert source.count("∂") == weights + sum(layer.nout for layer in model.layers)
-    assert "hidden 1 (relu)" in source and "output (linear)" in source
-    assert 'color="#dc2626"' in source or 'color="#2563eb"' in source
+def test_max_nodes_guard() -> None:
+    x = Value(1.0, "x")
+    y = x
+    for _ in range(20):
+        y = y * 1.5
+    with pytest.raises(ValueError, match="more than max_nodes=10"):
+        draw_graph(y, max_nodes=10)
+    assert draw_graph(y, max_nodes=None).source
 
 
-def test_real_svg_from_dot(tmp_path: Path) -> None:
-    """Rendered by the Graphviz program (make test installs it), parsed as XML."""
+def test_real_svg_and_png_from_dot(tmp_path: Path) -> None:
     path = render(draw_graph(xyz()), tmp_path / "xyz.svg")
     text = " ".join(t for t in ET.parse(path).getroot().itertext())
-    for expected in ("data 3", "grad -8", "data -12", "∂z/∂x = -4", "∂z/∂y = 3", "*"):
+    for expected in ("data 3", "dL/dx = -8", "∂z/∂x = -4", "dL/dz · ∂z/∂x = 2 · (-4) = -8", "*"):
         assert expected in text
-    network = render(draw_network(nn.MLP(4, [2, 2, 1])), tmp_path / "net.svg")
-    assert "hidden 2" in " ".join(ET.parse(network).getroot().itertext())
-    png = render(draw_graph(xyz()), tmp_path / "xyz.png")
-    assert png.read_bytes().startswith(b"\x89PNG")
+    small = render(draw_graph(xyz()), tmp_path / "small.png")
+    large = render(draw_graph(xyz()), tmp_path / "large.png", dpi=192)
+    assert small.read_bytes().startswith(b"\x89PNG")
+    assert len(large.read_bytes()) > len(small.read_bytes())
+    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
+    with pytest.raises(ValueError, match="dpi"):
+        render(draw_graph(xyz()), tmp_path / "x.png", dpi=0)
 
 
 def test_missing_dot_program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -132,7 +293,6 @@ def test_missing_dot_program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert not (tmp_path / "xyz.svg").exists()
     dot_file = render(graph, tmp_path / "xyz.dot")
     assert dot_file.read_text() == graph.source
-    # In Jupyter the display falls back to the hint instead of a traceback.
     bundle = graph._repr_mimebundle_()
     assert "apt-get install" in bundle["text/plain"]
 
@@ -140,21 +300,10 @@ def test_missing_dot_program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 def test_render_rejects_unknown_suffix(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="suffix must be one of"):
         render(draw_graph(xyz()), tmp_path / "xyz.jpg")
-
-
-def test_bad_arguments() -> None:
-    with pytest.raises(ValueError, match="rankdir"):
-        draw_graph(xyz(), rankdir="XY")
-    with pytest.raises(TypeError, match="root must be a Value"):
-        draw_graph(3.0)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"nn\.MLP"):
-        draw_network(nn.Layer(2, 2))  # type: ignore[arg-type]
+    assert not list(tmp_path.iterdir())
 
 
 def test_viz_is_imported_lazily() -> None:
-    import subprocess
-    import sys
-
     code = "import sys, autograd_mini; print('graphviz' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ

@@ -1,0 +1,148 @@
+"""What the two drawings share: the graphviz import, the visual language, escaping, the legend.
+
+One visual language: a value's fill colour says its role (input, parameter, intermediate,
+output, constant), in ``draw_graph`` and ``draw_network`` alike; solid dark arrows carry
+values forward, dashed orange arrows carry gradients backward; weight edges are blue for
+w > 0 and red for w < 0. All user text (labels, parameter and input names) reaches
+Graphviz escaped, inside labels this module builds, so it is always drawn as text.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import graphviz
+
+INSTALL_HELP = """Graphviz's `dot` program is not installed (the Python package `graphviz` only drives it).
+Install it with one of:
+  Debian/Ubuntu:  sudo apt-get install -y --no-install-recommends graphviz
+  macOS:          brew install graphviz
+  conda:          conda install -c conda-forge graphviz
+  Windows:        winget install graphviz   (or choco install graphviz), then reopen the shell
+Writing .dot/.gv files works without it: render(graph, "graph.dot")."""
+
+FONT = "Helvetica"
+
+# Fill colour per role, and the legend's wording for it.
+ROLES: dict[str, tuple[str, str]] = {
+    "input": ("#dbeafe", "input"),
+    "parameter": ("#dcfce7", "parameter (weight, bias)"),
+    "intermediate": ("#ffffff", "intermediate value"),
+    "output": ("#fde68a", "output / root"),
+    "constant": ("#f3f4f6", "constant"),
+}
+OP_FILL = "#e5e7eb"
+BORDER = "#374151"
+FORWARD = "#374151"  # values flow forward along these
+BACKWARD = "#c2410c"  # gradients flow backward along these (dashed)
+POSITIVE = "#2563eb"  # weight edges, w >= 0
+NEGATIVE = "#dc2626"  # weight edges, w < 0
+MUTED = "#6b7280"
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """The Graphviz ``dot`` program is needed for this output but is not installed."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(INSTALL_HELP + (f"\n({detail})" if detail else ""))
+
+
+def graphviz_module() -> Any:
+    """The graphviz package, imported on first use (it is an optional extra)."""
+    try:
+        import graphviz
+    except ImportError:
+        raise ImportError("drawing needs the graphviz package: pip install 'autograd-mini[viz]'") from None
+    return graphviz
+
+
+_digraph_class: type | None = None
+
+
+def new_digraph(**kwargs: Any) -> graphviz.Digraph:
+    """A graphviz.Digraph whose notebook display degrades to a short note when ``dot`` is missing."""
+    global _digraph_class
+    gv = graphviz_module()
+    if _digraph_class is None:
+
+        class Digraph(gv.Digraph):  # type: ignore[misc, name-defined]
+            """graphviz.Digraph; in Jupyter, a missing dot program shows a hint, not a traceback."""
+
+            def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> Any:
+                try:
+                    return super()._repr_mimebundle_(include, exclude, **kwargs)
+                except gv.ExecutableNotFound:
+                    return {"text/plain": INSTALL_HELP}
+
+        _digraph_class = Digraph
+    return _digraph_class(**kwargs)
+
+
+def check_digits(digits: object) -> int:
+    """``digits`` as a positive int, or an error naming the argument."""
+    if not isinstance(digits, int) or isinstance(digits, bool):
+        raise TypeError(f"digits must be an int, got {type(digits).__name__}")
+    if digits < 1:
+        raise ValueError(f"digits must be at least 1, got {digits}")
+    return digits
+
+
+def format_number(value: float, digits: int = 4) -> str:
+    """Compact: ``digits`` significant digits, no trailing zeros (3, -0.5, 1.235e+05, inf)."""
+    check_digits(digits)
+    if math.isnan(value) or math.isinf(value):
+        return str(value)
+    text = f"{value:.{digits}g}"
+    return "0" if text == "-0" else text
+
+
+def factor(value: float, digits: int) -> str:
+    """A number as a factor in a product: negative ones in parentheses, 2 · (-4)."""
+    text = format_number(value, digits)
+    return f"({text})" if text.startswith("-") else text
+
+
+def text(value: str) -> str:
+    """User or generated text escaped for an HTML-like Graphviz label (drawn as text, never markup)."""
+    # a backslash would start an escape like \N (the node's name) even in HTML-like labels
+    return html.escape(value, quote=True).replace("\\", "\\\\")
+
+
+def html_label(*lines: str, colour: str | None = None, size: float | None = None) -> str:
+    """An HTML-like label of the given (unescaped) lines: Graphviz interprets none of their text."""
+    body = "<BR/>".join(text(line) for line in lines)
+    font = []
+    if colour:
+        font.append(f'COLOR="{colour}"')
+    if size:
+        font.append(f'POINT-SIZE="{size:g}"')
+    if font:
+        body = f"<FONT {' '.join(font)}>{body}</FONT>"
+    return f"<{body}>"
+
+
+def plain(value: str) -> Any:
+    """A plain-text attribute (tooltips): no HTML, no backslash escapes like \\N or \\G."""
+    return graphviz_module().nohtml(value.replace("\\", "\\\\"))
+
+
+def legend_label(roles: Sequence[str], extra: Sequence[tuple[str, str, str]] = ()) -> str:
+    """An HTML table: a swatch and a word per role, then (colour, symbol, meaning) rows for edges."""
+    rows = [
+        f'<TR><TD BGCOLOR="{ROLES[role][0]}" BORDER="1" WIDTH="18"> </TD>'
+        f'<TD ALIGN="LEFT">{text(ROLES[role][1])}</TD></TR>'
+        for role in roles
+    ]
+    rows += [
+        f'<TR><TD><FONT COLOR="{colour}">{text(symbol)}</FONT></TD>'
+        f'<TD ALIGN="LEFT"><FONT COLOR="{colour}">{text(meaning)}</FONT></TD></TR>'
+        for colour, symbol, meaning in extra
+    ]
+    return (
+        '<<TABLE BORDER="1" COLOR="#9ca3af" CELLBORDER="0" CELLSPACING="3" CELLPADDING="2" BGCOLOR="white">'
+        '<TR><TD COLSPAN="2"><B>legend</B></TD></TR>' + "".join(rows) + "</TABLE>>"
+    )

@@ -1,0 +1,96 @@
+"""Names for the values of a graph, shared by the drawings and the command line's table.
+
+Every value gets one name, unique within the graph: its label when that is a simple name
+used by no other value, else its parameter name (``layers.0.neurons.1.w.0``), else an
+automatic ``t1``, ``t2``, ... in forward order that no label or parameter name uses. A
+derivative is then written with names alone (∂t2/∂x): a label such as ``x*w + b`` is
+shown beside its value but never spliced into a fraction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Mapping
+
+from .engine import Value, toposort
+
+__all__ = ["forward_order", "is_simple_name", "node_names", "parameter_names"]
+
+# A name that reads unambiguously inside ∂a/∂b: an identifier, optionally a dotted path
+# whose later parts may be numbers (layers.0.neurons.1.w.0).
+_SIMPLE = re.compile(r"[^\W\d]\w*(\.\w+)*")
+
+NamedParameters = Mapping[str, Value] | Iterable[tuple[str, Value]]
+
+
+def is_simple_name(text: str) -> bool:
+    """True for an identifier or dotted path (x, w1, layers.0.b): safe to use in a fraction."""
+    return _SIMPLE.fullmatch(text) is not None
+
+
+def forward_order(root: Value) -> list[Value]:
+    """Every value ``root`` depends on, inputs first and ``root`` last (reverse of ``toposort``)."""
+    if not isinstance(root, Value):
+        raise TypeError(f"root must be a Value, got {type(root).__name__}")
+    return toposort(root)[::-1]
+
+
+def parameter_names(parameters: object) -> dict[Value, str]:
+    """Names for parameters: a Module's ``named_parameters()``, a name -> Value mapping, or none.
+
+    A plain collection of Values carries no names and gives an empty dict.
+    """
+    if parameters is None:
+        return {}
+    named = getattr(parameters, "named_parameters", None)
+    if callable(named):
+        pairs = list(named())
+    elif isinstance(parameters, Mapping):
+        pairs = list(parameters.items())
+    elif isinstance(parameters, Collection) and all(isinstance(p, Value) for p in parameters):
+        return {}
+    else:
+        raise TypeError(
+            "parameters must be a Module, a mapping of names to Values or a collection of Values, "
+            f"got {type(parameters).__name__}"
+        )
+    names: dict[Value, str] = {}
+    for name, value in pairs:
+        if not isinstance(name, str) or not isinstance(value, Value):
+            raise TypeError(f"parameters: expected (str, Value) pairs, got ({name!r}, {value!r})")
+        names.setdefault(value, name)
+    return names
+
+
+def node_names(root: Value, parameters: object = None) -> dict[Value, str]:
+    """A unique simple name for every value ``root`` depends on (see the module docstring).
+
+    ``parameters`` may be a Module, a mapping of names to Values, or None.
+    """
+    order = forward_order(root)
+    given = parameter_names(parameters)
+    wanted = {node: _preferred(node, given) for node in order}
+    counts: dict[str, int] = {}
+    for name in wanted.values():
+        if name:
+            counts[name] = counts.get(name, 0) + 1
+    taken = {node.label for node in order} | set(given.values()) | set(wanted.values())
+    names: dict[Value, str] = {}
+    counter = 0
+    for node in order:
+        name = wanted[node]
+        if not name or counts[name] > 1:  # two values called x would make ∂t/∂x ambiguous
+            counter += 1
+            while f"t{counter}" in taken:
+                counter += 1
+            name = f"t{counter}"
+        names[node] = name
+    return names
+
+
+def _preferred(node: Value, given: Mapping[Value, str]) -> str:
+    """The label if it is a simple name, else the parameter name, else '' (an automatic name)."""
+    if is_simple_name(node.label):
+        return node.label
+    name = given.get(node, "")
+    return name if is_simple_name(name) else ""

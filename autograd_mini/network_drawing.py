@@ -1,0 +1,289 @@
+"""``draw_network``: an MLP drawn as the seed articles draw it, layers as columns of neurons.
+
+Positions are computed here and pinned (Graphviz's neato with pos="x,y!"), so each layer is
+a column in neuron order. Edge text is not left to Graphviz: each weight's label is a small
+white box placed on its edge at a point where, by a conservative estimate of the text's
+size, it touches no neuron and no other label; if no such point exists the columns move
+apart, and a network with too many weights gets no edge text at all (colour and width
+carry sign and size, and every edge has a tooltip with w and its gradient).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ._drawing import (
+    BORDER,
+    FONT,
+    NEGATIVE,
+    POSITIVE,
+    ROLES,
+    check_digits,
+    format_number,
+    html_label,
+    legend_label,
+    new_digraph,
+    plain,
+)
+from .nn import MLP
+
+if TYPE_CHECKING:
+    import graphviz
+
+__all__ = ["draw_network"]
+
+MAX_LABELLED_EDGES = 48  # beyond this, edge text cannot stay legible: tooltips instead
+NODE_FONT = 11.0
+EDGE_FONT = 10.0
+_T_CHOICES = (0.5, 0.36, 0.64, 0.28, 0.72, 0.43, 0.57, 0.22, 0.78, 0.32, 0.68, 0.18, 0.82)
+_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class _Box:
+    """A rectangle by centre and half sizes, in inches."""
+
+    x: float
+    y: float
+    half_w: float
+    half_h: float
+
+    def hits(self, other: _Box, gap: float = 0.04) -> bool:
+        return (
+            abs(self.x - other.x) < self.half_w + other.half_w + gap
+            and abs(self.y - other.y) < self.half_h + other.half_h + gap
+        )
+
+    def hits_circle(self, x: float, y: float, radius: float) -> bool:
+        nearest_x = min(max(x, self.x - self.half_w), self.x + self.half_w)
+        nearest_y = min(max(y, self.y - self.half_h), self.y + self.half_h)
+        return math.hypot(x - nearest_x, y - nearest_y) < radius
+
+
+def text_size(lines: Sequence[str], points: float) -> tuple[float, float]:
+    """A generous (width, height) in inches of ``lines`` at ``points``: never smaller than Graphviz's."""
+    widest = max((sum(_char_width(c) for c in line) for line in lines), default=0.0)
+    return widest * points / 72 + 0.12, len(lines) * points * 1.3 / 72 + 0.1
+
+
+def _char_width(char: str) -> float:
+    """Width in em, rounded up from DejaVu Sans and Helvetica (the fonts Graphviz finds here)."""
+    if char in "mwMW%@":
+        return 0.95
+    if char.isupper() or char in "∂Σ":
+        return 0.8
+    if char in " .,:;!|il'":
+        return 0.4
+    return 0.68
+
+
+def draw_network(
+    mlp: MLP,
+    *,
+    show_weights: bool = True,
+    show_grads: bool = False,
+    digits: int = 3,
+    input_names: Sequence[str] | None = None,
+    inputs: Sequence[float] | None = None,
+    loss_name: str = "L",
+    legend: bool = False,
+) -> graphviz.Digraph:
+    """The architecture as the seed articles draw it: layers as columns of neurons.
+
+    Edges are the weights, blue for w > 0 and red for w < 0, wider for larger |w|; with
+    ``show_weights`` each is labelled with w and, with ``show_grads``, its gradient
+    d<loss_name>/dw (run ``backward`` first). Neurons show their bias (and its gradient).
+    ``inputs`` shows the input values; above MAX_LABELLED_EDGES weights the edge text moves
+    into SVG tooltips. Outputs are called out1, out2, ... (never y, the target's name).
+    """
+    if not isinstance(mlp, MLP):
+        raise TypeError(f"draw_network: expected an nn.MLP, got {type(mlp).__name__}")
+    check_digits(digits)
+    names = _input_names(input_names, mlp.nin)
+    values = _inputs(inputs, mlp.nin)
+    if not isinstance(loss_name, str) or not loss_name:
+        raise ValueError(f"draw_network: loss_name must be a non-empty str, got {loss_name!r}")
+    grad_name = f"d{loss_name}/d"
+    columns = [_input_column(names, values, digits)]
+    for index, layer in enumerate(mlp.layers):
+        last = index == len(mlp.layers) - 1
+        column = []
+        for j, neuron in enumerate(layer.neurons):
+            lines = [f"out{j + 1}" if last and layer.nout > 1 else "out" if last else f"h{index + 1}.{j + 1}"]
+            if neuron.b is not None:
+                lines.append(f"b {format_number(neuron.b.data, digits)}")
+                if show_grads:
+                    lines.append(f"{grad_name}b {format_number(neuron.b.grad, digits)}")
+            column.append(lines)
+        columns.append(column)
+    edges = [
+        (index, k, j, w.data, w.grad)
+        for index, layer in enumerate(mlp.layers)
+        for j, neuron in enumerate(layer.neurons)
+        for k, w in enumerate(neuron.w)
+    ]
+    labelled = show_weights and len(edges) <= MAX_LABELLED_EDGES
+
+    def edge_lines(w: float, g: float) -> list[str]:
+        lines = [f"w {format_number(w, digits)}"]
+        if show_grads:
+            lines.append(f"{grad_name}w {format_number(g, digits)}")
+        return lines
+
+    layout = _Layout(columns)
+    labels = layout.place([edge_lines(w, g) for _, _, _, w, g in edges], edges) if labelled else None
+    titles = ["input"] + [
+        f"{'output' if i == len(mlp.layers) - 1 else f'hidden {i + 1}'} ({layer.activation})"
+        for i, layer in enumerate(mlp.layers)
+    ]
+    graph = new_digraph(
+        name="network",
+        engine="neato",
+        graph_attr={"splines": "line", "fontname": FONT, "outputorder": "edgesfirst", "pad": "0.2"},
+        node_attr={"fontname": FONT, "fontsize": f"{NODE_FONT:g}", "style": "filled", "color": BORDER},
+        edge_attr={"fontname": FONT, "arrowsize": "0.6"},
+    )
+    for c, column in enumerate(columns):
+        role = "input" if c == 0 else "output" if c == len(columns) - 1 else "intermediate"
+        for r, lines in enumerate(column):
+            x, y = layout.centre(c, r)
+            graph.node(
+                f"n{c}_{r}",
+                label=html_label(*lines),
+                shape="circle",
+                fillcolor=ROLES[role][0],
+                width=f"{2 * layout.radius:.3f}",
+                fixedsize="false",
+                pos=f"{x:.3f},{y:.3f}!",
+            )
+        graph.node(
+            f"title{c}",
+            label=html_label(titles[c]),
+            shape="none",
+            style="",
+            width="0",
+            height="0",
+            margin="0.02",
+            pos=f"{layout.x(c):.3f},{layout.top:.3f}!",
+        )
+    largest = max((abs(e[3]) for e in edges), default=1.0) or 1.0
+    for n, (index, k, j, w, g) in enumerate(edges):
+        colour = POSITIVE if w >= 0 else NEGATIVE
+        tip = f"w = {format_number(w, digits)}, {grad_name}w = {format_number(g, digits)}"
+        graph.edge(
+            f"n{index}_{k}",
+            f"n{index + 1}_{j}",
+            color=colour,
+            penwidth=f"{0.8 + 3.0 * abs(w) / largest:.2f}",
+            tooltip=plain(tip),
+        )
+        if labels is not None:
+            box = labels[n]
+            graph.node(
+                f"w{n}",
+                label=html_label(*edge_lines(w, g), colour=colour),
+                shape="box",
+                style="filled",
+                fillcolor="white",
+                color="white",
+                fontsize=f"{EDGE_FONT:g}",
+                width="0",
+                height="0",
+                margin="0.04,0.02",
+                tooltip=plain(tip),
+                pos=f"{box.x:.3f},{box.y:.3f}!",
+            )
+    if legend:
+        extra = [(POSITIVE, "—", "weight w > 0 (width ∝ |w|)"), (NEGATIVE, "—", "weight w < 0")]
+        roles = ["input", "intermediate", "output"]
+        graph.node(
+            "legend",
+            label=legend_label(roles, extra),
+            shape="none",
+            style="",
+            margin="0",
+            pos=f"{layout.x(len(columns) - 1) / 2:.3f},{layout.bottom - 0.9:.3f}!",
+        )
+    return graph
+
+
+def _input_names(input_names: Sequence[str] | None, nin: int) -> list[str]:
+    if input_names is None:
+        return [f"x{i + 1}" for i in range(nin)]
+    if isinstance(input_names, str) or not all(isinstance(n, str) for n in input_names):
+        raise TypeError("draw_network: input_names must be a list of str")
+    if len(input_names) != nin:
+        raise ValueError(f"draw_network: {len(input_names)} input_names for {nin} inputs")
+    return list(input_names)
+
+
+def _inputs(inputs: Sequence[float] | None, nin: int) -> list[float] | None:
+    if inputs is None:
+        return None
+    if isinstance(inputs, str) or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in inputs
+    ):
+        raise TypeError("draw_network: inputs must be a list of numbers")
+    if len(inputs) != nin:
+        raise ValueError(f"draw_network: {len(inputs)} inputs for {nin} input neurons")
+    return [float(v) for v in inputs]
+
+
+def _input_column(names: list[str], values: list[float] | None, digits: int) -> list[list[str]]:
+    if values is None:
+        return [[name] for name in names]
+    return [[name, f"= {format_number(v, digits)}"] for name, v in zip(names, values, strict=True)]
+
+
+class _Layout:
+    """Pinned positions (inches): columns of circles, and a free spot on each edge for its label."""
+
+    def __init__(self, columns: list[list[list[str]]]) -> None:
+        self.columns = columns
+        sizes = [text_size(lines, NODE_FONT) for column in columns for lines in column]
+        self.radius = max(0.32, max(math.hypot(w, h) / 2 + 0.04 for w, h in sizes))
+        self.row_gap = 2 * self.radius + 0.45
+        self.column_gap = 2 * self.radius + 1.6
+        tallest = max(len(column) for column in columns)
+        self.top = (tallest - 1) / 2 * self.row_gap + self.radius + 0.35
+        self.bottom = -self.top
+
+    def x(self, column: int) -> float:
+        return column * self.column_gap
+
+    def centre(self, column: int, row: int) -> tuple[float, float]:
+        # centre each column vertically; y grows upwards in Graphviz
+        return self.x(column), ((len(self.columns[column]) - 1) / 2 - row) * self.row_gap
+
+    def place(
+        self, texts: list[list[str]], edges: list[tuple[int, int, int, float, float]]
+    ) -> list[_Box] | None:
+        """A label box per edge touching no circle and no other label, or None if none fits."""
+        for _ in range(_ATTEMPTS):
+            boxes = self._try(texts, edges)
+            if boxes is not None:
+                return boxes
+            self.column_gap *= 1.25
+        return None
+
+    def _try(
+        self, texts: list[list[str]], edges: list[tuple[int, int, int, float, float]]
+    ) -> list[_Box] | None:
+        circles = [self.centre(c, r) for c, column in enumerate(self.columns) for r in range(len(column))]
+        placed: list[_Box] = []
+        for lines, (index, k, j, _, _) in zip(texts, edges, strict=True):
+            width, height = text_size(lines, EDGE_FONT)
+            (x0, y0), (x1, y1) = self.centre(index, k), self.centre(index + 1, j)
+            for t in _T_CHOICES:
+                box = _Box(x0 + t * (x1 - x0), y0 + t * (y1 - y0), width / 2, height / 2)
+                if not any(box.hits_circle(x, y, self.radius + 0.05) for x, y in circles) and not any(
+                    box.hits(other) for other in placed
+                ):
+                    placed.append(box)
+                    break
+            else:
+                return None
+        return placed
