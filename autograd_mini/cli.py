@@ -14,6 +14,7 @@ import ast
 import importlib
 import inspect
 import math
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -361,14 +362,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What an option looks like (--name, --name=value): such a word is never taken as an expression.
+_OPTION = re.compile(r"--[A-Za-z][\w-]*(=.*)?\Z", re.DOTALL)
+
+
 def _arguments(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     """Parsed arguments; an unknown 'option' such as -x*2 is taken as draw's expression."""
     args, extras = parser.parse_known_args(argv)
     lone = extras[0] if len(extras) == 1 else ""
-    if args.command == "draw" and args.expression is None and lone[:1] == "-" and lone[:2] != "--":
+    if args.command == "draw" and args.expression is None and lone[:1] == "-" and not _OPTION.match(lone):
         args.expression, extras = lone, []
     if extras:
-        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+        shown = " ".join(_shorten(extra, 40) for extra in extras[:5]) + (" …" if len(extras) > 5 else "")
+        hint = " (an expression starting with - may go last, after --)" if args.command == "draw" else ""
+        parser.error(f"unrecognized arguments: {shown}{hint}")
     if args.command == "draw":
         if args.expression is None:
             parser.error("draw needs an expression, e.g. autograd-mini draw 'x*y' --at x=2 y=3")
@@ -461,7 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _fail(reason: str, context: Sequence[str], status: int) -> int:
     """Print the reason as one line, then any context lines, to stderr; returns ``status``."""
-    print(_printable(reason), file=sys.stderr)
+    print(_printable(_shorten(reason, 400)), file=sys.stderr)
     for line in context:
         print(_printable(line), file=sys.stderr)
     return status

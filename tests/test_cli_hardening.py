@@ -61,7 +61,9 @@ def test_evaluation_is_not_limited_by_the_recursion_limit() -> None:
     assert result.data == 2.0
 
 
-def test_a_long_sum_exits_2_then_draws_with_max_nodes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_long_sum_exits_2_then_draws_with_max_nodes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     expression = "+".join(["x"] * 1000)
     out = tmp_path / "g.dot"
     status, _, err = run(["draw", expression, "--at", "x=1", "-o", str(out)], capsys)
@@ -71,7 +73,9 @@ def test_a_long_sum_exits_2_then_draws_with_max_nodes(tmp_path: Path, capsys: py
         "pass --max-nodes 1000 to draw it anyway (large graphs are slow to lay out)"
     )
     assert "max_nodes=None" not in err
-    status, stdout, _ = run(["draw", expression, "--at", "x=1", "-o", str(out), "--max-nodes", "1000"], capsys)
+    status, stdout, _ = run(
+        ["draw", expression, "--at", "x=1", "-o", str(out), "--max-nodes", "1000"], capsys
+    )
     assert status == 0 and out.read_text().startswith("digraph")
     assert stdout.splitlines()[1].split() == ["x", "1", "1000"]
 
@@ -100,7 +104,9 @@ def test_invalid_utf8_from_a_real_command_line(tmp_path: Path) -> None:
     assert result.stderr.decode() == f"{ERROR}the expression is not valid UTF-8 (at character 3)\n"
 
 
-def test_an_undecodable_output_name_is_printed_escaped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_undecodable_output_name_is_printed_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     status, stdout, _ = run(["draw", "x*2", "--at", "x=1", "-o", str(tmp_path / "g\udcff.dot")], capsys)
     assert status == 0
     assert stdout.splitlines()[-1] == f"wrote {tmp_path}/g\\xff.dot"
@@ -115,8 +121,12 @@ def test_digits_out_of_range_are_refused(digits: str, capsys: pytest.CaptureFixt
 
 
 @pytest.mark.parametrize("digits", ["1", "17"])
-def test_digits_in_range_are_accepted(digits: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["draw", "x/3", "--at", "x=1", "--digits", digits, "-o", str(tmp_path / "g.dot")], capsys)[0] == 0
+def test_digits_in_range_are_accepted(
+    digits: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        run(["draw", "x/3", "--at", "x=1", "--digits", digits, "-o", str(tmp_path / "g.dot")], capsys)[0] == 0
+    )
 
 
 @pytest.mark.parametrize(
@@ -128,7 +138,9 @@ def test_digits_in_range_are_accepted(digits: str, tmp_path: Path, capsys: pytes
         ["draw", "--digits", "3", "--", "-x*2"],
     ],
 )
-def test_an_expression_may_start_with_minus(argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_expression_may_start_with_minus(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     if "x=3" not in argv:
         argv = ["draw", "--at", "x=3", *argv[1:]]
     status, stdout, _ = run([*argv[:1], "-o", str(tmp_path / "g.dot"), *argv[1:]], capsys)
@@ -137,7 +149,9 @@ def test_an_expression_may_start_with_minus(argv: list[str], tmp_path: Path, cap
     assert stdout.splitlines()[2].split()[:2] == ["out", "-6"]
 
 
-def test_an_unknown_double_dash_option_is_not_taken_for_an_expression(capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unknown_double_dash_option_is_not_taken_for_an_expression(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     status, _, err = run(["draw", "--frobnicate", "--at", "x=1"], capsys)
     assert status == 2 and "unrecognized arguments: --frobnicate" in first_line(err)
 
@@ -146,7 +160,9 @@ def test_an_unknown_double_dash_option_is_not_taken_for_an_expression(capsys: py
     ("expression", "written"),
     [("x + 1e309", "1e309"), ("x * -1E400", "1E400"), ("x + 1.8e308", "1.8e308")],
 )
-def test_non_finite_literals_are_refused(expression: str, written: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_non_finite_literals_are_refused(
+    expression: str, written: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     status, _, err = run(["draw", expression, "--at", "x=1"], capsys)
     assert status == 2
     assert first_line(err) == f"{ERROR}the number {written} is too large for a float"
@@ -161,7 +177,10 @@ def test_non_finite_inputs_are_refused_as_literals_are(capsys: pytest.CaptureFix
 def test_a_huge_integer_literal_is_refused_naming_it_shortly(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(["draw", "x + " + "9" * 4300, "--at", "x=1"], capsys)
     assert status == 2
-    assert first_line(err) == f"{ERROR}the number 999999999999…999999999999 (4300 characters) is too large for a float"
+    assert (
+        first_line(err)
+        == f"{ERROR}the number 999999999999…999999999999 (4300 characters) is too large for a float"
+    )
     assert len(err) < 300  # not the 4,300 digits
 
 
@@ -211,19 +230,25 @@ def test_an_unused_binding_is_refused_before_any_math() -> None:
 
 
 @pytest.mark.parametrize("name", ["g.txt", "g", ""])
-def test_an_unknown_output_format_is_refused(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unknown_output_format_is_refused(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     status, _, err = run(["draw", "x", "--at", "x=1", "-o", str(tmp_path / name) if name else ""], capsys)
     assert status == 2 and first_line(err).startswith(ERROR)
 
 
-def test_an_unwritable_output_exits_1_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unwritable_output_exits_1_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "folder.dot").mkdir()
     for target in (tmp_path / "missing" / "g.dot", tmp_path / "folder.dot"):
         status, _, err = run(["draw", "x", "--at", "x=1", "-o", str(target)], capsys)
         assert status == 1 and len(err.splitlines()) == 1 and err.startswith(ERROR), err
 
 
-def test_a_long_refused_expression_shows_a_window_around_the_fault(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_long_refused_expression_shows_a_window_around_the_fault(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     status, _, err = run(["draw", "+".join(["x"] * 300) + "+y.z", "--at", "x=1"], capsys)
     assert status == 2
     reason, shown, carets = err.splitlines()
