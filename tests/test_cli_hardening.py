@@ -260,3 +260,17 @@ def test_a_long_refused_expression_shows_a_window_around_the_fault(
 def test_newlines_in_arguments_never_split_the_reason(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(["draw", "x", "--at", "x=1", "--bogus\nline"], capsys)
     assert status == 2 and "--bogus\\nline" in first_line(err)
+
+
+def test_a_double_minus_expression_is_an_expression_unless_it_looks_like_an_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, stdout, _ = run(["draw", "--x*2", "--at", "x=3", "-o", str(tmp_path / "g.dot")], capsys)
+    assert status == 0 and stdout.splitlines()[2].split()[:2] == ["out", "6"]
+    status, _, err = run(["draw", "--x", "--at", "x=3"], capsys)
+    assert status == 2 and first_line(err).endswith("(an expression starting with - may go last, after --)")
+
+
+def test_a_huge_unknown_argument_is_shortened_in_the_reason(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(["draw", "x", "--at", "x=1", "-" * 5000 + "y"], capsys)
+    assert status == 2 and len(first_line(err)) < 200
