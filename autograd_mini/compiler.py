@@ -50,6 +50,7 @@ MAX_INLINE_OPS = 64  # and compiles huge one-line expressions slowly: a neuron's
 MAX_TERMS = 64  # terms per gradient statement, for the same reason
 
 Check = Callable[[float], None]
+Runner = Callable[[list[float]], tuple[float, list[float]]]
 
 
 class TraceError(ValueError):
@@ -223,7 +224,7 @@ class CompiledFunction:
     def __init__(
         self,
         source: str,
-        run: Callable[[list[float]], tuple[float, list[float]]],
+        run: Runner,
         structure: object,
         num_nodes: int,
         grad_names: list[str],
@@ -279,26 +280,35 @@ def trace(
     targets = param_list if params is not None else leaves
     program = _generate(root, inputs, targets, [value for value, _ in checks])
     del root  # the generated code and the compact tape are all that is kept of the graph
-    check_functions = tuple(check for _, check in checks)
-    driver = _compile(program, check_functions)
-    tape, n_params = program.tape, len(param_list)
+    run = _runner(program, param_list, tuple(check for _, check in checks))
+    if params is not None:
+        names = [f"params[{i}]" for i in range(len(param_list))]
+    else:
+        names = [f"input[{i}]" for i in range(len(leaves))]
+    seconds = time.perf_counter() - started
+    return CompiledFunction(program.source, run, structure, program.num_nodes, names, seconds)
+
+
+def _runner(program: _Program, params: list[Value], checks: tuple[Check, ...]) -> Runner:
+    """Compile the code; the call runs it on the parameters' current data and the arguments.
+
+    When the code raises, the graph is replayed through the eager kernels on the same
+    numbers, so that the error raised is eager's own: its type, the op, the operand values.
+    """
+    driver = _compile(program, checks)
+    tape = program.tape
 
     def run(values: list[float]) -> tuple[float, list[float]]:
-        numbers = [p.data for p in param_list] + values if n_params else values
+        numbers = [p.data for p in params] + values if params else values
         try:
-            result: tuple[float, list[float]] = driver(numbers)
+            return driver(numbers)
         except (ArithmeticError, ValueError) as exc:
-            error = _replay(tape, numbers, check_functions)
+            error = _replay(tape, numbers, checks)
             if error is None:  # eager would not fail: a compiler bug, shown as such
                 raise type(exc)(f"compiled function: {exc}") from None
             raise error from None
-        return result
 
-    names = [f"params[{i}]" for i in range(n_params)] if params is not None else None
-    names = names or [f"input[{i}]" for i in range(len(leaves))]
-    return CompiledFunction(
-        program.source, run, structure, program.num_nodes, names, time.perf_counter() - started
-    )
+    return run
 
 
 def _run_recording(fn: Callable[..., Value], args: object) -> tuple[Value, list[tuple[Value, Check]]]:
@@ -315,19 +325,58 @@ def _run_recording(fn: Callable[..., Value], args: object) -> tuple[Value, list[
     return root, checks
 
 
-def _compile(
-    program: _Program, checks: tuple[Check, ...]
-) -> Callable[[list[float]], tuple[float, list[float]]]:
+def _compile(program: _Program, checks: tuple[Check, ...]) -> Runner:
     """Compile the pieces one at a time and return the driver ``_compiled``."""
     scope: dict[str, Any] = {**FORMULA_NAMES, "_C": tuple(program.constants), "_K": checks}
     for piece in program.pieces:
         exec(compile(piece, "<autograd_mini compiled>", "exec"), scope)  # noqa: S102 - built from the op table
     program.pieces.clear()
-    driver: Callable[[list[float]], tuple[float, list[float]]] = scope["_compiled"]
+    driver: Runner = scope["_compiled"]
     return driver
 
 
 # -- planning: what each node needs ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _NodeKind:
+    """What the code does for one kind of op node (op, operand kinds, what varies, what needs a gradient).
+
+    The eager kernel checks the op's domain, and for every Value operand its derivative's
+    domain and the derivative itself, needed or not: ``checks`` and ``probes`` are those of
+    them that can fail on new values (conditions over constants passed at trace time).
+    """
+
+    grad_positions: tuple[int, ...]  # operands whose gradient the backward uses
+    checks: tuple[_Check, ...]
+    probes: tuple[_Template, ...]  # derivatives no gradient needs, evaluated only to raise as eager does
+    reads_out: bool  # something besides the forward formula reads the node's value
+    keep_operands: tuple[bool, bool]  # an operand read more than once or outside the forward formula
+
+
+@functools.cache
+def _node_kind(
+    name: str, values: tuple[bool, bool], varying: tuple[bool, bool], needed: tuple[int, ...]
+) -> _NodeKind:
+    domain, grad_domains = _CHECKS[name]
+    derivatives = _DERIVATIVES[name]
+    names = {n for n, v in zip("xy", varying, strict=True) if v} | ({"out"} if any(varying) else set())
+    checks = [domain] if domain is not None and domain.condition.reads & names else []
+    probes = []
+    for position in range(OPS[name].arity):
+        if not values[position]:
+            continue  # a number operand: the kernel neither checks nor differentiates it
+        grad_domain = grad_domains[position]
+        if grad_domain is not None and grad_domain.condition.reads & names:
+            checks.append(grad_domain)
+        if position not in needed and derivatives[position].may_raise and derivatives[position].reads & names:
+            probes.append(derivatives[position])
+    elsewhere: Counter[str] = Counter()  # reads outside the forward formula
+    for template in [*(c.condition for c in checks), *probes, *(derivatives[i] for i in needed)]:
+        elsewhere.update(dict(template.counts))
+    forward = dict(_FORWARD[name].counts)
+    keep = tuple(forward.get(n, 0) > 1 or elsewhere[n] > 0 for n in "xy")
+    return _NodeKind(needed, tuple(checks), tuple(probes), elsewhere["out"] > 0, (keep[0], keep[1]))
 
 
 @dataclass
@@ -340,17 +389,12 @@ class _Plan:
     input_slot: dict[Value, int]
     targets: list[Value]
     big: bool
+    kinds: dict[Value, _NodeKind] = field(default_factory=dict)  # for op nodes
     variable: set[Value] = field(default_factory=set)  # inputs and nodes computed from them
     needs_grad: set[Value] = field(default_factory=set)
-    # per op node: operand positions whose gradient the backward uses
-    grad_positions: dict[Value, tuple[int, ...]] = field(default_factory=dict)
-    # per op node: the domain checks eager applies that can fail on new values
-    checks: dict[Value, list[_Check]] = field(default_factory=dict)
-    # per op node: derivatives eager computes although no gradient needs them, which can raise
-    probes: dict[Value, list[_Template]] = field(default_factory=dict)
+    materialize: set[Value] = field(default_factory=set)  # nodes given a variable of their own
     node_checks: dict[Value, list[int]] = field(default_factory=dict)  # check_each_call checks by node
     input_checks: list[tuple[int, int]] = field(default_factory=list)  # (input slot, check number)
-    materialize: set[Value] = field(default_factory=set)  # nodes given a variable of their own
 
 
 def _plan(root: Value, inputs: list[Value], targets: list[Value], checked: list[Value]) -> _Plan:
@@ -360,59 +404,46 @@ def _plan(root: Value, inputs: list[Value], targets: list[Value], checked: list[
     index = {node: i for i, node in enumerate(order)}
     input_slot = {node: k for k, node in enumerate(inputs) if node in index}
     plan = _Plan(order, backward_order, index, input_slot, targets, len(order) > LOCALS_LIMIT)
-    _plan_flow(plan, set(targets))
-    for node in order:
-        if node._fn is not None:
-            _plan_checks(plan, node)
+    _plan_nodes(plan, set(targets), uses)
+    plan.materialize.add(root)
     _plan_user_checks(plan, inputs, checked)
-    _plan_materialize(plan, uses, root)
     return plan
 
 
-def _plan_flow(plan: _Plan, target_set: set[Value]) -> None:
-    """Which nodes vary between calls, and which need a gradient (those between targets and root)."""
+def _plan_nodes(plan: _Plan, target_set: set[Value], uses: dict[Value, int]) -> None:
+    """For each node: does it vary, need a gradient, get a variable; what it checks.
+
+    A node gets a variable unless one formula reads it exactly once and nothing else does:
+    inlining an operand that a formula reads twice would copy it, and copies of copies
+    grow exponentially with depth. This rule keeps the code linear in the graph.
+    """
+    variable, needs_grad, keep = plan.variable, plan.needs_grad, plan.materialize
     for node in plan.order:
         if node._fn is None:
+            keep.add(node)
             if node in plan.input_slot:
-                plan.variable.add(node)
+                variable.add(node)
             if node in target_set:
-                plan.needs_grad.add(node)
+                needs_grad.add(node)
             continue
-        operands = (node._a, node._b)
-        if any(p.__class__ is Value and p in plan.variable for p in operands):
-            plan.variable.add(node)
-        positions = tuple(i for i, p in enumerate(operands) if p.__class__ is Value and p in plan.needs_grad)
-        if positions:
-            plan.needs_grad.add(node)
-        plan.grad_positions[node] = positions
-
-
-def _plan_checks(plan: _Plan, node: Value) -> None:
-    """What the eager kernel checks and computes for this node that can fail on new values.
-
-    A kernel checks the op's domain, and for every Value operand its derivative's domain
-    and the derivative itself, needed or not. Conditions over constants only passed at
-    trace time and are left out.
-    """
-    op: Op = node._fn  # type: ignore[assignment]
-    operands = (node._a, node._b)
-    varying = {name for name, p in zip("xy", operands, strict=False) if p in plan.variable}
-    if node in plan.variable:
-        varying.add("out")
-    domain, grad_domains = _CHECKS[op.name]
-    checks = [domain] if domain is not None and domain.condition.reads & varying else []
-    probes = []
-    for position, operand in enumerate(operands[: op.arity]):
-        if operand.__class__ is not Value:
-            continue  # a number operand: the kernel neither checks nor differentiates it
-        grad_domain = grad_domains[position]
-        if grad_domain is not None and grad_domain.condition.reads & varying:
-            checks.append(grad_domain)
-        derivative = _DERIVATIVES[op.name][position]
-        if position not in plan.grad_positions[node] and derivative.may_raise and derivative.reads & varying:
-            probes.append(derivative)
-    plan.checks[node] = checks
-    plan.probes[node] = probes
+        if uses[node] != 1:
+            keep.add(node)
+        a, b = node._a, node._b
+        values = (a.__class__ is Value, b.__class__ is Value)
+        varying = (values[0] and a in variable, values[1] and b in variable)
+        needed = tuple(i for i, p in enumerate((a, b)) if values[i] and p in needs_grad)
+        kind = _node_kind(node._fn.name, values, varying, needed)
+        plan.kinds[node] = kind
+        if varying[0] or varying[1]:
+            variable.add(node)
+        if needed:
+            needs_grad.add(node)
+        if kind.reads_out:
+            keep.add(node)
+        if kind.keep_operands[0] and values[0]:
+            keep.add(a)  # type: ignore[arg-type]
+        if kind.keep_operands[1] and values[1]:
+            keep.add(b)  # type: ignore[arg-type]
 
 
 def _plan_user_checks(plan: _Plan, inputs: list[Value], checked: list[Value]) -> None:
@@ -423,38 +454,8 @@ def _plan_user_checks(plan: _Plan, inputs: list[Value], checked: list[Value]) ->
             plan.input_checks.append((slots[value], number))
         elif value in plan.variable:
             plan.node_checks.setdefault(value, []).append(number)
+            plan.materialize.add(value)
         # else: a constant, or a value the result does not depend on: checked at trace time
-
-
-def _plan_materialize(plan: _Plan, uses: dict[Value, int], root: Value) -> None:
-    """Give a node a variable unless one formula reads it exactly once, and nothing else does.
-
-    Inlining an operand that a formula reads twice would copy it, and copies of copies
-    grow exponentially with depth: this rule keeps the code linear in the graph.
-    """
-    keep = plan.materialize
-    keep.add(root)
-    keep.update(plan.node_checks)
-    for node in plan.order:
-        op = node._fn
-        if op is None or uses[node] != 1:
-            keep.add(node)
-        if op is None:
-            continue
-        elsewhere: Counter[str] = Counter()  # reads outside the forward formula
-        derivatives = _DERIVATIVES[op.name]
-        for template in [
-            *(check.condition for check in plan.checks[node]),
-            *plan.probes[node],
-            *(derivatives[i] for i in plan.grad_positions[node]),
-        ]:
-            elsewhere.update(dict(template.counts))
-        if elsewhere["out"]:
-            keep.add(node)
-        forward = dict(_FORWARD[op.name].counts)
-        for name, operand in zip("xy", (node._a, node._b), strict=False):
-            if operand.__class__ is Value and (forward.get(name, 0) > 1 or elsewhere[name]):
-                keep.add(operand)
 
 
 # -- writing the code -----------------------------------------------------------------------
@@ -482,7 +483,7 @@ def _generate(root: Value, inputs: list[Value], targets: list[Value], checked: l
     constants = _Constants()
     forward, expressions = _write_forward(plan, constants)
     backward, grad_of = _write_backward(plan, expressions, constants)
-    tape = _record_tape(plan, constants)
+    tape = _record_tape(plan)
     pieces = _assemble(plan, forward, backward, grad_of, expressions[root])
     if len(pieces) == 1:
         source = pieces[0]
@@ -525,7 +526,8 @@ def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[
             code, d, s = operand(p)
             names[name] = f"({code})" if d else code
             deepest, ops = max(deepest, d), ops + s
-        for check in plan.checks[node]:
+        kind = plan.kinds[node]
+        for check in kind.checks:
             lines.append(
                 f"if not ({check.condition.text.format(**names)}): raise ValueError({check.message!r})"
             )
@@ -538,7 +540,7 @@ def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[
         else:
             expressions[node], depth[node], size[node] = expression, deepest + 1, ops
         # evaluated only to raise where eager's kernel raises computing them
-        lines.extend(probe.text.format(out=expressions[node], **names) for probe in plan.probes[node])
+        lines.extend(probe.text.format(out=expressions[node], **names) for probe in kind.probes)
     return lines, expressions
 
 
@@ -576,7 +578,7 @@ def _write_backward(
         if op is None:
             continue
         names = {"out": expressions[node], "x": code(node._a), "y": code(node._b) if op.arity == 2 else ""}
-        for position in plan.grad_positions[node]:
+        for position in plan.kinds[node].grad_positions:
             term = _term(grad_of[node], _DERIVATIVES[op.name][position].text.format(**names))
             terms.setdefault((node._a, node._b)[position], []).append(term)  # type: ignore[arg-type]
     return lines, grad_of
@@ -645,6 +647,7 @@ _ATOM = re.compile(r"[A-Za-z_]\w*(\[\d+\])?|\d[\d.e+-]*|\(-[\d.e+-]+\)")
 # -- errors: replay the graph through the eager kernels ------------------------------------
 
 _OP_NAMES = tuple(OPS)
+_OP_CODES = {name: code for code, name in enumerate(_OP_NAMES)}
 _INPUT, _FROZEN = 254, 255  # tape codes of leaves; ops are numbered by their place in OPS
 _NONE = -1  # operand refs: a node index >= 0, no operand, or a constant -2 - k
 
@@ -661,34 +664,33 @@ class _Tape:
     input_checks: list[tuple[int, int]]
 
 
-def _record_tape(plan: _Plan, constants: _Constants) -> _Tape:
+def _record_tape(plan: _Plan) -> _Tape:
+    """Each node's op code and operand refs, in forward order."""
     numbers: list[float] = []
     index = plan.index
+    codes, first, second = bytearray(), array("q"), array("q")
 
     def ref(p: Value | float | None) -> int:
-        if p is None:
-            return _NONE
         if p.__class__ is Value:
             return index[p]
+        if p is None:
+            return _NONE
         numbers.append(float(p))
         return -1 - len(numbers)
 
-    tape = _Tape(bytearray(), array("q"), array("q"), numbers, {}, plan.input_checks)
     for node in plan.order:
-        if node._fn is not None:
-            tape.codes.append(_OP_NAMES.index(node._fn.name))
-            tape.first.append(ref(node._a))
-            tape.second.append(ref(node._b))
-        elif node in plan.input_slot:
-            tape.codes.append(_INPUT)
-            tape.first.append(plan.input_slot[node])
-            tape.second.append(_NONE)
+        fn = node._fn
+        if fn is not None:
+            codes.append(_OP_CODES[fn.name])
+            first.append(ref(node._a))
+            second.append(ref(node._b))
         else:
-            tape.codes.append(_FROZEN)
-            tape.first.append(ref(node._data))
-            tape.second.append(_NONE)
-    tape.node_checks = {index[node]: numbers_ for node, numbers_ in plan.node_checks.items()}
-    return tape
+            slot = plan.input_slot.get(node)
+            codes.append(_FROZEN if slot is None else _INPUT)
+            first.append(ref(node._data) if slot is None else slot)
+            second.append(_NONE)
+    node_checks = {index[node]: checks for node, checks in plan.node_checks.items()}
+    return _Tape(codes, first, second, numbers, node_checks, plan.input_checks)
 
 
 class _Recording:
