@@ -402,8 +402,9 @@ def _draw(args: argparse.Namespace) -> int:
     try:
         graph = draw_graph(result, digits=args.digits, rankdir=args.rankdir, max_nodes=None)
         path = render(graph, args.output)
-    except GraphvizNotFoundError as exc:
-        return _fail(f"autograd-mini: {exc}", [], 1)
+    except GraphvizNotFoundError as exc:  # its message spans lines: the reason, then details
+        reason, *details = str(exc).splitlines() or [""]
+        return _fail(f"autograd-mini: error: {reason}", details, 1)
     except ValueError as exc:  # the output's suffix: every other option was checked above
         raise _Refusal(str(exc)) from None
     _print_table(result, inputs)

@@ -274,3 +274,16 @@ def test_a_double_minus_expression_is_an_expression_unless_it_looks_like_an_opti
 def test_a_huge_unknown_argument_is_shortened_in_the_reason(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(["draw", "x", "--at", "x=1", "-" * 5000 + "y"], capsys)
     assert status == 2 and len(first_line(err)) < 200
+
+
+def test_without_graphviz_the_reason_comes_first_then_the_install_help(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` to be found
+    status, _, err = run(["draw", "x*2", "--at", "x=1", "-o", str(tmp_path / "g.svg")], capsys)
+    assert status == 1
+    assert first_line(err).startswith(f"{ERROR}Graphviz's `dot` program is not installed")
+    assert "apt-get install" in err and "\\n" not in err
+    assert not (tmp_path / "g.svg").exists()
+    # The DOT source needs no Graphviz program.
+    assert run(["draw", "x*2", "--at", "x=1", "-o", str(tmp_path / "g.dot")], capsys)[0] == 0
