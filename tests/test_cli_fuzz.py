@@ -32,6 +32,7 @@ FUZZ = settings(
 
 def run(argv: list[str]) -> tuple[int, str, str]:
     """main(argv) with Python-like standard streams; checks the exit status and the error text."""
+    assert "-o" in argv  # never the default graph.svg in the working folder
     out_bytes, err_bytes = io.BytesIO(), io.BytesIO()
     out = io.TextIOWrapper(out_bytes, encoding="utf-8", errors="strict")
     err = io.TextIOWrapper(err_bytes, encoding="utf-8", errors="backslashreplace")

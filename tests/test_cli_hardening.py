@@ -16,6 +16,12 @@ from autograd_mini.ops import OPS, Op
 ERROR = "autograd-mini: error: "
 
 
+@pytest.fixture(autouse=True)
+def _in_a_temporary_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test whose refusal regresses writes its default graph.svg there, not into the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     status = main(argv)
     captured = capsys.readouterr()
