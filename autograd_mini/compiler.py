@@ -447,15 +447,19 @@ def _plan_nodes(plan: _Plan, target_set: set[Value], uses: dict[Value, int]) -> 
 
 
 def _plan_user_checks(plan: _Plan, inputs: list[Value], checked: list[Value]) -> None:
-    """Place each check_each_call check: on an input by slot, on a varying node by node."""
+    """Place each check_each_call check right after the value it checks.
+
+    That is where a loss checks its label, just before using it, so when several things
+    fail the replay meets the one eager meets first. An input the result does not depend
+    on is checked first; a constant passed its check at trace time.
+    """
     slots = {node: k for k, node in enumerate(inputs)}
     for number, value in enumerate(checked):
-        if value in slots:
-            plan.input_checks.append((slots[value], number))
-        elif value in plan.variable:
+        if value in plan.variable:
             plan.node_checks.setdefault(value, []).append(number)
             plan.materialize.add(value)
-        # else: a constant, or a value the result does not depend on: checked at trace time
+        elif value in slots:
+            plan.input_checks.append((slots[value], number))
 
 
 # -- writing the code -----------------------------------------------------------------------
@@ -520,6 +524,7 @@ def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[
                 expressions[node] = value_name.format(plan.index[node])
                 lines.append(f"{expressions[node]} = I[{slot}]")
             depth[node] = 0
+            lines.extend(f"_K[{number}]({expressions[node]})" for number in plan.node_checks.get(node, ()))
             continue
         names, deepest, ops = {}, 0, 1
         for name, p in zip(op.operand_names, (node._a, node._b), strict=False):

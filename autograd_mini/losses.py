@@ -93,19 +93,19 @@ def binary_cross_entropy(logits: Sequence[Prediction], labels: Sequence[Predicti
 
 
 def log_sum_exp(logits: Sequence[Prediction]) -> Value:
-    """log(sum(exp(z_i))), folded as s <- s + softplus(z_i - s): d/dz_i = softmax(z)_i.
+    """log(sum(exp(z_i))) computed as m + log(sum(exp(z_i - m))), m = max z: d/dz_i = softmax(z)_i.
 
-    log(e^s + e^z) = s + log(1 + e^(z - s)), and softplus never overflows, so no shift by
-    max z is needed: every step is an op of the graph, and compiled code stays equal to
-    eager at any logits (a shift read from the data would be frozen by ``trace``).
+    The shift m is built from ops, m <- m + relu(z_i - m), so that ``trace`` follows it to
+    new logits (a shift read from the data would be frozen). Its gradient, 1 - sum(softmax),
+    is zero up to rounding, and each small softmax entry keeps its relative accuracy.
     """
     if not logits:
         raise ValueError("log_sum_exp: no logits")
     values = [_as_value(z, "log_sum_exp") for z in logits]
-    total = values[0]
+    shift = values[0]
     for value in values[1:]:
-        total = total + (value - total).softplus()
-    return total
+        shift = shift + (value - shift).relu()
+    return _sum([(v - shift).exp() for v in values]).log() + shift
 
 
 def cross_entropy(logits: Sequence[Sequence[Prediction]], targets: Sequence[int]) -> Value:

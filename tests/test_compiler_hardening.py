@@ -7,8 +7,10 @@ import struct
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from autograd_mini import Value, engine, losses, trace
+from autograd_mini import Value, compiler, engine, losses, trace
 from autograd_mini.ops import OPS
 
 # One step per op, each applying the op to operands that are themselves inlinable expressions,
@@ -215,3 +217,61 @@ def test_dead_nodes_are_not_run() -> None:
     with pytest.raises(OverflowError, match=r"^exp: "):
         fn(Value(1.0))
     assert trace(fn, 0.1)(1.0) == (2.0, [2.0])
+
+
+def test_chunked_code_checks_and_raises_as_eager(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compiler, "LOCALS_LIMIT", 20)
+    monkeypatch.setattr(compiler, "CHUNK_STATEMENTS", 5)
+    w = Value(0.5)
+
+    def fn(xs: list[Value], ys: list[Value]) -> Value:
+        scores = [(x * w).log() + x.sigmoid() for x in xs]
+        return losses.hinge(scores, ys) + losses.cross_entropy([scores], [1])
+
+    xs, ys = [1.0, 2.0, 3.0, 4.0], [1.0, -1.0, 1.0, -1.0]
+    compiled = trace(fn, xs, ys, params=[w])
+    assert "chunk functions" in compiled.source
+    for w_data, at_x, at_y in [
+        (0.25, xs, ys),
+        (0.5, [1e300, 2.0, 3.0, 4.0], ys),
+        (0.5, [1.0, -2.0, 3.0, 4.0], ys),
+        (0.5, xs, [1.0, -1.0, 0.5, -1.0]),
+        (-1.0, xs, ys),
+    ]:
+        w.assign(w_data)
+        w.zero_grad()
+        try:
+            out = fn([Value(x) for x in at_x], [Value(y) for y in at_y])
+            out.backward()
+        except ValueError as exc:
+            with pytest.raises(ValueError) as caught:
+                compiled(at_x, at_y)
+            assert str(caught.value) == str(exc)
+            continue
+        assert compiled(at_x, at_y) == (out.data, [w.grad])
+
+
+anything = st.one_of(st.floats(), st.sampled_from([0.0, -0.0, 1000.0, -1000.0, 1e308, math.inf, math.nan]))
+labels = st.sampled_from([-1.0, 1.0, 0.0, 0.5, 7.0, math.nan])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(anything, min_size=3, max_size=3), st.lists(labels, min_size=3, max_size=3))
+def test_compiled_losses_equal_eager_at_any_input(logits: list[float], ys: list[float]) -> None:
+    def fn(z: list[Value], y: list[Value]) -> Value:
+        return (
+            losses.cross_entropy([z], [1])
+            + losses.hinge(z, y)
+            + losses.binary_cross_entropy(z, [abs(t) for t in y])
+            + losses.mse(z, y)
+        )
+
+    compiled = trace(fn, [0.0, 0.0, 0.0], [1.0, -1.0, 1.0])
+    expected = eager_result(lambda *v: fn(list(v[:3]), list(v[3:])), *logits, *ys)
+    if isinstance(expected, BaseException):
+        with pytest.raises(type(expected)) as caught:
+            compiled(logits, ys)
+        assert str(caught.value) == str(expected)
+    else:
+        value, grads = compiled(logits, ys)
+        assert [bits(v) for v in (value, *grads)] == [bits(v) for v in (expected[0], *expected[1])]

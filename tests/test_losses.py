@@ -95,3 +95,27 @@ def test_losses_pass_gradcheck(preds: list[float], targets: list[float]) -> None
 def test_bad_arguments(call: object, message: str) -> None:
     with pytest.raises((ValueError, TypeError), match=message):
         call()  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("logits", "expected"),
+    [
+        ([1000.0, 1000.0], 1000.0 + math.log(2.0)),
+        ([-800.0, -800.0], -800.0 + math.log(2.0)),
+        ([0.0, -1000.0, 2.0], 2.0 + math.log1p(math.exp(-2.0))),
+        ([1e300, -1e300], 1e300),
+        ([0.0, 40.0], 40.0 + math.log1p(math.exp(-40.0))),
+        ([40.0, 0.0], 40.0 + math.log1p(math.exp(-40.0))),
+        ([-3.0], -3.0),
+    ],
+)
+def test_log_sum_exp_never_overflows_and_its_gradient_is_softmax(
+    logits: list[float], expected: float
+) -> None:
+    values = [Value(z) for z in logits]
+    out = losses.log_sum_exp(values)
+    out.backward()
+    assert out.data == pytest.approx(expected, rel=1e-15)
+    top = max(logits)
+    exps = [math.exp(z - top) for z in logits]
+    assert [v.grad for v in values] == pytest.approx([e / sum(exps) for e in exps], rel=1e-12, abs=1e-300)
