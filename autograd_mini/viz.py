@@ -64,6 +64,11 @@ SHOW_MODES = ("forward", "backward", "both")
 # second for 100 factors); capped crossing minimisation (mclimit, nslimit) bounds the rest.
 _GRAPH_ATTRS = {"fontname": FONT, "nodesep": "0.3", "ranksep": "0.5", "mclimit": "0.5", "nslimit": "2"}
 _LABELLED_EDGES = 60
+# dot lays out an edge spanning k ranks with k - 1 hidden nodes, and its x-coordinate pass
+# (network simplex) costs seconds per iteration once they number tens of thousands (x*x*...*x
+# with 200 factors: 80,000 of them, 20 s). Past _BIG_LAYOUT such nodes it runs no iteration
+# (nslimit near 0): the starting coordinates, drawn in well under a second.
+_BIG_LAYOUT = 20_000
 _SUM_TERMS_SHOWN = 4  # beyond this many incoming products, a gradient's sum is summarised
 
 
@@ -133,9 +138,12 @@ def draw_graph(
     drawing = _Drawing(root, names, loss, digits, show, share_constants)
     edges = sum(isinstance(p, Value) for step in steps.values() for p, _ in step.inputs)
     drawing.edge_text = "label" if edges <= _LABELLED_EDGES else "xlabel"
+    graph_attrs = {"rankdir": rankdir, **_GRAPH_ATTRS}
+    if _layout_size(steps, drawn) > _BIG_LAYOUT:
+        graph_attrs["nslimit"] = "0.00001"
     graph = new_digraph(
         name="computation_graph",
-        graph_attr={"rankdir": rankdir, **_GRAPH_ATTRS},
+        graph_attr=graph_attrs,
         node_attr={"fontname": FONT, "fontsize": "12"},
         edge_attr={"fontname": FONT, "fontsize": "11", "color": FORWARD, "arrowsize": "0.7"},
     )
@@ -147,6 +155,21 @@ def draw_graph(
     if legend:
         drawing.legend(graph, roles)
     return graph
+
+
+def _layout_size(steps: dict[Value, _Step], drawn: list[Value]) -> int:
+    """Nodes dot will lay out, hidden ones on long edges included (ranks by longest path)."""
+    rank = dict.fromkeys(drawn, 0)
+    hidden = 0
+    for node in drawn:
+        step = steps.get(node)
+        if step is None:
+            continue
+        sources = [rank[p] for p, _ in step.inputs if isinstance(p, Value)]
+        op_rank = max(sources, default=0) + 1
+        hidden += sum(op_rank - r - 1 for r in sources)
+        rank[node] = op_rank + 1
+    return 2 * len(drawn) + hidden
 
 
 def _parameter_set(parameters: Any) -> set[Value]:
