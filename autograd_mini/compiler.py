@@ -160,9 +160,12 @@ def _flatten(arg: object, path: str, out: list[float]) -> object:
         out.append(float(arg))
         return "leaf"
     if isinstance(arg, int) and not isinstance(arg, bool):
-        if arg.bit_length() > 1024:  # float(arg) would raise a bare OverflowError
-            raise TraceError(f"trace: {path} is an integer too large for a float ({arg.bit_length()} bits)")
-        out.append(float(arg))
+        try:
+            out.append(float(arg))
+        except OverflowError:
+            raise TraceError(
+                f"trace: {path} is an integer too large for a float ({arg.bit_length()} bits)"
+            ) from None
         return "leaf"
     if isinstance(arg, (list, tuple)):
         return tuple(_flatten(item, f"{path}[{i}]", out) for i, item in enumerate(arg))
@@ -358,6 +361,7 @@ class _NodeKind:
 def _node_kind(
     name: str, values: tuple[bool, bool], varying: tuple[bool, bool], needed: tuple[int, ...]
 ) -> _NodeKind:
+    """The plan for an op node whose operands are Values (``values``), vary, need a gradient."""
     domain, grad_domains = _CHECKS[name]
     derivatives = _DERIVATIVES[name]
     names = {n for n, v in zip("xy", varying, strict=True) if v} | ({"out"} if any(varying) else set())

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_mini import Value, compiler, engine, losses, trace
+from autograd_mini import TraceError, Value, compiler, engine, losses, trace
 from autograd_mini.ops import OPS
 
 # One step per op, each applying the op to operands that are themselves inlinable expressions,
@@ -275,3 +275,12 @@ def test_compiled_losses_equal_eager_at_any_input(logits: list[float], ys: list[
     else:
         value, grads = compiled(logits, ys)
         assert [bits(v) for v in (value, *grads)] == [bits(v) for v in (expected[0], *expected[1])]
+
+
+def test_integers_too_large_for_a_float_are_a_clear_error() -> None:
+    compiled = trace(lambda x: x * 2, 1.0)
+    for number in (10**400, 2**1024 - 2**969):
+        with pytest.raises(TraceError, match=r"args\[0\] is an integer too large for a float"):
+            compiled(number)
+    with pytest.raises(TraceError, match=r"args\[1\]\[0\] is an integer too large"):
+        trace(lambda x, ys: x * ys[0], 1.0, [10**400])
