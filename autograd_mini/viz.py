@@ -79,6 +79,8 @@ class _Step:
     value: Value
     op: str
     inputs: list[tuple[Value | float, float | None]] = field(default_factory=list)
+    neuron: str = ""  # a folded neuron sum: the neuron's path
+    inside: list[tuple[Value, float]] = field(default_factory=list)  # its parameters, drawn inside
 
 
 def draw_graph(
@@ -197,14 +199,34 @@ def _steps(order: list[Value], given: dict[Value, str]) -> tuple[dict[Value, _St
         if node.is_leaf or node in hidden:
             continue
         if node in regions:
-            steps[node] = _folded_step(node, regions[node], order)
+            steps[node] = _folded_step(node, regions[node], _neuron_of(given))
         else:
             locals_ = iter(node.local_grads)
             inputs = [(p, next(locals_) if isinstance(p, Value) else None) for p in node.operands]
             steps[node] = _Step(node, node.op, inputs)
+    _move_parameters_inside(steps, given)
     used = {p for step in steps.values() for p, _ in step.inputs if isinstance(p, Value)}
     drawn = [node for node in order if node in steps or node in used or not steps]
     return steps, drawn
+
+
+def _move_parameters_inside(steps: dict[Value, _Step], given: dict[Value, str]) -> None:
+    """A parameter read by one folded neuron only is drawn inside it: one node per neuron."""
+    readers: dict[Value, int] = {}
+    for step in steps.values():
+        for p, _ in step.inputs:
+            if isinstance(p, Value):
+                readers[p] = readers.get(p, 0) + 1
+    for step in steps.values():
+        if not step.neuron:
+            continue
+        keep: list[tuple[Value | float, float | None]] = []
+        for p, local in step.inputs:
+            if isinstance(p, Value) and p in given and readers[p] == 1 and local is not None:
+                step.inside.append((p, local))
+            else:
+                keep.append((p, local))
+        step.inputs = keep
 
 
 def _neuron_of(given: dict[Value, str]) -> dict[Value, tuple[str, str]]:
@@ -265,7 +287,7 @@ def _neuron_regions(order: list[Value], given: dict[Value, str]) -> dict[Value, 
     return regions
 
 
-def _folded_step(top: Value, members: list[Value], order: list[Value]) -> _Step:
+def _folded_step(top: Value, members: list[Value], owner: dict[Value, tuple[str, str]]) -> _Step:
     """One node for a neuron sum; ∂top/∂input by the chain rule through the hidden nodes."""
     inside = set(members)
     inputs: dict[Value, float] = {}  # ∂top/∂input, by first appearance: w0, x0, b, w1, x1, ...
@@ -287,7 +309,8 @@ def _folded_step(top: Value, members: list[Value], order: list[Value]) -> _Step:
                 inputs[parent] += upstream * local
     drawn: list[tuple[Value | float, float | None]] = list(inputs.items())
     drawn += [(c, None) for c in constants]
-    return _Step(top, "Σ wᵢxᵢ + b", drawn)
+    neuron = next(owner[m][0] for m in inputs if m in owner)
+    return _Step(top, "Σ wᵢxᵢ + b", drawn, neuron)
 
 
 def _layer_of(names: dict[Value, str]) -> Callable[[Value], str | None]:
@@ -402,15 +425,18 @@ class _Drawing:
         """The op circle, its input edges (both halves) and the edge to its result."""
         out = step.value
         op_id = self.ids[out] + "_op"
-        graph.node(
-            op_id,
-            label=html_label(step.op),
-            shape="circle" if len(step.op) <= 4 else "ellipse",
-            style="filled",
-            fillcolor=OP_FILL,
-            width="0.35",
-            margin="0.02",
-        )
+        if step.neuron:
+            graph.node(op_id, label=self.neuron_table(step), shape="none", margin="0")
+        else:
+            graph.node(
+                op_id,
+                label=html_label(step.op),
+                shape="circle" if len(step.op) <= 4 else "ellipse",
+                style="filled",
+                fillcolor=OP_FILL,
+                width="0.35",
+                margin="0.02",
+            )
         for position, (operand, local) in enumerate(step.inputs):
             if not isinstance(operand, Value) or local is None:
                 self.constant(graph, float(operand), op_id, position)
@@ -429,6 +455,35 @@ class _Drawing:
                 )
             graph.edge(self.ids[operand], op_id, **self.edge_style(lines))
         graph.edge(op_id, self.ids[out])
+
+    def neuron_table(self, step: _Step) -> str:
+        """A folded neuron: Σ wᵢxᵢ + b with its own parameters as rows (name relative to the neuron)."""
+        out, prefix = step.value, step.neuron + "."
+        columns = 2 + (self.show != "backward") + (self.show != "forward")
+        rows = [
+            f'<TR><TD COLSPAN="{columns}" BGCOLOR="{OP_FILL}"><B>{text(step.op)}</B> '
+            f"{text(step.neuron)}</TD></TR>"
+        ]
+        for parameter, local in step.inside:
+            name = self.names[parameter].removeprefix(prefix)
+            cells = [f"<B>{text(name)}</B>", text(f"data {self.number(parameter.data)}")]
+            if self.show != "backward":
+                fraction = f"∂{self.names[out]}/∂{name} = {self.number(local)}"
+                cells.append(f'<FONT COLOR="{FORWARD}">{text(fraction)}</FONT>')
+            if self.show != "forward":
+                product = out.grad * local
+                chain = (
+                    f"d{self.loss}/d{name} = {factor(out.grad, self.digits)} · "
+                    f"{factor(local, self.digits)} = {self.number(product)}"
+                )
+                if abs(parameter.grad - product) > 1e-9 * max(1.0, abs(product)):
+                    chain += f" (grad {self.number(parameter.grad)}: more not drawn)"
+                cells.append(f'<FONT COLOR="{BACKWARD}">{text(chain)}</FONT>')
+            rows.append("<TR>" + "".join(f"<TD>{cell}</TD>" for cell in cells) + "</TR>")
+        return (
+            f'<<TABLE BORDER="1" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3" COLOR="{BORDER}" '
+            f'BGCOLOR="{ROLES["parameter"][0]}">{"".join(rows)}</TABLE>>'
+        )
 
     def edge_style(self, lines: list[tuple[str, str]]) -> dict[str, str]:
         """One edge for both halves: forward text dark, backward text orange on a parallel line."""

@@ -164,12 +164,17 @@ def test_fold_draws_each_neuron_sum_as_one_node_with_the_engines_derivatives() -
     plain = draw_graph(out, parameters=model, max_nodes=None).source
     folded = draw_graph(out, parameters=model, fold=True).source
     assert folded.count("Σ wᵢxᵢ + b") == 4 + 4 + 1
-    assert plain.count("label=<<TABLE") == 113
-    assert folded.count("label=<<TABLE") == 41 + 9 + 8  # parameters, neuron sums, relu outputs
-    # a hidden-2 neuron's sum: ∂t/∂w = the input it multiplies (h1.1's value), ∂t/∂b = 1
+    boxes = 'label=<<TABLE BORDER="1" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"'
+    assert plain.count(boxes) == 113 - 1  # every value but the root (bold border)
+    assert folded.count(boxes) == 4 + 4 + 8  # hidden sums and their relu outputs; params are inside
+    # a hidden-2 neuron's sum: ∂t/∂w.0 = the input it multiplies (h1.1's value), ∂t/∂b = 1, and
+    # dL/dw.0 = dL/dt · ∂t/∂w.0 equals the engine's gradient of layers.1.neurons.0.w.0
+    neuron = folded[folded.index("layers.1.neurons.0</TD>") :].split("</TABLE>")[0]
     h11 = model.layers[0]([2.0, 3.0, -1.0])[0].data
-    assert f"/∂layers.1.neurons.0.w.0 = {format_number(h11, 4)}<" in folded
-    assert "/∂layers.1.neurons.0.b = 1<" in folded
+    assert re.search(rf"∂t\d+/∂w\.0 = {re.escape(format_number(h11, 4))}<", neuron)
+    assert re.search(r"∂t\d+/∂b = 1<", neuron)
+    w = model.layers[1].neurons[0].w[0]
+    assert f"= {format_number(w.grad, 4)}</FONT>" in neuron.split("<B>w.0</B>")[1].split("</TR>")[0]
     with pytest.raises(ValueError, match="fold=True needs parameters"):
         draw_graph(out, fold=True)
 
@@ -183,7 +188,8 @@ def test_fold_keeps_the_lecture_loss_under_max_nodes() -> None:
     with pytest.raises(ValueError, match="342 values, more than max_nodes=200"):
         draw_graph(loss, parameters=model, max_nodes=200)
     folded = draw_graph(loss, parameters=model, fold=True, share_constants=True, max_nodes=200).source
-    assert folded.count("label=<<TABLE") == 122
+    assert folded.count("label=<<TABLE") == 122 + 4 * 9  # values, and 9 neuron sums per sample
+    assert "<B>layers.0.neurons.0.w.0</B>" in folded  # read by 4 samples: its own box, with the sum
 
 
 def test_shared_constants_draw_each_number_once() -> None:
