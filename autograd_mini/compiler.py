@@ -383,6 +383,9 @@ def _node_kind(
     return _NodeKind(needed, tuple(checks), tuple(probes), elsewhere["out"] > 0, (keep[0], keep[1]))
 
 
+_POSITIONS = {(a, b): (0,) * a + (1,) * b for a in (False, True) for b in (False, True)}
+
+
 @dataclass
 class _Plan:
     """What the code must compute for each node of the graph, decided before writing a line."""
@@ -435,7 +438,8 @@ def _plan_nodes(plan: _Plan, target_set: set[Value], uses: dict[Value, int]) -> 
         a, b = node._a, node._b
         values = (a.__class__ is Value, b.__class__ is Value)
         varying = (values[0] and a in variable, values[1] and b in variable)
-        needed = tuple(i for i, p in enumerate((a, b)) if values[i] and p in needs_grad)
+        a_needs, b_needs = values[0] and a in needs_grad, values[1] and b in needs_grad
+        needed = _POSITIONS[a_needs, b_needs]
         kind = _node_kind(node._fn.name, values, varying, needed)
         plan.kinds[node] = kind
         if varying[0] or varying[1]:
@@ -531,7 +535,7 @@ def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[
             lines.extend(f"_K[{number}]({expressions[node]})" for number in plan.node_checks.get(node, ()))
             continue
         names, deepest, ops = {}, 0, 1
-        for name, p in zip(op.operand_names, (node._a, node._b), strict=False):
+        for name, p in (("x", node._a), ("y", node._b)) if node._b is not None else (("x", node._a),):
             code, d, s = operand(p)
             names[name] = f"({code})" if d else code
             deepest, ops = max(deepest, d), ops + s
@@ -572,6 +576,8 @@ def _write_backward(
         terms[plan.order[-1]] = ["1.0"]
 
     def code(p: Value | float | None) -> str:
+        if p is None:
+            return ""  # a unary op's formulas read no y
         return expressions[p] if p.__class__ is Value else constants.literal(p)  # type: ignore[arg-type]
 
     for node in plan.backward_order:
@@ -586,7 +592,7 @@ def _write_backward(
             lines.extend(_sum_lines(grad_of[node], parts, start_at_zero=op is None))
         if op is None:
             continue
-        names = {"out": expressions[node], "x": code(node._a), "y": code(node._b) if op.arity == 2 else ""}
+        names = {"out": expressions[node], "x": code(node._a), "y": code(node._b)}
         for position in plan.kinds[node].grad_positions:
             term = _term(grad_of[node], _DERIVATIVES[op.name][position].text.format(**names))
             terms.setdefault((node._a, node._b)[position], []).append(term)  # type: ignore[arg-type]
