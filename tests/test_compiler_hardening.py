@@ -284,3 +284,16 @@ def test_integers_too_large_for_a_float_are_a_clear_error() -> None:
             compiled(number)
     with pytest.raises(TraceError, match=r"args\[1\]\[0\] is an integer too large"):
         trace(lambda x, ys: x * ys[0], 1.0, [10**400])
+
+
+def test_labels_computed_from_inputs_are_checked_at_every_call() -> None:
+    def fn(s: Value, y01: Value) -> Value:
+        return losses.hinge([s], [y01 * 2.0 - 1.0])  # labels given as 0/1, mapped to -1/+1
+
+    compiled = trace(fn, 0.5, 1.0)
+    leaves = [Value(0.25), Value(0.0)]
+    out = fn(*leaves)
+    out.backward()
+    assert compiled(0.25, 0.0) == (out.data, [leaf.grad for leaf in leaves])
+    with pytest.raises(ValueError, match=r"hinge: labels must be -1 or \+1, got 0.0"):
+        compiled(0.25, 0.5)
