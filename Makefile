@@ -77,14 +77,21 @@ bench: $(VENV)/.bench
 	@if [ -n "$(WITH_TORCH)" ]; then $(PIP) install torch==2.13.0; fi
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
-# The pictures the README shows, regenerated from the demos.
-README_IMAGES := chain_rule_graph.png cheatsheet_network.png four_layer_network.png moons_boundary.png moons_training.png
+# The pictures the README shows, regenerated from the demos. Each drawing's DOT source is kept
+# next to its PNG, so `make images-check` can tell whether docs/images is current.
+README_DRAWINGS := chain_rule_graph neuron_graph folded_mlp_graph cheatsheet_network four_layer_network
+README_IMAGES := $(addsuffix .png,$(README_DRAWINGS)) $(addsuffix .dot,$(README_DRAWINGS)) \
+	moons_boundary.png moons_training.png
 
 images: graphviz $(VENV)/.demos
 	$(PY) -m demos
 	@mkdir -p docs/images
 	cd out && cp $(README_IMAGES) ../docs/images/
 	@echo "updated docs/images/: $(README_IMAGES)"
+
+# Fails when docs/images differs from what the code draws (drawings by DOT source, plots by pixels).
+images-check: $(VENV)/.demos
+	$(PY) -m demos.check_images --plots
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info

@@ -56,13 +56,20 @@ def save_figure(figure: Any, name: str) -> None:
     wrote(path)
 
 
+# PNG resolution of the drawings: Graphviz's 11-point edge text comes out about 18 px tall.
+DRAWING_DPI = 120
+
+
 def save_drawing(graph: Any, stem: str) -> None:
-    """Render a drawing to out/STEM.svg and .png; without the dot program, write STEM.dot and a hint."""
+    """Write a drawing to out/STEM.dot, .svg and .png; without the dot program, the .dot and a hint.
+
+    The .dot source is deterministic: `make images-check` compares it to docs/images/STEM.dot.
+    """
     from autograd_mini.viz import GraphvizNotFoundError, render
 
+    wrote(render(graph, out_path(stem + ".dot")))
     try:
-        for suffix in (".svg", ".png"):
-            wrote(render(graph, out_path(stem + suffix)))
+        wrote(render(graph, out_path(stem + ".svg")))
+        wrote(render(graph, out_path(stem + ".png"), dpi=DRAWING_DPI))
     except GraphvizNotFoundError:
-        wrote(render(graph, out_path(stem + ".dot")))
-        print("  (Graphviz's dot program is not installed: wrote the .dot source instead; see `make test`)")
+        print("  (Graphviz's dot program is not installed: wrote the .dot source only; see `make test`)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import Any
 
 from autograd_mini import Value
 
@@ -67,10 +68,40 @@ def main(argv: list[str] | None = None) -> int:
         numbers = "".join(f"{row[k]:>12.6g}" for k in ("z", "dz/dx", "dz/dy", "dL/dx", "dL/dy"))
         print(f"{row['f']!s:<18}{numbers}")
     print()
+    for stem, graph in drawings().items():
+        save_drawing(graph, stem)
+    return 0
+
+
+def lecture_neuron() -> Value:
+    """The lecture's neuron o = tanh(x1*w1 + x2*w2 + b), with its labels, after backward."""
+    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
+    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
+    b = Value(6.8813735870195432, "b")
+    x1w1, x2w2 = x1 * w1, x2 * w2
+    x1w1.label, x2w2.label = "x1*w1", "x2*w2"
+    total = x1w1 + x2w2
+    total.label = "x1*w1 + x2*w2"  # an expression: shown in its box, never inside a fraction
+    n = total + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return o
+
+
+def drawings() -> dict[str, Any]:
+    """The pictures: the x,y -> z diagram (both halves, dL/dz = 2) and the lecture's neuron."""
     from autograd_mini.viz import draw_graph
 
-    save_drawing(draw_graph(z), "chain_rule_graph")
-    return 0
+    x, y = Value(X, "x"), Value(Y, "y")
+    z = x * y
+    z.label = "z"
+    z.backward(DL_DZ)
+    return {
+        "chain_rule_graph": draw_graph(z, legend=True),
+        "neuron_graph": draw_graph(lecture_neuron(), legend=True),
+    }
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
+from typing import Any
 
 from autograd_mini import Value, nn
 
@@ -154,7 +155,7 @@ def show(name: str, m: Matrix) -> str:
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
     hand = by_hand()
-    model, cost = with_engine()
+    _, cost = with_engine()
     print("Cheatsheet network: INPUT 1 -> HIDDEN 2 -> OUTPUT 2, ReLU on both layers, 3 samples")
     print("shapes: X (3,1)  Wh (1,2)  Bh (1,2)  Zh (3,2)  H (3,2)  Wo (2,2)  Bo (1,2)  Zo (3,2)  O (3,2)")
     for key in ("Zh", "H", "Zo", "O", "Eo", "Eh"):
@@ -174,10 +175,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"All {len(rows)} gradients agree (largest difference {worst:.1e} <= {TOLERANCE:g}).")
     print()
+    save_drawing(drawing(), "cheatsheet_network")
+    return 0
+
+
+def drawing() -> Any:
+    """The network after backward: every weight with w and dC/dw, every neuron with b and dC/db."""
     from autograd_mini.viz import draw_network
 
-    save_drawing(draw_network(model, show_grads=True), "cheatsheet_network")
-    return 0
+    model, _ = with_engine()
+    return draw_network(model, show_grads=True, loss_name="C", legend=True)
 
 
 if __name__ == "__main__":

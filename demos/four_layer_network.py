@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from autograd_mini import Value, nn
 
@@ -129,6 +130,15 @@ def chain_rule_example() -> tuple[ChainRule, dict[str, float], dict[str, float]]
     return example, gradients_by_hand(), engine
 
 
+def drawing() -> Any:
+    """The network at the article's weights and input, after backward: w, dC/dw, b, dC/db."""
+    from autograd_mini.viz import draw_network
+
+    model = build_model()
+    cost(model).backward()
+    return draw_network(model, show_grads=True, inputs=X, loss_name="C", legend=True)
+
+
 def gradient_descent(max_steps: int) -> list[float]:
     """w := w - eps dC/dw for every weight and bias, until the cost stops falling; the cost per step."""
     model = build_model()
@@ -173,11 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"MISMATCH: hand and engine differ by {worst:.3e} > {TOLERANCE:g}")
         return 1
     print(f"All {len(engine)} gradients agree (largest difference {worst:.1e}).")
-    from autograd_mini.viz import draw_network
-
-    model = build_model()
-    cost(model).backward()
-    save_drawing(draw_network(model, show_grads=True), "four_layer_network")
+    save_drawing(drawing(), "four_layer_network")
 
     costs = gradient_descent(20 if args.quick else 5000)
     print()
@@ -189,10 +195,11 @@ def main(argv: list[str] | None = None) -> int:
     plt = pyplot()
     if plt is not None:
         figure, axes = plt.subplots(figsize=(6, 3.5))
-        axes.semilogy(costs)
+        axes.semilogy(costs, label=f"C, ε = {EPSILON}")
         axes.set_xlabel("step")
         axes.set_ylabel("cost C")
         axes.set_title("4-layer network: gradient descent")
+        axes.legend()
         save_figure(figure, "four_layer_cost.png")
     return 0
 

@@ -87,27 +87,50 @@ def draw(run: Training, grid: int) -> None:
     if plt is None:
         return
     figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
-    left.plot(run.loss, color="tab:red")
+    left.plot(run.loss, color="tab:red", label="loss")
     left.set_xlabel("step")
     left.set_ylabel("loss (hinge + L2)")
-    right.plot([100 * a for a in run.accuracy], color="tab:blue")
+    left.legend()
+    right.plot([100 * a for a in run.accuracy], color="tab:blue", label="training accuracy")
     right.set_xlabel("step")
     right.set_ylabel("accuracy (%)")
+    right.legend(loc="lower right")
     figure.suptitle("moons: MLP(2, [16, 16, 1]) with SGD")
     save_figure(figure, "moons_training.png")
 
-    xs = [-2.0 + 4.0 * i / (grid - 1) for i in range(grid)]
-    ys = [-1.5 + 3.0 * j / (grid - 1) for j in range(grid)]
+    # The shaded grid spans the data plus a margin, and the axes show exactly the grid.
+    x_low, x_high = min(p[0] for p in run.X) - 0.5, max(p[0] for p in run.X) + 0.5
+    y_low, y_high = min(p[1] for p in run.X) - 0.5, max(p[1] for p in run.X) + 0.5
+    xs = [x_low + (x_high - x_low) * i / (grid - 1) for i in range(grid)]
+    ys = [y_low + (y_high - y_low) * j / (grid - 1) for j in range(grid)]
     with no_grad():
         scores = [[run.model([x, y]).data for x in xs] for y in ys]
-    figure, axes = plt.subplots(figsize=(5.5, 4.5))
+    figure, axes = plt.subplots(figsize=(6, 4.5))
     axes.contourf(
-        xs, ys, [[float(s > 0) for s in row] for row in scores], levels=1, cmap="coolwarm", alpha=0.35
+        xs,
+        ys,
+        [[float(s > 0) for s in row] for row in scores],
+        levels=[-0.5, 0.5, 1.5],
+        cmap="coolwarm",
+        alpha=0.3,
     )
     axes.contour(xs, ys, scores, levels=[0.0], colors="black", linewidths=1)
-    axes.scatter(
-        [p[0] for p in run.X], [p[1] for p in run.X], c=run.y, cmap="coolwarm", edgecolors="black", s=28
-    )
+    for label, colour in ((-1.0, "tab:blue"), (1.0, "tab:red")):
+        points = [p for p, t in zip(run.X, run.y, strict=True) if t == label]
+        axes.scatter(
+            [p[0] for p in points],
+            [p[1] for p in points],
+            color=colour,
+            edgecolors="black",
+            s=28,
+            label=f"class {label:+.0f}",
+        )
+    axes.plot([], [], color="black", linewidth=1, label="decision boundary (score 0)")
+    axes.set_xlim(x_low, x_high)
+    axes.set_ylim(y_low, y_high)
+    axes.set_xlabel("x₁")
+    axes.set_ylabel("x₂")
+    axes.legend(loc="upper right", fontsize=8)
     axes.set_title(f"moons decision boundary: {final_accuracy(run):.0%} accuracy")
     save_figure(figure, "moons_boundary.png")
 

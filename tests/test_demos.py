@@ -121,3 +121,43 @@ def test_moons_compiled_training_matches_eager() -> None:
     compiled = moons.train(5, show_progress=False, compiled=True)
     assert compiled.loss == eager.loss
     assert compiled.model.state_dict() == eager.model.state_dict()
+
+
+def test_docs_images_show_what_the_code_draws() -> None:
+    """The README's drawings are current: docs/images/STEM.dot equals today's DOT source."""
+    from demos import check_images
+
+    assert check_images.stale_drawings() == []
+
+
+def test_the_currency_check_notices_a_stale_drawing(tmp_path: Path) -> None:
+    from demos import check_images
+
+    for path in check_images.IMAGES.iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    stale = tmp_path / "chain_rule_graph.dot"
+    stale.write_text(stale.read_text().replace("data 3", "data 4"))
+    assert check_images.stale_drawings(tmp_path) == ["chain_rule_graph.dot"]
+
+
+def test_folded_mlp_draws_the_lecture_loss_in_far_fewer_boxes() -> None:
+    from autograd_mini import toposort
+    from demos import folded_mlp
+
+    _, total = folded_mlp.loss(4)
+    drawings = folded_mlp.drawings()
+    assert len(toposort(total)) == 340
+    assert drawings["folded_mlp_loss"].source.count("label=<<TABLE") < 340 / 2
+    assert drawings["folded_mlp_graph"].source.count("Σ wᵢxᵢ + b") == 9
+
+
+def test_seed_drawings_show_named_gradients_and_both_halves() -> None:
+    xyz = chain_rule.drawings()["chain_rule_graph"].source
+    assert "dL/dz · ∂z/∂x = 2 · (-4) = -8" in xyz and "seed dL/dz = 2" in xyz
+    neuron = chain_rule.drawings()["neuron_graph"].source
+    assert "x1*w1 + x2*w2 (<B>t3</B>)" in neuron and "∂x1*w1" not in neuron
+    cheatsheet = cheatsheet_network.drawing().source
+    assert "dC/dw 0.256" in cheatsheet  # C'(Wo[0][1]) of the article's equations
+    four = four_layer_network.drawing().source
+    example, _, _ = four_layer_network.chain_rule_example()
+    assert f"dC/dw {example.engine:.3g}" in four  # dC/dw22(2), the article's worked example

@@ -1,0 +1,67 @@
+"""Big graphs, drawn legibly: the lecture's MLP(3, [4, 4, 1]) with each neuron folded into one node.
+
+A neuron-level graph repeats every weight, product and partial sum: one sample's squared error
+through MLP(3, [4, 4, 1]) is 117 values, the lecture's 4-sample loss 342. With
+draw_graph(..., parameters=model, fold=True) each neuron's weighted sum Σ wᵢxᵢ + b becomes one
+node that lists its own weights and bias, with ∂t/∂w and dL/dw = dL/dt · ∂t/∂w on every row;
+share_constants=True draws each input number once.
+Run: python demos/folded_mlp.py
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from autograd_mini import Value, nn
+
+try:
+    from demos._common import save_drawing
+except ImportError:  # run as a script: python demos/NAME.py
+    from _common import save_drawing  # type: ignore[no-redef]
+
+XS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+YS = [1.0, -1.0, -1.0, 1.0]
+
+
+def loss(samples: int) -> tuple[nn.MLP, Value]:
+    """The lecture's squared-error loss over the first ``samples`` samples, after backward."""
+    model = nn.MLP(3, [4, 4, 1], seed=0)
+    terms = [(model(x) - y) ** 2 for x, y in zip(XS[:samples], YS[:samples], strict=True)]
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    total.label = "L"
+    total.backward()
+    return model, total
+
+
+def drawings() -> dict[str, Any]:
+    """One sample's loss, folded (the README picture), and the 4-sample loss, folded."""
+    from autograd_mini.viz import draw_graph
+
+    pictures = {}
+    for stem, samples in (("folded_mlp_graph", 1), ("folded_mlp_loss", 4)):
+        model, total = loss(samples)
+        pictures[stem] = draw_graph(total, parameters=model, fold=True, share_constants=True, legend=True)
+    return pictures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="no effect (already quick)")
+    parser.parse_args(argv)
+    from autograd_mini import toposort
+
+    for samples in (1, 4):
+        _, total = loss(samples)
+        print(f"loss over {samples} sample(s): {total.data:.6g}, {len(toposort(total))} values in the graph")
+    for stem, graph in drawings().items():
+        boxes = graph.source.count("label=<<TABLE")
+        print(f"{stem}: drawn as {boxes} boxes (values and folded neurons)")
+        save_drawing(graph, stem)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
