@@ -57,8 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         _, total = loss(samples)
         print(f"loss over {samples} sample(s): {total.data:.6g}, {len(toposort(total))} values in the graph")
     for stem, graph in drawings().items():
-        boxes = graph.source.count("label=<<TABLE")
-        print(f"{stem}: drawn as {boxes} boxes (values and folded neurons)")
+        neurons = graph.source.count("Σ wᵢxᵢ + b")
+        values = graph.source.count("label=<<TABLE") - neurons - 1  # tables: values, neurons, legend
+        print(f"{stem}: drawn as {neurons} folded neurons and {values} value boxes")
         save_drawing(graph, stem)
     return 0
 
