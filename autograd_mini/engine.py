@@ -278,11 +278,16 @@ class Value:
         """micrograd's name for ``backward_step``."""
         self.backward_step()
 
-    def backward(self, grad: Number = 1.0) -> None:
+    def backward(self, grad: Number = 1.0, *, create_graph: bool = False) -> None:
         """Set every node's grad to dself/dnode * grad (the chain rule from the seed dL/dz = grad).
 
         Leaves accumulate across calls, as in PyTorch; intermediate nodes hold this pass's gradient.
+        ``create_graph=True`` builds the gradients as Values (see higher_order); .grad stays a float.
         """
+        if create_graph:  # imported here: higher_order imports this module
+            from .higher_order import backward_create_graph
+
+            return backward_create_graph(self, grad)
         seed = _as_float(grad, "backward grad")
         with _backward_lock:  # one backward at a time: threads sharing nodes never lose a += (see README)
             self._accumulate(seed)
@@ -411,6 +416,14 @@ class Value:
         """log (natural): d/dx = 1/x, for x > 0."""
         return _LOG(self)
 
+    def expm1(self) -> Value:
+        """expm1 e^x - 1 (exact near 0): d/dx = exp(x)."""
+        return _EXPM1(self)
+
+    def log1p(self) -> Value:
+        """log1p ln(1 + x) (exact near 0): d/dx = 1/(1 + x), for x > -1."""
+        return _LOG1P(self)
+
     def sqrt(self) -> Value:
         """sqrt: d/dx = 1/(2 sqrt(x)), for x >= 0 (inf at 0)."""
         return _SQRT(self)
@@ -533,6 +546,8 @@ _NEG = _unary("neg")
 _ABS = _unary("abs")
 _EXP = _unary("exp")
 _LOG = _unary("log")
+_EXPM1 = _unary("expm1")
+_LOG1P = _unary("log1p")
 _SQRT = _unary("sqrt")
 _TANH = _unary("tanh")
 _SIGMOID = _unary("sigmoid")

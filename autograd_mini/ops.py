@@ -97,6 +97,10 @@ OPS: dict[str, Op] = {
         Op("abs", "abs", "abs(x)", ("1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)",)),
         Op("exp", "exp", "exp(x)", ("out",)),
         Op("log", "log", "log(x)", ("1.0 / x",), domain=_POSITIVE),
+        # exp(x) - 1 and log(1 + x), exact near x = 0; softplus's derivative uses expm1,
+        # so its second derivative needs expm1 as an op of its own.
+        Op("expm1", "expm1", "expm1(x)", ("exp(x)",)),
+        Op("log1p", "log1p", "log1p(x)", ("1.0 / (1.0 + x)",), domain=Domain("x > -1.0", "needs x > -1")),
         Op(
             "sqrt",
             "sqrt",

@@ -34,6 +34,8 @@ UNARY: dict[
     "abs": (abs, abs, lambda x: math.copysign(1.0, x), reals(-1e3, 1e3, avoid_zero=1e-3)),
     "exp": (Value.exp, math.exp, math.exp, reals(-30, 30)),
     "log": (Value.log, math.log, lambda x: 1 / x, reals(1e-2, 1e3)),
+    "expm1": (Value.expm1, math.expm1, math.exp, reals(-30, 30)),
+    "log1p": (Value.log1p, math.log1p, lambda x: 1 / (1 + x), reals(-0.99, 1e3)),
     "sqrt": (Value.sqrt, math.sqrt, lambda x: 0.5 / math.sqrt(x), reals(1e-2, 1e3)),
     "tanh": (Value.tanh, math.tanh, lambda x: 1 / math.cosh(x) ** 2, reals(-15, 15)),
     "sigmoid": (Value.sigmoid, sigmoid, lambda x: sigmoid(x) * sigmoid(-x), reals(-30, 30)),

@@ -1,0 +1,375 @@
+"""Higher-order derivatives: the op table's derivative formulas evaluated on Values.
+
+``backward()`` multiplies floats: each node's local derivatives were computed as numbers
+in the forward pass. Here the same formula strings are read once more, parsed once into
+small trees, and evaluated with Value operations (``1.0 - out * out`` for tanh becomes
+two new nodes), so every gradient is a Value with a graph of its own: differentiable
+again, drawable and traceable. A branch (``1.0 if x > 0.0 else 0.0``) picks its side on
+the operands' data; a constant side has derivative 0, as in PyTorch.
+
+The rule for ``.grad``: it is always a float. ``gradients`` returns the Value gradients
+and touches no ``.grad``; ``backward(create_graph=True)`` builds the same graph and writes
+each node's ``.grad`` from it (the same numbers as ``backward()``).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import math
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Union
+
+from .engine import Number, Value, _as_float, _backward_lock, _constant, is_grad_enabled
+from .ops import FORMULA_NAMES, OPS
+
+__all__ = ["backward_create_graph", "derivative", "gradients", "hessian", "hvp"]
+
+Grad = Union[Value, float]
+Env = dict[str, Grad]
+
+# -- the derivative formulas as small trees ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Const:
+    """A number in a formula (or inf): derivative 0."""
+
+    value: float
+
+    def evaluate(self, env: Env, data: Env) -> Grad:
+        return self.value
+
+
+@dataclass(frozen=True)
+class _Name:
+    """An operand name: x, y or out."""
+
+    name: str
+
+    def evaluate(self, env: Env, data: Env) -> Grad:
+        return env[self.name]
+
+
+@dataclass(frozen=True)
+class _Apply:
+    """An arithmetic operator (+ - * / ** and unary -) on Values or floats."""
+
+    function: Callable[..., Grad]
+    args: tuple[_Tree, ...]
+
+    def evaluate(self, env: Env, data: Env) -> Grad:
+        return self.function(*(arg.evaluate(env, data) for arg in self.args))
+
+
+@dataclass(frozen=True)
+class _Call:
+    """A table function, exp(x): the op's Value method on a Value, the float function on a float."""
+
+    name: str
+
+    arg: _Tree
+
+    def evaluate(self, env: Env, data: Env) -> Grad:
+        value = self.arg.evaluate(env, data)
+        if isinstance(value, Value):
+            result: Value = getattr(value, self.name)()
+            return result
+        function: Callable[[float], float] = FORMULA_NAMES[self.name]  # type: ignore[assignment]
+        return function(value)
+
+
+@dataclass(frozen=True)
+class _Compare:
+    """A comparison chain such as 0.0 < abs(x) < 1.0, read on data only."""
+
+    operators: tuple[Callable[[Grad, Grad], bool], ...]
+    operands: tuple[_Tree, ...]
+
+    def evaluate(self, env: Env, data: Env) -> bool:
+        values = [operand.evaluate(data, data) for operand in self.operands]
+        pairs = zip(self.operators, values, values[1:], strict=False)
+        return all(compare(left, right) for compare, left, right in pairs)
+
+
+@dataclass(frozen=True)
+class _BoolOp:
+    """``and`` / ``or`` of conditions."""
+
+    is_and: bool
+    values: tuple[_Tree, ...]
+
+    def evaluate(self, env: Env, data: Env) -> bool:
+        results = (bool(value.evaluate(data, data)) for value in self.values)
+        return all(results) if self.is_and else any(results)
+
+
+@dataclass(frozen=True)
+class _Branch:
+    """``body if test else orelse``: the test on the operands' data, one side evaluated."""
+
+    test: _Tree
+    body: _Tree
+    orelse: _Tree
+
+    def evaluate(self, env: Env, data: Env) -> Grad:
+        side = self.body if self.test.evaluate(data, data) else self.orelse
+        return side.evaluate(env, data)
+
+
+_Tree = Union[_Const, _Name, _Apply, _Call, _Compare, _BoolOp, _Branch]
+
+_ARITHMETIC: dict[type[ast.AST], Callable[..., Grad]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+    ast.USub: operator.neg,
+}
+_COMPARISONS: dict[type[ast.AST], Callable[[Grad, Grad], bool]] = {
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+}
+_OPERANDS = frozenset({"x", "y", "out"})
+
+
+def _build(node: ast.AST, formula: str) -> _Tree:
+    """One ast node of a table formula as a tree node; anything else is refused."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return _Const(float(node.value))
+    if isinstance(node, ast.Name) and node.id in _OPERANDS:
+        return _Name(node.id)
+    if isinstance(node, ast.Name) and isinstance(FORMULA_NAMES.get(node.id), float):
+        return _Const(float(FORMULA_NAMES[node.id]))  # type: ignore[arg-type]  # inf
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+        return _Apply(_ARITHMETIC[type(node.op)], (_build(node.left, formula), _build(node.right, formula)))
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _ARITHMETIC:
+        return _Apply(_ARITHMETIC[type(node.op)], (_build(node.operand, formula),))
+    if isinstance(node, ast.Call) and _is_op_call(node):
+        return _Call(node.func.id, _build(node.args[0], formula))  # type: ignore[attr-defined]
+    if isinstance(node, ast.Compare) and all(type(o) in _COMPARISONS for o in node.ops):
+        operators = tuple(_COMPARISONS[type(o)] for o in node.ops)
+        return _Compare(operators, tuple(_build(n, formula) for n in (node.left, *node.comparators)))
+    if isinstance(node, ast.BoolOp):
+        return _BoolOp(isinstance(node.op, ast.And), tuple(_build(v, formula) for v in node.values))
+    if isinstance(node, ast.IfExp):
+        return _Branch(*(_build(n, formula) for n in (node.test, node.body, node.orelse)))
+    raise ValueError(f"derivative formula {formula!r}: cannot evaluate {ast.dump(node)} on Values")
+
+
+def _is_op_call(node: ast.Call) -> bool:
+    """f(arg) where f is a table function that is also an op with a Value method (exp, log, ...)."""
+    name = node.func.id if isinstance(node.func, ast.Name) else ""
+    return len(node.args) == 1 and not node.keywords and name in OPS and callable(FORMULA_NAMES.get(name))
+
+
+@functools.cache
+def formula_tree(formula: str) -> _Tree:
+    """A derivative formula of the op table parsed once into a tree that evaluates on Values."""
+    return _build(ast.parse(formula, mode="eval").body, formula)
+
+
+def _local_derivative(node: Value, index: int) -> Grad:
+    """dnode/doperand[index] as a Value graph: the op's formula evaluated on the node's operands."""
+    op = node._fn
+    assert op is not None  # only called on computed nodes
+    env: Env = {"x": node._a, "out": node}  # type: ignore[dict-item]
+    if node._b is not None:
+        env["y"] = node._b
+    data: Env = {name: float(value) for name, value in env.items()}
+    return formula_tree(op.derivatives[index]).evaluate(env, data)
+
+
+# -- the backward pass over Values ------------------------------------------------------
+
+
+def _times(g: Grad, d: Grad) -> Grad:
+    """g * d, without a node when either factor is the number 1.0 (the same number either way)."""
+    if type(g) is float and g == 1.0:
+        return d
+    if type(d) is float and d == 1.0:
+        return g
+    return g * d
+
+
+def _gradient_map(seeds: Sequence[tuple[Value, Grad]], create_graph: bool) -> dict[Value, Grad]:
+    """d(sum of seed * root)/dnode for every node the roots reach, in backward's order.
+
+    The local derivatives are the stored floats, or with ``create_graph`` Value graphs.
+    """
+    consumers: dict[Value, int] = dict.fromkeys((root for root, _ in seeds), 0)
+    stack = list(consumers)
+    while stack:  # count the edges into each reachable node, as engine._count_consumers does
+        node = stack.pop()
+        for parent in (node._a, node._b):
+            if parent.__class__ is Value:
+                if parent not in consumers:
+                    stack.append(parent)
+                consumers[parent] = consumers.get(parent, 0) + 1
+    grads: dict[Value, Grad] = {}
+    for root, seed in seeds:
+        grads[root] = grads[root] + seed if root in grads else seed
+    ready = [root for root in dict.fromkeys(root for root, _ in seeds) if consumers[root] == 0]
+    while ready:
+        node = ready.pop()
+        g = grads[node]
+        for index, parent in enumerate((node._a, node._b)):
+            if parent.__class__ is not Value:
+                continue
+            assert isinstance(parent, Value)
+            d = _local_derivative(node, index) if create_graph else (node._da, node._db)[index]
+            term = _times(g, d)
+            grads[parent] = grads[parent] + term if parent in grads else term
+            consumers[parent] -= 1
+            if consumers[parent] == 0:
+                ready.append(parent)
+    return grads
+
+
+def _values(items: object, what: str) -> tuple[Value, ...]:
+    """A Value or a non-empty sequence of Values, else a TypeError naming ``what``."""
+    listed = (items,) if isinstance(items, Value) else items
+    if not isinstance(listed, (list, tuple)) or not listed:
+        raise TypeError(f"gradients: {what} must be a Value or a non-empty list of Values, got {items!r}")
+    for i, item in enumerate(listed):
+        if not isinstance(item, Value):
+            raise TypeError(f"gradients: {what}[{i}] must be a Value, got {type(item).__name__}")
+    return tuple(listed)
+
+
+def _seed(value: object, what: str, create_graph: bool) -> Grad:
+    """A grad_outputs entry: a Value (kept with create_graph, else its data) or a real number."""
+    if isinstance(value, Value):
+        return value if create_graph else value.data
+    number = _constant(value)
+    if number is None:
+        raise TypeError(f"gradients: {what} must be a Value or a real number, got {type(value).__name__}")
+    return number
+
+
+def _seeds(outputs: tuple[Value, ...], grad_outputs: object, create_graph: bool) -> list[tuple[Value, Grad]]:
+    """(output, dL/doutput) pairs: 1.0 each by default."""
+    if grad_outputs is None:
+        return [(out, 1.0) for out in outputs]
+    listed = grad_outputs if isinstance(grad_outputs, (list, tuple)) else (grad_outputs,)
+    if len(listed) != len(outputs):
+        raise ValueError(
+            f"gradients: grad_outputs has {len(listed)} entries but outputs has {len(outputs)}: one per output"
+        )
+    return [(out, _seed(g, f"grad_outputs[{i}]", create_graph)) for i, (out, g) in enumerate(zip(outputs, listed))]
+
+
+def gradients(
+    outputs: Value | Sequence[Value],
+    inputs: Value | Sequence[Value],
+    grad_outputs: Value | Number | Sequence[Value | Number] | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Value, ...]:
+    """d(sum_k grad_outputs[k] * outputs[k]) / d inputs[i] for each input i, as Values.
+
+    With ``create_graph`` the gradients have graphs (built from the op table's derivative
+    formulas) and can be differentiated again; without, they are leaves. No ``.grad`` changes.
+    An input the outputs do not depend on is an error, or a 0 gradient with ``allow_unused``.
+    """
+    roots = _values(outputs, "outputs")
+    wanted = _values(inputs, "inputs")
+    seeds = _seeds(roots, grad_outputs, create_graph)
+    if create_graph and not is_grad_enabled():
+        raise RuntimeError("gradients: create_graph=True inside no_grad(): the gradients' graph cannot be recorded")
+    grads = _gradient_map(seeds, create_graph)
+    missing = [i for i, x in enumerate(wanted) if x not in grads]
+    if missing and not allow_unused:
+        hint = " (the outputs have no graph: computed under no_grad?)" if all(r.is_leaf for r in roots) else ""
+        raise ValueError(
+            f"gradients: inputs[{missing[0]}] is not in the graph of outputs{hint}; "
+            "pass allow_unused=True for a 0 gradient"
+        )
+    found = (grads.get(x, 0.0) for x in wanted)
+    return tuple(g if isinstance(g, Value) else Value(g) for g in found)
+
+
+def backward_create_graph(root: Value, grad: Number = 1.0) -> None:
+    """``root.backward(grad, create_graph=True)``: .grad = the value of the Value gradient, leaves accumulate."""
+    seed = _as_float(grad, "backward grad")
+    if root.is_leaf:
+        raise ValueError(
+            "backward(create_graph=True): this Value has no graph (a leaf, or computed under no_grad)"
+        )
+    if not is_grad_enabled():
+        raise RuntimeError("backward(create_graph=True) inside no_grad(): the gradients' graph cannot be recorded")
+    grads = _gradient_map([(root, seed)], create_graph=True)
+    with _backward_lock:  # every formula evaluated first: an error leaves every .grad as it was
+        for node, g in grads.items():
+            value = g.data if isinstance(g, Value) else g
+            node._grad = node._grad + value if node.is_leaf else value
+
+
+# -- transforms -------------------------------------------------------------------------
+
+
+def _leaves(args: Sequence[object], what: str) -> list[Value]:
+    """Arguments as Values: a Value is used as it is (so transforms nest), a number becomes a leaf."""
+    values = []
+    for i, arg in enumerate(args):
+        values.append(arg if isinstance(arg, Value) else Value(_as_float(arg, f"{what}: argument {i}")))
+    return values
+
+
+def _call(f: Callable[..., Value], args: Sequence[Value], what: str) -> Value:
+    """f(*args), which must be a single Value."""
+    out = f(*args)
+    if not isinstance(out, Value):
+        raise TypeError(f"{what}: f must return a single Value, got {type(out).__name__}")
+    return out
+
+
+def _check_function(f: object, what: str) -> None:
+    if not callable(f):
+        raise TypeError(f"{what}: f must be callable, got {type(f).__name__}")
+
+
+def derivative(f: Callable[..., Value], argnum: int = 0) -> Callable[..., Value]:
+    """The function args -> df/d(args[argnum]) as a Value with a graph: derivative(derivative(f)) is f''."""
+    _check_function(f, "derivative")
+    if type(argnum) is not int or argnum < 0:
+        raise TypeError(f"derivative: argnum must be an int >= 0, got {argnum!r}")
+
+    @functools.wraps(f)
+    def df(*args: Value | Number) -> Value:
+        if argnum >= len(args):
+            raise TypeError(f"derivative(f, argnum={argnum}): called with {len(args)} argument(s)")
+        values = _leaves(args, "derivative(f)")
+        out = _call(f, values, "derivative(f)")
+        return gradients(out, values[argnum], create_graph=True, allow_unused=True)[0]
+
+    return df
+
+
+def hessian(f: Callable[..., Value], xs: Sequence[Value | Number]) -> tuple[tuple[Value, ...], ...]:
+    """H[i][j] = d^2 f / dx_i dx_j at xs, as Values: one backward pass per row through the gradient."""
+    _check_function(f, "hessian")
+    leaves = _leaves(xs, "hessian xs")
+    out = _call(f, leaves, "hessian")
+    first = gradients(out, leaves, create_graph=True, allow_unused=True)
+    return tuple(gradients(g, leaves, create_graph=True, allow_unused=True) for g in first)
+
+
+def hvp(f: Callable[..., Value], xs: Sequence[Value | Number], v: Sequence[Value | Number]) -> tuple[Value, ...]:
+    """H v = d/dx (grad f(x) . v) at xs, by two backward passes, never forming H."""
+    _check_function(f, "hvp")
+    if not isinstance(v, (list, tuple)) or len(v) != len(xs):
+        raise ValueError(f"hvp: v must be a list with one entry per x ({len(xs)}), got {v!r}")
+    leaves = _leaves(xs, "hvp xs")
+    directions = _leaves(v, "hvp v")
+    out = _call(f, leaves, "hvp")
+    first = gradients(out, leaves, create_graph=True, allow_unused=True)
+    slope = sum((g * d for g, d in zip(first, directions, strict=True)), Value(0.0))
+    return gradients(slope, leaves, create_graph=True, allow_unused=True)
