@@ -7,8 +7,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .engine import Number, Value, _as_float, no_grad
+from .higher_order import gradients
 
-__all__ = ["GradcheckError", "GradcheckReport", "gradcheck", "numerical_grad"]
+__all__ = [
+    "GradcheckError",
+    "GradcheckReport",
+    "GradgradcheckReport",
+    "gradcheck",
+    "gradgradcheck",
+    "numerical_grad",
+]
 
 
 class GradcheckError(AssertionError):
@@ -135,6 +143,88 @@ def gradcheck(
     if raise_exception and not report.ok:
         raise GradcheckError(str(report))
     return report
+
+
+@dataclass(frozen=True)
+class GradgradcheckReport:
+    """Second order: row i compares d/dx (df/dx_i) by double backward with central differences of df/dx_i."""
+
+    rows: tuple[GradcheckReport, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every second derivative agrees within tolerance."""
+        return all(row.ok for row in self.rows)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        verdict = "gradgradcheck passed" if self.ok else "gradgradcheck FAILED"
+        parts = [verdict]
+        for i, row in enumerate(self.rows):
+            text = str(row).split("\n", 1)[1] if row.inputs else ""
+            parts.append(f"d/dx (df/dx_{i}), {'ok' if row.ok else 'MISMATCH'}:\n{text}")
+        return "\n".join(parts)
+
+
+def gradgradcheck(
+    f: Callable[..., Value],
+    inputs: Sequence[Value | Number],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
+    raise_exception: bool = True,
+) -> GradgradcheckReport:
+    """Compare d^2 f/dx_i dx_j by double backward with (g_i(x + eps e_j) - g_i(x - eps e_j)) / (2 eps).
+
+    g = df/dx comes from the float backward at the shifted points; the analytic side from
+    ``gradients(..., create_graph=True)`` differentiated again. Raises GradcheckError on a mismatch.
+    """
+    eps = _check_setting("eps", eps, positive=True)
+    atol = _check_setting("atol", atol)
+    rtol = _check_setting("rtol", rtol)
+    point = tuple(x.data if isinstance(x, Value) else _as_float(x, "gradcheck input") for x in inputs)
+    leaves = [Value(x) for x in point]
+    first = gradients(_value_of(f, leaves), leaves, create_graph=True, allow_unused=True)
+    analytic = [tuple(h.data for h in gradients(g, leaves, allow_unused=True)) for g in first]
+    # columns[j][i] = df/dx_i shifted along input j, by the ordinary float backward
+    highs = [_float_gradient(f, _shifted(point, j, eps)) for j in range(len(point))]
+    lows = [_float_gradient(f, _shifted(point, j, -eps)) for j in range(len(point))]
+    rows = tuple(
+        GradcheckReport(
+            inputs=point,
+            analytic=analytic[i],
+            numerical=tuple((high[i] - low[i]) / (2 * eps) for high, low in zip(highs, lows, strict=True)),
+            atol=atol,
+            rtol=rtol,
+        )
+        for i in range(len(point))
+    )
+    report = GradgradcheckReport(rows)
+    if raise_exception and not report.ok:
+        raise GradcheckError(str(report))
+    return report
+
+
+def _shifted(point: tuple[float, ...], j: int, step: float) -> list[float]:
+    shifted = list(point)
+    shifted[j] += step
+    return shifted
+
+
+def _float_gradient(f: Callable[..., Value], point: Sequence[float]) -> tuple[float, ...]:
+    """df/dx at point by the float backward, on fresh leaves."""
+    leaves = [Value(x) for x in point]
+    _value_of(f, leaves).backward()
+    return tuple(leaf.grad for leaf in leaves)
+
+
+def _value_of(f: Callable[..., Value], leaves: Sequence[Value]) -> Value:
+    out = f(*leaves)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+    return out
 
 
 def _scalar(out: object) -> float:

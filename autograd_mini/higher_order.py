@@ -16,18 +16,17 @@ from __future__ import annotations
 
 import ast
 import functools
-import math
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Union
 
+from .compiler import check_each_call
 from .engine import Number, Value, _as_float, _backward_lock, _constant, is_grad_enabled
 from .ops import FORMULA_NAMES, OPS
 
 __all__ = ["backward_create_graph", "derivative", "gradients", "hessian", "hvp"]
 
-Grad = Union[Value, float]
+Grad = Value | float
 Env = dict[str, Grad]
 
 # -- the derivative formulas as small trees ---------------------------------------------
@@ -113,13 +112,29 @@ class _Branch:
     test: _Tree
     body: _Tree
     orelse: _Tree
+    formula: str
+    reads: frozenset[str]  # the operand names the test reads
 
     def evaluate(self, env: Env, data: Env) -> Grad:
-        side = self.body if self.test.evaluate(data, data) else self.orelse
-        return side.evaluate(env, data)
+        taken = bool(self.test.evaluate(data, data))
+        if env is not data:  # on Values: inside trace the side must be re-checked at each call
+            for name in sorted(self.reads):
+                value = env[name]
+                if isinstance(value, Value):
+                    check_each_call(value, functools.partial(self._same_side, taken, data, name))
+        return (self.body if taken else self.orelse).evaluate(env, data)
+
+    def _same_side(self, taken: bool, data: Env, name: str, number: float) -> None:
+        """Refuse a compiled call where the test, with ``name`` moved to ``number``, flips."""
+        if bool(self.test.evaluate({**data, name: number}, {**data, name: number})) != taken:
+            raise ValueError(
+                f"derivative formula {self.formula!r}: its branch was chosen when tracing at "
+                f"{name} = {data[name]!r} and is the other one at {name} = {number!r}; "
+                "trace again on this side"
+            )
 
 
-_Tree = Union[_Const, _Name, _Apply, _Call, _Compare, _BoolOp, _Branch]
+_Tree = _Const | _Name | _Apply | _Call | _Compare | _BoolOp | _Branch
 
 _ARITHMETIC: dict[type[ast.AST], Callable[..., Grad]] = {
     ast.Add: operator.add,
@@ -160,7 +175,9 @@ def _build(node: ast.AST, formula: str) -> _Tree:
     if isinstance(node, ast.BoolOp):
         return _BoolOp(isinstance(node.op, ast.And), tuple(_build(v, formula) for v in node.values))
     if isinstance(node, ast.IfExp):
-        return _Branch(*(_build(n, formula) for n in (node.test, node.body, node.orelse)))
+        reads = frozenset(n.id for n in ast.walk(node.test) if isinstance(n, ast.Name) and n.id in _OPERANDS)
+        test, body, orelse = (_build(n, formula) for n in (node.test, node.body, node.orelse))
+        return _Branch(test, body, orelse, formula, reads)
     raise ValueError(f"derivative formula {formula!r}: cannot evaluate {ast.dump(node)} on Values")
 
 
@@ -261,9 +278,12 @@ def _seeds(outputs: tuple[Value, ...], grad_outputs: object, create_graph: bool)
     listed = grad_outputs if isinstance(grad_outputs, (list, tuple)) else (grad_outputs,)
     if len(listed) != len(outputs):
         raise ValueError(
-            f"gradients: grad_outputs has {len(listed)} entries but outputs has {len(outputs)}: one per output"
+            f"gradients: grad_outputs has {len(listed)} entries but outputs has {len(outputs)} (one each)"
         )
-    return [(out, _seed(g, f"grad_outputs[{i}]", create_graph)) for i, (out, g) in enumerate(zip(outputs, listed))]
+    return [
+        (out, _seed(g, f"grad_outputs[{i}]", create_graph))
+        for i, (out, g) in enumerate(zip(outputs, listed, strict=True))
+    ]
 
 
 def gradients(
@@ -283,11 +303,15 @@ def gradients(
     wanted = _values(inputs, "inputs")
     seeds = _seeds(roots, grad_outputs, create_graph)
     if create_graph and not is_grad_enabled():
-        raise RuntimeError("gradients: create_graph=True inside no_grad(): the gradients' graph cannot be recorded")
+        raise RuntimeError(
+            "gradients: create_graph=True inside no_grad(): the gradients' graph cannot be recorded"
+        )
     grads = _gradient_map(seeds, create_graph)
     missing = [i for i, x in enumerate(wanted) if x not in grads]
     if missing and not allow_unused:
-        hint = " (the outputs have no graph: computed under no_grad?)" if all(r.is_leaf for r in roots) else ""
+        hint = (
+            " (the outputs have no graph: computed under no_grad?)" if all(r.is_leaf for r in roots) else ""
+        )
         raise ValueError(
             f"gradients: inputs[{missing[0]}] is not in the graph of outputs{hint}; "
             "pass allow_unused=True for a 0 gradient"
@@ -297,14 +321,16 @@ def gradients(
 
 
 def backward_create_graph(root: Value, grad: Number = 1.0) -> None:
-    """``root.backward(grad, create_graph=True)``: .grad = the value of the Value gradient, leaves accumulate."""
+    """``root.backward(grad, create_graph=True)``: .grad = the Value gradient's data; leaves accumulate."""
     seed = _as_float(grad, "backward grad")
     if root.is_leaf:
         raise ValueError(
             "backward(create_graph=True): this Value has no graph (a leaf, or computed under no_grad)"
         )
     if not is_grad_enabled():
-        raise RuntimeError("backward(create_graph=True) inside no_grad(): the gradients' graph cannot be recorded")
+        raise RuntimeError(
+            "backward(create_graph=True) inside no_grad(): the gradients' graph cannot be recorded"
+        )
     grads = _gradient_map([(root, seed)], create_graph=True)
     with _backward_lock:  # every formula evaluated first: an error leaves every .grad as it was
         for node, g in grads.items():
@@ -362,7 +388,9 @@ def hessian(f: Callable[..., Value], xs: Sequence[Value | Number]) -> tuple[tupl
     return tuple(gradients(g, leaves, create_graph=True, allow_unused=True) for g in first)
 
 
-def hvp(f: Callable[..., Value], xs: Sequence[Value | Number], v: Sequence[Value | Number]) -> tuple[Value, ...]:
+def hvp(
+    f: Callable[..., Value], xs: Sequence[Value | Number], v: Sequence[Value | Number]
+) -> tuple[Value, ...]:
     """H v = d/dx (grad f(x) . v) at xs, by two backward passes, never forming H."""
     _check_function(f, "hvp")
     if not isinstance(v, (list, tuple)) or len(v) != len(xs):
