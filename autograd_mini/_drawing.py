@@ -1,9 +1,9 @@
 """What the two drawings share: the graphviz import, the visual language, escaping, the legend.
 
 One visual language: a value's fill colour says its role (input, parameter, intermediate,
-output, constant), in ``draw_graph`` and ``draw_network`` alike; solid dark arrows carry
-values forward, dashed orange arrows carry gradients backward; weight edges are blue for
-w > 0 and red for w < 0. All user text (labels, parameter and input names) reaches
+output, constant), in ``draw_graph`` and ``draw_network`` alike; dark lines and text carry
+values and local derivatives forward, orange ones carry gradients backward; weight edges
+are blue for w > 0 and red for w < 0. All user text (labels, parameter and input names) reaches
 Graphviz escaped, inside labels this module builds, so it is always drawn as text.
 """
 

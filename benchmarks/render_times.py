@@ -21,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autograd_mini import Value, nn
+from autograd_mini import Value, nn, toposort
 from autograd_mini.viz import draw_graph, draw_network
 
 
@@ -53,14 +53,15 @@ def sum_of_products(terms: int) -> Value:
     return total
 
 
-def random_graph(size: int, seed: int = 0) -> Value:
-    """Random ops over a growing pool: fan-out and reuse at every distance."""
+def random_graph(size: int, seed: int = 0, limit: int = 400) -> Value:
+    """Random ops over a growing pool (fan-out and reuse at every distance); the latest
+    value whose graph has at most ``limit`` values is the root."""
     rng = random.Random(seed)
     pool = [Value(rng.uniform(0.5, 1.5), f"x{i}") for i in range(8)]
     while len(pool) < size:
         a, b = rng.choice(pool), rng.choice(pool[-20:])
         pool.append(rng.choice([a + b, a * b, (a * b).tanh(), a - b]))
-    root = pool[-1]
+    root = next(v for v in reversed(pool) if len(toposort(v)) <= limit)
     root.backward()
     return root
 
@@ -90,15 +91,15 @@ def moons_network() -> Any:
 
 def cases() -> dict[str, Callable[[], Any]]:
     table: dict[str, Callable[[], Any]] = {}
-    for n in (40, 60, 100, 200):
+    for n in (40, 60, 70, 80, 100, 200):
         table[f"x*x*...*x, {n} factors"] = lambda n=n: draw_graph(power(n))
     table["x*x*...*x, 100 factors, forward"] = lambda: draw_graph(power(100), show="forward")
     table["y*1.01 + 0.1, 133 steps (400 values)"] = lambda: draw_graph(affine_chain(133))
     table["y*1.01, 399 steps (400 values)"] = lambda: draw_graph(affine_chain(399, add=False))
     table["sum of 99 products (398 values)"] = lambda: draw_graph(sum_of_products(99))
-    for seed in range(3):
-        table[f"random graph, 700 ops, seed {seed}"] = lambda seed=seed: draw_graph(
-            random_graph(700, seed), max_nodes=None
+    for seed in range(10):
+        table[f"random graph, <= 400 values, seed {seed}"] = lambda seed=seed: draw_graph(
+            random_graph(700, seed)
         )
     table["MLP(3, [4, 4, 1]) output with parameters"] = mlp_output
     table["lecture loss, 4 samples, folded"] = lambda: lecture_loss(fold=True)
