@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine import Value, _count_consumers, _leaf, _node, _op_error, _release_order
+from .engine import _ENGINE_NAMES, Value, _count_consumers, _release_order
 from .kernels import build_kernel
 from .ops import FORMULA_NAMES, OPS, Op
 
@@ -717,8 +717,7 @@ class _Recording:
 @functools.cache
 def _replay_kernel(code: int, kinds: tuple[bool, ...]) -> Callable[..., Value]:
     """The eager kernel of an op for these operand kinds (Value or number)."""
-    names = {"_node": _node, "_leaf": _leaf, "_mode": _Recording, "_op_error": _op_error}
-    return build_kernel(OPS[_OP_NAMES[code]], kinds, names)
+    return build_kernel(OPS[_OP_NAMES[code]], kinds, {**_ENGINE_NAMES, "_mode": _Recording})
 
 
 def _replay(tape: _Tape, inputs: list[float], checks: tuple[Check, ...]) -> BaseException | None:

@@ -37,7 +37,7 @@ def kernel_source(op: Op, value_operands: tuple[bool, ...]) -> str:
         lines.append(f"        if not ({op.domain.condition}):")
         lines.append(f"            raise ValueError({op.domain.explanation!r})")
     lines.append(f"        out = {op.forward}")
-    lines.append("        if _mode.paused:")
+    lines.append("        if _open.depth and _mode.paused:  # no_grad open in this thread")
     lines.append("            return _leaf(out)")
     locals_: list[str] = []
     for index, is_value in enumerate(value_operands):
@@ -55,14 +55,20 @@ def kernel_source(op: Op, value_operands: tuple[bool, ...]) -> str:
     # A node holds at most two operands: a unary op leaves the second empty.
     operands = [*params, "None"][:2]
     derivatives = [*locals_, "0.0"][:2]
-    lines.append(f"    return _node(out, _op, {', '.join(operands)}, {', '.join(derivatives)})")
+    # The node is filled in here rather than by a constructor: a call costs as much as
+    # the stores themselves. The fields are Value's slots (see engine.Value).
+    fields = {"_data": "out", "_grad": "0.0", "_label": "''", "_fn": "_op", "_uses": "0"}
+    fields |= {"_a": operands[0], "_b": operands[1], "_da": derivatives[0], "_db": derivatives[1]}
+    lines.append("    node = _new_value(Value)")
+    lines.extend(f"    node.{field} = {code}" for field, code in fields.items())
+    lines.append("    return node")
     return "\n".join(lines) + "\n"
 
 
 def build_kernel(
     op: Op, value_operands: tuple[bool, ...], engine_names: Mapping[str, Any]
 ) -> Callable[..., Any]:
-    """Compile the kernel for ``op``; ``engine_names`` supplies _node, _leaf, _mode and _op_error."""
+    """Compile the kernel for ``op``; ``engine_names`` supplies the names it uses (engine._ENGINE_NAMES)."""
     source = kernel_source(op, value_operands)
     name = f"{op.name}_{_suffix(value_operands)}"
     filename = f"<autograd_mini kernel {name}>"

@@ -25,6 +25,8 @@ CHAIN_STEPS: dict[str, Callable[[Value], Value]] = {
     "abs": lambda x: abs(x * 0.5 - 0.1),
     "exp": lambda x: (x * 0.5 - 0.5).exp(),
     "log": lambda x: (x * 0.5 + 1.5).log(),
+    "expm1": lambda x: (x * 0.5 - 0.5).expm1(),
+    "log1p": lambda x: (x * 0.5 + 0.5).log1p(),
     "sqrt": lambda x: (x * 0.5 + 0.5).sqrt(),
     "tanh": lambda x: (x * 0.5 + 0.1).tanh(),
     "sigmoid": lambda x: (x * 0.5 + 0.1).sigmoid(),

@@ -225,3 +225,48 @@ def test_float_and_repr() -> None:
     assert float(x) == 2.5
     assert repr(x) == "Value(data=2.5, grad=0, label='x')"
     assert "op='*'" in repr(x * 2)
+
+
+# -- backward keeps its counts in the nodes (_uses): they must be 0 again after every pass --
+
+
+class _Boom(float):
+    """A local derivative that raises when backward multiplies by it (an interrupted pass)."""
+
+    def __rmul__(self, other: object) -> float:
+        raise KeyboardInterrupt
+
+
+def test_interrupted_backward_leaves_no_counts_behind() -> None:
+    from autograd_mini import engine
+    from autograd_mini.ops import OPS
+
+    x = Value(2.0)
+    shared = x * 3.0 + x  # reached by the interrupted pass and by the next one
+    bad = engine._node(1.0, OPS["mul"], shared, shared, _Boom(1.0), 1.0)
+    with pytest.raises(KeyboardInterrupt):
+        (bad + shared).backward()
+    assert all(node._uses == 0 for node in toposort(bad + shared))
+    x.zero_grad()
+    (shared * shared).backward()  # d(16x^2)/dx at x = 2
+    assert x.grad == 64.0
+    assert all(node._uses == 0 for node in toposort(shared))
+
+
+def test_counts_are_zero_after_backward_on_shared_subgraphs() -> None:
+    x = Value(1.5)
+    h = (x * x).tanh()
+    first, second = h * 2.0 + h, h.exp() * h
+    first.backward()
+    second.backward()  # h was counted by first's pass too: its count must have gone back to 0
+    assert h.grad == math.exp(h.data) * h.data + math.exp(h.data)
+    assert all(node._uses == 0 for node in toposort(first) + toposort(second))
+
+
+def test_no_grad_count_of_open_blocks_returns_to_zero() -> None:
+    from autograd_mini import engine
+
+    with pytest.raises(RuntimeError), no_grad(), no_grad():
+        raise RuntimeError("leave both blocks by an exception")
+    assert engine._open.depth == 0
+    assert (Value(1.0) * 2.0).parents  # records again

@@ -84,3 +84,26 @@ def test_backward_twice_on_random_graphs_doubles_leaf_grads_only(
     # Same sums added twice: equal to 2*g up to the order of the additions.
     assert [leaf.grad for leaf in leaves] == pytest.approx([2 * g for g in once], rel=1e-12, abs=1e-300)
     assert [node.grad for node in intermediates] == inner
+
+
+@given(graphs())
+def test_backward_equals_backward_step_in_toposort_order_bit_for_bit(
+    graph: tuple[int, list[Step], list[float]],
+) -> None:
+    """backward visits nodes in toposort's order (the compiler's too), so each float sum is the same."""
+    _, steps, inputs = graph
+    leaves = [Value(x) for x in inputs]
+    out = build(steps, *leaves)
+    out.backward()
+    by_backward = [node.grad for node in toposort(out)]
+    for node in toposort(out):
+        node.grad = 0.0
+    out.grad = 1.0
+    for node in toposort(out):
+        node.backward_step()
+    assert _bits(by_backward) == _bits([node.grad for node in toposort(out)])
+
+
+def _bits(numbers: list[float]) -> list[str]:
+    """Exact comparison that tells -0.0 from 0.0 and nan from nan."""
+    return [float.hex(x) for x in numbers]
