@@ -3,13 +3,22 @@
 from . import datasets, losses, nn, optim
 from .compiler import CompiledFunction, TraceError, trace
 from .engine import Value, is_grad_enabled, no_grad, toposort, zero_grad
-from .gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad
+from .gradcheck import (
+    GradcheckError,
+    GradcheckReport,
+    GradgradcheckReport,
+    gradcheck,
+    gradgradcheck,
+    numerical_grad,
+)
+from .higher_order import derivative, gradients, hessian, hvp
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GradcheckError",
     "GradcheckReport",
+    "GradgradcheckReport",
     "trace",
     "CompiledFunction",
     "TraceError",
@@ -20,6 +29,11 @@ __all__ = [
     "optim",
     "datasets",
     "gradcheck",
+    "gradgradcheck",
+    "gradients",
+    "derivative",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
     "no_grad",
     "numerical_grad",
