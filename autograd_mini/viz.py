@@ -35,6 +35,7 @@ from ._drawing import (
     html_label,
     legend_label,
     new_digraph,
+    plain,
     text,
 )
 from .engine import Value
@@ -142,6 +143,8 @@ def draw_graph(
     edges = sum(isinstance(p, Value) for step in steps.values() for p, _ in step.inputs)
     drawing.edge_text = "label" if edges <= _LABELLED_EDGES else "xlabel"
     graph_attrs = {"rankdir": rankdir, **_GRAPH_ATTRS}
+    if drawing.edge_text == "xlabel":
+        graph_attrs["forcelabels"] = "false"  # no edge text over other text; every edge has a tooltip
     if _layout_size(steps, drawn) > _BIG_LAYOUT:
         graph_attrs.update(nslimit="0.00001", splines="line")
     graph = new_digraph(
@@ -486,10 +489,12 @@ class _Drawing:
             f'BGCOLOR="{ROLES["parameter"][0]}">{"".join(rows)}</TABLE>>'
         )
 
-    def edge_style(self, lines: list[tuple[str, str]]) -> dict[str, str]:
+    def edge_style(self, lines: list[tuple[str, str]]) -> dict[str, Any]:
         """One edge for both halves: forward text dark, backward text orange on a parallel line."""
         label = "<BR/>".join(f'<FONT COLOR="{colour}">{text(line)}</FONT>' for colour, line in lines)
-        style = {self.edge_text: f"<{label}>"}
+        style: dict[str, Any] = {self.edge_text: f"<{label}>"}
+        if self.edge_text == "xlabel":  # an xlabel that would overlap is dropped: keep it on hover
+            style["tooltip"] = plain("\n".join(line for _, line in lines))
         if self.show == "both":
             style.update(color=f"{FORWARD}:{BACKWARD}", dir="both", arrowtail="normal")
         elif self.show == "backward":
@@ -560,7 +565,7 @@ def render(graph: graphviz.Digraph, path: str | os.PathLike[str], *, dpi: int | 
         source = graph.copy()
         source.attr(dpi=str(dpi))
     try:
-        data = source.pipe(format=fmt)
+        data = source.pipe(format=fmt, quiet=True)  # dot warns on stderr about dropped xlabels
     except gv.ExecutableNotFound as exc:
         raise GraphvizNotFoundError(str(exc)) from None
     _write(target, data)

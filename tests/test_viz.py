@@ -315,3 +315,19 @@ def test_viz_is_imported_lazily() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
     )
     assert result.stdout.strip() == "False"
+
+
+def test_big_graphs_drop_overlapping_edge_text_but_keep_it_in_tooltips(tmp_path: Path) -> None:
+    x = Value(1.01, "x")
+    y = x
+    for _ in range(39):
+        y = y * x
+    y.backward()
+    source = draw_graph(y).source
+    assert "forcelabels=false" in source and "xlabel=<" in source and " label=<<FONT" not in source
+    assert re.search(r'tooltip="∂t1/∂x = 1\.01\ndt39/dt1 · ∂t1/∂x = \S+ · 1\.01 = ', source)
+    small = draw_graph(xyz()).source
+    assert "forcelabels" not in small and "xlabel" not in small
+    svg = render(draw_graph(y), tmp_path / "big.svg")
+    titles = [e.get("{http://www.w3.org/1999/xlink}title", "") for e in ET.parse(svg).getroot().iter()]
+    assert len({t for t in titles if "/∂x = " in t}) == 39  # every op reading x, labelled or not
