@@ -8,4 +8,5 @@ DEMOS: dict[str, str] = {
     "folded_mlp": "the lecture's MLP(3, [4, 4, 1]) loss drawn with each neuron folded into one node",
     "moons": "micrograd's moons: MLP(2, [16, 16, 1]), hinge + L2, SGD; curves and decision boundary",
     "regression": "noisy sin(x) fitted by a tanh MLP with MSE and Adam",
+    "newton": "Newton's method (f'' by differentiating the gradient) next to gradient descent",
 }

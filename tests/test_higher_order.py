@@ -447,3 +447,14 @@ def test_a_traced_branch_of_a_derivative_refuses_the_other_side() -> None:
     assert compiled(1.5) == (6.0, [4.0])
     with pytest.raises(ValueError, match=r"branch was chosen when tracing.*trace again"):
         compiled(-1.5)
+
+
+# -- the demo ----------------------------------------------------------------------------
+
+
+def test_newton_demo_converges_faster_than_gradient_descent() -> None:
+    from demos import newton
+
+    assert abs(newton.newton(6)[-1] - newton.MINIMUM) < 1e-13
+    assert abs(newton.gradient_descent(6)[-1] - newton.MINIMUM) > 1e-2
+    assert newton.neuron_gradient().data == pytest.approx(1.0)  # the lecture's w1.grad
