@@ -409,6 +409,11 @@ class _Drawing:
             terms += f" + {factor(rest, self.digits)} not drawn"
         return f"{name} = {terms} = {self.number(node.grad)}"
 
+    def sole_path(self, node: Value) -> bool:
+        """True when ``node``'s gradient is exactly one drawn product (one consumer, nothing else)."""
+        products = self.incoming.get(node, [])
+        return len(products) == 1 and abs(node.grad - products[0]) <= 1e-9 * max(1.0, abs(node.grad))
+
     def box(self, graph: graphviz.Digraph, node: Value, role: str) -> None:
         name = self.names[node]
         title = f"<B>{text(name)}</B>"
@@ -450,13 +455,13 @@ class _Drawing:
             if self.show != "backward":
                 lines.append((FORWARD, f"{fraction} = {self.number(local)}"))
             if self.show != "forward":
-                lines.append(
-                    (
-                        BACKWARD,
-                        f"d{self.loss}/d{self.names[out]} · {fraction} = {factor(out.grad, self.digits)}"
-                        f" · {factor(local, self.digits)} = {self.number(out.grad * local)}",
-                    )
+                chain = (
+                    f"d{self.loss}/d{self.names[out]} · {fraction} = {factor(out.grad, self.digits)}"
+                    f" · {factor(local, self.digits)} = {self.number(out.grad * local)}"
                 )
+                if self.sole_path(operand):  # the product is the whole gradient: say so
+                    chain = f"d{self.loss}/d{self.names[operand]} = {chain}"
+                lines.append((BACKWARD, chain))
             graph.edge(self.ids[operand], op_id, **self.edge_style(lines))
         graph.edge(op_id, self.ids[out])
 

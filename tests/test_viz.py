@@ -35,7 +35,7 @@ def number(text: str) -> float:
 def test_xyz_both_halves_with_numbers() -> None:
     source = draw_graph(xyz()).source
     assert "∂z/∂x = -4" in source and "∂z/∂y = 3" in source  # forward: local derivatives
-    assert "dL/dz · ∂z/∂x = 2 · (-4) = -8" in source  # backward: the chain rule with numbers
+    assert "dL/dx = dL/dz · ∂z/∂x = 2 · (-4) = -8" in source  # backward: the chain rule, numbers
     assert "dL/dz · ∂z/∂y = 2 · 3 = 6" in source
     assert "dL/dx = -8" in source and "dL/dy = 6" in source
     assert "dL/dz = 2 (seed)" in source and "seed dL/dz = 2" in source
@@ -84,6 +84,7 @@ def test_fan_out_shows_the_sum_of_incoming_products() -> None:
     # a feeds * twice and + once: 3 + 3 + 1 = 7 = 2a + 1
     assert "dout/da = 3 + 3 + 1 = 7" in source
     assert source.count("dout/dt1 · ∂t1/∂a = 1 · 3 = 3") == 2
+    assert "dout/da = dout/d" not in source  # one product is not the whole gradient here
 
 
 def test_a_value_with_many_consumers_summarises_the_sum() -> None:
