@@ -237,9 +237,9 @@ def _neuron_of(given: dict[Value, str]) -> dict[Value, tuple[str, str]]:
     """Each weight and bias -> (its neuron's path, "w" or "b"), from names like a.b.w.3 and a.b.b."""
     roles: dict[Value, tuple[str, str]] = {}
     for value, name in given.items():
-        match = re.fullmatch(r"(.+)\.(w)\.\d+|(.+)\.(b)", name)
-        if match:
-            roles[value] = (match.group(1) or match.group(3), match.group(2) or match.group(4))
+        match = re.fullmatch(r"(?:(.+)\.)?(?:(w)\.\d+|(b))", name)
+        if match:  # a bare Neuron's parameters (w.0, b) belong to the neuron "neuron"
+            roles[value] = (match.group(1) or "neuron", match.group(2) or match.group(3))
     return roles
 
 

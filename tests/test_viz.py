@@ -332,3 +332,11 @@ def test_big_graphs_drop_overlapping_edge_text_but_keep_it_in_tooltips(tmp_path:
     svg = render(draw_graph(y), tmp_path / "big.svg")
     titles = [e.get("{http://www.w3.org/1999/xlink}title", "") for e in ET.parse(svg).getroot().iter()]
     assert len({t for t in titles if "/∂x = " in t}) == 39  # every op reading x, labelled or not
+
+
+def test_fold_works_for_a_bare_neuron_too() -> None:
+    neuron = nn.Neuron(3, seed=0)
+    out = neuron([1.0, 2.0, 3.0])
+    out.backward()
+    source = draw_graph(out, parameters=neuron, fold=True).source
+    assert source.count("Σ wᵢxᵢ + b") == 1 and "<B>w.2</B>" in source and "<B>b</B>" in source
