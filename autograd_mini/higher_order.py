@@ -197,11 +197,25 @@ def _local_derivative(node: Value, index: int) -> Grad:
     """dnode/doperand[index] as a Value graph: the op's formula evaluated on the node's operands."""
     op = node._fn
     assert op is not None  # only called on computed nodes
+    tree = formula_tree(op.derivatives[index])
+    if tree.__class__ is _Const:  # add, sub, neg: no environment needed
+        return tree.value
     env: Env = {"x": node._a, "out": node}  # type: ignore[dict-item]
     if node._b is not None:
         env["y"] = node._b
-    data: Env = {name: float(value) for name, value in env.items()}
-    return formula_tree(op.derivatives[index]).evaluate(env, data)
+    if tree.__class__ is _Name:  # mul: dz/dx = y
+        return env[tree.name]
+    # The operands' numbers, for the tests of branches: only formulas with a branch read them.
+    data: Env = (
+        {name: float(value) for name, value in env.items()} if _branches(op.derivatives[index]) else env
+    )
+    return tree.evaluate(env, data)
+
+
+@functools.cache
+def _branches(formula: str) -> bool:
+    """Whether a formula has a branch (``a if test else b``)."""
+    return any(isinstance(n, ast.IfExp) for n in ast.walk(ast.parse(formula, mode="eval")))
 
 
 # -- the backward pass over Values ------------------------------------------------------

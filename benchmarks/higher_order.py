@@ -22,7 +22,7 @@ def build_loss(model: nn.MLP, points: list[list[float]], labels: list[float]) ->
     return losses.hinge([model(x) for x in points], labels)
 
 
-def median_seconds(fn: Callable[[], object], repeats: int = 7) -> float:
+def median_seconds(fn: Callable[[], object], repeats: int = 15) -> float:
     """Median wall time of ``repeats`` calls after one warm-up."""
     fn()
     times = []
