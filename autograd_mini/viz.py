@@ -113,6 +113,41 @@ def draw_graph(
     - ``max_nodes``: refuse graphs with more drawn values than this (None: no limit).
     Node ids follow the forward order, so the same graph always gives the same DOT source.
     """
+    _check_arguments(root, show, rankdir, digits, max_nodes, loss_name)
+    names = node_names(root, parameters)
+    given = parameter_names(parameters)
+    if fold and not given:
+        raise ValueError("draw_graph: fold=True needs parameters=a Module (or a name -> Value mapping)")
+    steps, drawn = _steps(forward_order(root), given if fold else {})
+    if max_nodes is not None and len(drawn) > max_nodes:
+        raise ValueError(
+            f"draw_graph: the graph has {len(drawn)} values, more than max_nodes={max_nodes}. "
+            "Pass fold=True with parameters=model to fold each neuron's weighted sum into one node, "
+            "max_nodes=None to draw it anyway, a smaller expression, or use draw_network."
+        )
+    drawing = _Drawing(root, names, loss_name or _loss_name(root, names), digits, show, share_constants)
+    graph = new_digraph(
+        name="computation_graph",
+        graph_attr=_graph_attributes(rankdir, steps, drawn, drawing),
+        node_attr={"fontname": FONT, "fontsize": "12"},
+        edge_attr={"fontname": FONT, "fontsize": "11", "color": FORWARD, "arrowsize": "0.7"},
+    )
+    if cluster is None and given:
+        cluster = _layer_of(given)
+    roles = drawing.values(graph, drawn, steps, _parameter_set(parameters), cluster)
+    for step in steps.values():
+        drawing.step(graph, step)
+    if show != "forward":
+        drawing.seed(graph)
+    if legend:
+        drawing.legend(graph, roles)
+    return graph
+
+
+def _check_arguments(
+    root: object, show: object, rankdir: object, digits: object, max_nodes: object, loss_name: object
+) -> None:
+    """Every argument checked before anything is drawn; the error names the argument."""
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph: root must be a Value, got {type(root).__name__}")
     if show not in SHOW_MODES:
@@ -124,43 +159,20 @@ def draw_graph(
         raise TypeError(f"draw_graph: max_nodes must be an int or None, got {type(max_nodes).__name__}")
     if loss_name is not None and not isinstance(loss_name, str):
         raise TypeError(f"draw_graph: loss_name must be a str or None, got {type(loss_name).__name__}")
-    names = node_names(root, parameters)
-    given = parameter_names(parameters)
-    marked = _parameter_set(parameters)
-    if fold and not given:
-        raise ValueError("draw_graph: fold=True needs parameters=a Module (or a name -> Value mapping)")
-    steps, drawn = _steps(forward_order(root), given if fold else {})
-    if max_nodes is not None and len(drawn) > max_nodes:
-        raise ValueError(
-            f"draw_graph: the graph has {len(drawn)} values, more than max_nodes={max_nodes}. "
-            "Pass fold=True with parameters=model to fold each neuron's weighted sum into one node, "
-            "max_nodes=None to draw it anyway, a smaller expression, or use draw_network."
-        )
-    if cluster is None and given:
-        cluster = _layer_of(given)
-    loss = loss_name or _loss_name(root, names)
-    drawing = _Drawing(root, names, loss, digits, show, share_constants)
+
+
+def _graph_attributes(
+    rankdir: str, steps: dict[Value, _Step], drawn: list[Value], drawing: _Drawing
+) -> dict[str, str]:
+    """Layout settings, and the drawing's edge-text kind, by the graph's size (see the constants)."""
     edges = sum(isinstance(p, Value) for step in steps.values() for p, _ in step.inputs)
     drawing.edge_text = "label" if edges <= _LABELLED_EDGES else "xlabel"
-    graph_attrs = {"rankdir": rankdir, **_GRAPH_ATTRS}
+    attributes = {"rankdir": rankdir, **_GRAPH_ATTRS}
     if drawing.edge_text == "xlabel":
-        graph_attrs["forcelabels"] = "false"  # no edge text over other text; every edge has a tooltip
+        attributes["forcelabels"] = "false"  # no edge text over other text; every edge has a tooltip
     if _layout_size(steps, drawn) > _BIG_LAYOUT:
-        graph_attrs.update(nslimit="0.00001", splines="line")
-    graph = new_digraph(
-        name="computation_graph",
-        graph_attr=graph_attrs,
-        node_attr={"fontname": FONT, "fontsize": "12"},
-        edge_attr={"fontname": FONT, "fontsize": "11", "color": FORWARD, "arrowsize": "0.7"},
-    )
-    roles = drawing.values(graph, drawn, steps, marked, cluster)
-    for step in steps.values():
-        drawing.step(graph, step)
-    if show != "forward":
-        drawing.seed(graph)
-    if legend:
-        drawing.legend(graph, roles)
-    return graph
+        attributes.update(nslimit="0.00001", splines="line")
+    return attributes
 
 
 def _layout_size(steps: dict[Value, _Step], drawn: list[Value]) -> int:
