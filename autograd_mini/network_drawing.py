@@ -106,39 +106,20 @@ def draw_network(
     values = _inputs(inputs, mlp.nin)
     if not isinstance(loss_name, str) or not loss_name:
         raise ValueError(f"draw_network: loss_name must be a non-empty str, got {loss_name!r}")
-    grad_name = f"d{loss_name}/d"
-    columns = [_input_column(names, values, digits)]
-    for index, layer in enumerate(mlp.layers):
-        last = index == len(mlp.layers) - 1
-        column = []
-        for j, neuron in enumerate(layer.neurons):
-            lines = [f"out{j + 1}" if last and layer.nout > 1 else "out" if last else f"h{index + 1}.{j + 1}"]
-            if neuron.b is not None:
-                lines.append(f"b {format_number(neuron.b.data, digits)}")
-                if show_grads:
-                    lines.append(f"{grad_name}b {format_number(neuron.b.grad, digits)}")
-            column.append(lines)
-        columns.append(column)
+    text = _Text(digits, show_grads, f"d{loss_name}/d")
+    columns = [_input_column(names, values, digits)] + [
+        [text.neuron(mlp, index, j) for j in range(layer.nout)] for index, layer in enumerate(mlp.layers)
+    ]
     edges = [
         (index, k, j, w.data, w.grad)
         for index, layer in enumerate(mlp.layers)
         for j, neuron in enumerate(layer.neurons)
         for k, w in enumerate(neuron.w)
     ]
-    labelled = show_weights and len(edges) <= MAX_LABELLED_EDGES
-
-    def edge_lines(w: float, g: float) -> list[str]:
-        lines = [f"w {format_number(w, digits)}"]
-        if show_grads:
-            lines.append(f"{grad_name}w {format_number(g, digits)}")
-        return lines
-
     layout = _Layout(columns)
-    labels = layout.place([edge_lines(w, g) for _, _, _, w, g in edges], edges) if labelled else None
-    titles = ["input"] + [
-        f"{'output' if i == len(mlp.layers) - 1 else f'hidden {i + 1}'} ({layer.activation})"
-        for i, layer in enumerate(mlp.layers)
-    ]
+    labels = None
+    if show_weights and len(edges) <= MAX_LABELLED_EDGES:
+        labels = layout.place([text.weight(w, g) for _, _, _, w, g in edges], edges)
     graph = new_digraph(
         name="network",
         engine="neato",
@@ -146,8 +127,61 @@ def draw_network(
         node_attr={"fontname": FONT, "fontsize": f"{NODE_FONT:g}", "style": "filled", "color": BORDER},
         edge_attr={"fontname": FONT, "arrowsize": "0.6"},
     )
-    for c, column in enumerate(columns):
-        role = "input" if c == 0 else "output" if c == len(columns) - 1 else "intermediate"
+    titles = ["input"] + [
+        f"{'output' if i == len(mlp.layers) - 1 else f'hidden {i + 1}'} ({layer.activation})"
+        for i, layer in enumerate(mlp.layers)
+    ]
+    _neurons(graph, layout, titles)
+    _weights(graph, edges, labels, text)
+    if legend:
+        extra = [(POSITIVE, "—", "weight w > 0 (width ∝ |w|)"), (NEGATIVE, "—", "weight w < 0")]
+        graph.node(
+            "legend",
+            label=legend_label(["input", "intermediate", "output"], extra),
+            shape="none",
+            style="",
+            margin="0",
+            pos=f"{layout.x(len(columns) - 1) / 2:.3f},{layout.bottom - 0.9:.3f}!",
+        )
+    return graph
+
+
+@dataclass(frozen=True)
+class _Text:
+    """The lines of text of neurons and weights."""
+
+    digits: int
+    show_grads: bool
+    grad_name: str  # "dL/d": the gradient of w is dL/dw
+
+    def neuron(self, mlp: MLP, index: int, j: int) -> list[str]:
+        layer = mlp.layers[index]
+        last = index == len(mlp.layers) - 1
+        # never "y": that is the target's name in C = 1/2 (out - y)^2
+        name = (f"out{j + 1}" if layer.nout > 1 else "out") if last else f"h{index + 1}.{j + 1}"
+        lines = [name]
+        bias = layer.neurons[j].b
+        if bias is not None:
+            lines.append(f"b {format_number(bias.data, self.digits)}")
+            if self.show_grads:
+                lines.append(f"{self.grad_name}b {format_number(bias.grad, self.digits)}")
+        return lines
+
+    def weight(self, w: float, grad: float) -> list[str]:
+        lines = [f"w {format_number(w, self.digits)}"]
+        if self.show_grads:
+            lines.append(f"{self.grad_name}w {format_number(grad, self.digits)}")
+        return lines
+
+    def tooltip(self, w: float, grad: float) -> str:
+        return f"w = {format_number(w, self.digits)}, {self.grad_name}w = {format_number(grad, self.digits)}"
+
+
+def _neurons(graph: graphviz.Digraph, layout: _Layout, titles: list[str]) -> None:
+    """A circle per neuron, coloured by role, and a title above each column."""
+    last = len(layout.columns) - 1
+    for c, column in enumerate(layout.columns):
+        role = "input" if c == 0 else "output" if c == last else "intermediate"
         for r, lines in enumerate(column):
             x, y = layout.centre(c, r)
             graph.node(
@@ -169,22 +203,30 @@ def draw_network(
             margin="0.02",
             pos=f"{layout.x(c):.3f},{layout.top:.3f}!",
         )
+
+
+def _weights(
+    graph: graphviz.Digraph,
+    edges: list[tuple[int, int, int, float, float]],
+    labels: list[_Box] | None,
+    text: _Text,
+) -> None:
+    """An edge per weight (colour: sign, width: size, tooltip: w and its gradient) and its label."""
     largest = max((abs(e[3]) for e in edges), default=1.0) or 1.0
     for n, (index, k, j, w, g) in enumerate(edges):
         colour = POSITIVE if w >= 0 else NEGATIVE
-        tip = f"w = {format_number(w, digits)}, {grad_name}w = {format_number(g, digits)}"
+        tip = plain(text.tooltip(w, g))
         graph.edge(
             f"n{index}_{k}",
             f"n{index + 1}_{j}",
             color=colour,
             penwidth=f"{0.8 + 3.0 * abs(w) / largest:.2f}",
-            tooltip=plain(tip),
+            tooltip=tip,
         )
         if labels is not None:
-            box = labels[n]
             graph.node(
                 f"w{n}",
-                label=html_label(*edge_lines(w, g), colour=colour),
+                label=html_label(*text.weight(w, g), colour=colour),
                 shape="box",
                 style="filled",
                 fillcolor="white",
@@ -193,21 +235,9 @@ def draw_network(
                 width="0",
                 height="0",
                 margin="0.04,0.02",
-                tooltip=plain(tip),
-                pos=f"{box.x:.3f},{box.y:.3f}!",
+                tooltip=tip,
+                pos=f"{labels[n].x:.3f},{labels[n].y:.3f}!",
             )
-    if legend:
-        extra = [(POSITIVE, "—", "weight w > 0 (width ∝ |w|)"), (NEGATIVE, "—", "weight w < 0")]
-        roles = ["input", "intermediate", "output"]
-        graph.node(
-            "legend",
-            label=legend_label(roles, extra),
-            shape="none",
-            style="",
-            margin="0",
-            pos=f"{layout.x(len(columns) - 1) / 2:.3f},{layout.bottom - 0.9:.3f}!",
-        )
-    return graph
 
 
 def _input_names(input_names: Sequence[str] | None, nin: int) -> list[str]:
