@@ -77,6 +77,52 @@ def getattr_op(op: Op) -> Callable[[Value, Value], Value]:
     return lambda a, b: getattr(a, op.name)()
 
 
+@st.composite
+def any_programs(draw: st.DrawFn) -> tuple[list[float], list[tuple[str, int, int | float]]]:
+    """Inputs and steps over every op of the table; a step's second operand is a node or a number."""
+    inputs = draw(
+        st.lists(st.floats(-3.0, 3.0) | st.sampled_from([0.0, -0.0, math.nan]), min_size=1, max_size=3)
+    )
+    steps: list[tuple[str, int, int | float]] = []
+    for k in range(draw(st.integers(1, 8))):
+        available = len(inputs) + k
+        second: int | float = (
+            draw(st.integers(0, available - 1)) if draw(st.booleans()) else draw(st.floats(-2.0, 2.0))
+        )
+        steps.append((draw(st.sampled_from(sorted(OPS))), draw(st.integers(0, available - 1)), second))
+    return inputs, steps
+
+
+@settings(max_examples=200, deadline=None)
+@given(any_programs())
+def test_create_graph_first_order_equals_backward_on_random_graphs(
+    program: tuple[list[float], list[tuple[str, int, int | float]]],
+) -> None:
+    inputs, steps = program
+    leaves = [Value(x) for x in inputs]
+    nodes = list(leaves)
+    try:
+        for name, a, b in steps:
+            other = nodes[b] if isinstance(b, int) else b
+            nodes.append(getattr_op(OPS[name])(nodes[a], other))  # type: ignore[arg-type]
+    except (ArithmeticError, ValueError):
+        return  # outside an op's domain: eager refuses, nothing to compare
+    out = nodes[-1]
+    graph = gradients(out, leaves, create_graph=True, allow_unused=True)
+    out.backward()
+    for leaf, g in zip(leaves, graph, strict=True):
+        assert g.data == leaf.grad or (math.isnan(g.data) and math.isnan(leaf.grad))
+
+
+def test_draw_graph_of_a_gradient_draws_the_same_ops() -> None:
+    from autograd_mini.viz import draw_graph
+
+    w = Value(-3.0, "w")
+    (g,) = gradients((w * 2.0).tanh(), w, create_graph=True)
+    source = draw_graph(g, show="forward").source
+    assert "tanh" in source and w in _nodes(g)
+
+
 # -- closed forms ------------------------------------------------------------------------
 
 xs = st.floats(-3.0, 3.0)
