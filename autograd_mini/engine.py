@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Generator, Iterable
 from typing import Any, TypeVar, cast, final
 
-from .kernels import build_kernel
+from .kernels import build_dispatcher, build_kernel
 from .ops import OPS, Op
 
 __all__ = ["Value", "is_grad_enabled", "no_grad", "toposort", "zero_grad"]
@@ -390,35 +390,35 @@ class Value:
 
     def __add__(self, other: Value | Number) -> Value:
         """x + y: dz/dx = 1, dz/dy = 1."""
-        return _binary(_ADD, self, other)
+        return _add(self, other)
 
     def __radd__(self, other: Number) -> Value:
         return _binary_reflected(_ADD, other, self)
 
     def __sub__(self, other: Value | Number) -> Value:
         """x - y: dz/dx = 1, dz/dy = -1."""
-        return _binary(_SUB, self, other)
+        return _sub(self, other)
 
     def __rsub__(self, other: Number) -> Value:
         return _binary_reflected(_SUB, other, self)
 
     def __mul__(self, other: Value | Number) -> Value:
         """x * y: dz/dx = y, dz/dy = x."""
-        return _binary(_MUL, self, other)
+        return _mul(self, other)
 
     def __rmul__(self, other: Number) -> Value:
         return _binary_reflected(_MUL, other, self)
 
     def __truediv__(self, other: Value | Number) -> Value:
         """x / y: dz/dx = 1/y, dz/dy = -x/y^2."""
-        return _binary(_DIV, self, other)
+        return _div(self, other)
 
     def __rtruediv__(self, other: Number) -> Value:
         return _binary_reflected(_DIV, other, self)
 
     def __pow__(self, other: Value | Number) -> Value:
         """x ** y: dz/dx = y*x^(y-1), dz/dy = x^y*ln(x) (a Value exponent needs x > 0)."""
-        return _binary(_POW, self, other)
+        return _pow(self, other)
 
     def __rpow__(self, other: Number) -> Value:
         return _binary_reflected(_POW, other, self)
@@ -544,8 +544,17 @@ def _op_error(op: Op, exc: BaseException, operands: tuple[float, ...]) -> BaseEx
     return kind(f"{op.name}: {reason}; got {values}")
 
 
+def _number(value: object, name: str) -> float | None:
+    """A number operand of op ``name`` as a float, or None if it is no number; OverflowError names the op."""
+    try:
+        return _constant(value)
+    except OverflowError as exc:
+        raise OverflowError(f"{name}: number operand {exc}") from None
+
+
 _ENGINE_NAMES = {
     "Value": Value,
+    "_number": _number,
     "_new_value": _new_value,
     "_leaf": _leaf,
     "_open": _open,
@@ -572,6 +581,14 @@ def _kernels(name: str) -> BinaryKernels:
 
 def _unary(name: str) -> Kernel:
     return build_kernel(OPS[name], (True,), _ENGINE_NAMES)
+
+
+def _dispatcher(name: str) -> Kernel:
+    return build_dispatcher(OPS[name], _ENGINE_NAMES)
+
+
+# Value <op> other for the operators: one call that picks the kernel itself (see kernels.py).
+_add, _sub, _mul, _div, _pow = (_dispatcher(name) for name in ("add", "sub", "mul", "div", "pow"))
 
 
 _ADD = _kernels("add")
@@ -612,10 +629,7 @@ def _binary_reflected(kernels: BinaryKernels, x: object, y: Value) -> Value:
 
 
 def _operand_constant(kernels: BinaryKernels, value: object) -> float | None:
-    try:
-        return _constant(value)
-    except OverflowError as exc:
-        raise OverflowError(f"{kernels[3]}: number operand {exc}") from None
+    return _number(value, kernels[3])
 
 
 def _count_consumers(root: Value, *, zero_intermediate_grads: bool = False) -> dict[Value, int]:

@@ -270,3 +270,26 @@ def test_no_grad_count_of_open_blocks_returns_to_zero() -> None:
         raise RuntimeError("leave both blocks by an exception")
     assert engine._open.depth == 0
     assert (Value(1.0) * 2.0).parents  # records again
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "pow"])
+def test_operator_dispatch_matches_the_per_kind_kernels(name: str) -> None:
+    """x <op> y through the one-call dispatcher equals the op's Value and number kernels."""
+    from fractions import Fraction
+
+    from autograd_mini import engine
+
+    vv, vc, _, _ = getattr(engine, f"_{name.upper()}")
+    dispatch = getattr(engine, f"_{name}")
+    x, y = Value(1.5), Value(2.5)
+    for other, kernel, operand in [(y, vv, y), (2.5, vc, 2.5), (2, vc, 2.0), (Fraction(5, 2), vc, 2.5)]:
+        got, want = dispatch(x, other), kernel(x, operand)
+        assert (got.data, got.op, got.operands, got.local_grads) == (
+            want.data,
+            want.op,
+            want.operands,
+            want.local_grads,
+        )
+        assert type(got.operands[1]) is type(want.operands[1])  # a number operand is stored as a float
+    assert dispatch(x, "2") is NotImplemented
+    assert dispatch(x, True) is NotImplemented  # bool is not a number here
