@@ -56,7 +56,10 @@ def graphviz_module() -> Any:
     try:
         import graphviz
     except ImportError:
-        raise ImportError("drawing needs the graphviz package: pip install 'autograd-mini[viz]'") from None
+        raise ImportError(
+            "drawing needs the graphviz Python package: pip install 'autograd-mini[viz]' "
+            "(from a clone: pip install -e '.[viz]')"
+        ) from None
     return graphviz
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from .engine import Value, toposort
+from .naming import forward_order, node_names
 from .ops import OPS
 
 __all__ = ["main", "evaluate", "ExpressionError", "FUNCTIONS", "MAX_EXPRESSION_LENGTH"]
@@ -349,6 +350,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     draw.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="layout direction (default LR)")
     draw.add_argument(
+        "--show",
+        choices=("forward", "backward", "both"),
+        default="both",
+        help="forward: values and local derivatives; backward: gradients and the chain-rule "
+        "product on each edge; both (default)",
+    )
+    draw.add_argument("--legend", action="store_true", help="add a legend of the colours")
+    draw.add_argument(
         "--max-nodes",
         type=_bounded_int(1, None),
         default=DEFAULT_MAX_NODES,
@@ -400,25 +409,35 @@ def _draw(args: argparse.Namespace) -> int:
         result.label = "out"  # a bare input keeps its own name: it is the root itself
     result.backward()
     try:
-        graph = draw_graph(result, digits=args.digits, rankdir=args.rankdir, max_nodes=None)
+        graph = draw_graph(
+            result,
+            show=args.show,
+            digits=args.digits,
+            rankdir=args.rankdir,
+            legend=args.legend,
+            max_nodes=None,
+        )
         path = render(graph, args.output)
     except GraphvizNotFoundError as exc:  # its message spans lines: the reason, then details
         reason, *details = str(exc).splitlines() or [""]
         return _fail(f"autograd-mini: error: {reason}", details, 1)
     except ValueError as exc:  # the output's suffix: every other option was checked above
         raise _Refusal(str(exc)) from None
-    _print_table(result, inputs)
+    _print_table(result, max(args.digits, 6))
     print(f"wrote {_printable(str(path))}")
     return 0
 
 
-def _print_table(result: Value, inputs: dict[str, Value]) -> None:
-    """Each named input's value and gradient, then the result's value."""
-    width = max([len(name) for name in inputs] + [5])
-    print(f"{'name':<{width}}  {'value':>14}  {'gradient':>14}")
-    for name, leaf in inputs.items():
-        print(f"{name:<{width}}  {leaf.data:>14.6g}  {leaf.grad:>14.6g}")
-    print(f"{'out':<{width}}  {result.data:>14.6g}  {'(seed 1)':>14}")
+def _print_table(result: Value, digits: int) -> None:
+    """Every value of the graph, inputs first, under the names the drawing uses, with dL/d(name)."""
+    names = node_names(result)
+    loss = names[result]
+    rows = [(names[node], node.op or "input", node.data, node.grad) for node in forward_order(result)]
+    width = max([len(name) for name, *_ in rows] + [len("name")])
+    gradient = f"d{loss}/d(name)"
+    print(f"{'name':<{width}}  {'op':<10}  {'value':>14}  {gradient:>14}")
+    for name, op, data, grad in rows:
+        print(f"{_printable(name):<{width}}  {op:<10}  {data:>14.{digits}g}  {grad:>14.{digits}g}")
 
 
 def _demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

@@ -17,11 +17,27 @@ def test_draw_example_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[s
     status = main(["draw", "tanh(x*w + b)", "--at", "x=2", "w=-3", "b=6.88", "-o", str(out)])
     assert status == 0
     lines = capsys.readouterr().out.splitlines()
-    table = {line.split()[0]: line.split()[1:] for line in lines[1:4]}
-    assert table["x"] == ["2", "-1.50292"]
-    assert table["w"] == ["-3", "1.00194"]
-    assert table["b"] == ["6.88", "0.500972"]
-    assert "tanh" in " ".join(ET.parse(out).getroot().itertext())
+    assert lines[0].split() == ["name", "op", "value", "dout/d(name)"]
+    table = {line.split()[0]: line.split()[1:] for line in lines[1:-1]}
+    assert table["x"] == ["input", "2", "-1.50292"]
+    assert table["w"] == ["input", "-3", "1.00194"]
+    assert table["b"] == ["input", "6.88", "0.500972"]
+    assert table["t1"] == ["*", "-6", "0.500972"]
+    assert table["t2"] == ["+", "0.88", "0.500972"]
+    assert table["out"] == ["tanh", "0.706419", "1"]
+    drawn = " ".join(ET.parse(out).getroot().itertext())
+    assert "tanh" in drawn
+    for name in ("t1", "t2", "∂t1/∂x", "dout/dt1"):
+        assert name in drawn, name  # the table's names are the drawing's names
+    assert "∂z/∂x" not in drawn
+
+
+def test_draw_show_forward_only_and_legend(tmp_path: Path) -> None:
+    out = tmp_path / "graph.dot"
+    assert main(["draw", "x*w", "--at", "x=2", "w=-3", "--show", "forward", "--legend", "-o", str(out)]) == 0
+    source = out.read_text()
+    assert "∂out/∂x" in source and "dout/dx" not in source
+    assert main(["draw", "x*w", "--at", "x=2", "w=-3", "--show", "sideways", "-o", str(out)]) == 2
 
 
 def test_console_script_and_module_entry_points(tmp_path: Path) -> None:

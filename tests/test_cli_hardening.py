@@ -83,7 +83,7 @@ def test_a_long_sum_exits_2_then_draws_with_max_nodes(
         ["draw", expression, "--at", "x=1", "-o", str(out), "--max-nodes", "1000"], capsys
     )
     assert status == 0 and out.read_text().startswith("digraph")
-    assert stdout.splitlines()[1].split() == ["x", "1", "1000"]
+    assert stdout.splitlines()[1].split() == ["x", "input", "1", "1000"]
 
 
 @pytest.mark.parametrize("bad", ["0", "-3", "1.5", "many"])
@@ -151,8 +151,8 @@ def test_an_expression_may_start_with_minus(
         argv = ["draw", "--at", "x=3", *argv[1:]]
     status, stdout, _ = run([*argv[:1], "-o", str(tmp_path / "g.dot"), *argv[1:]], capsys)
     assert status == 0
-    assert stdout.splitlines()[1].split() == ["x", "3", "-2"]
-    assert stdout.splitlines()[2].split()[:2] == ["out", "-6"]
+    assert stdout.splitlines()[1].split() == ["x", "input", "3", "-2"]
+    assert stdout.splitlines()[-2].split()[:3] == ["out", "*", "-6"]
 
 
 def test_an_unknown_double_dash_option_is_not_taken_for_an_expression(
@@ -227,7 +227,7 @@ def test_duplicate_and_unicode_bindings(tmp_path: Path, capsys: pytest.CaptureFi
     assert status == 2 and first_line(err).endswith("--at gives x more than once")
     # Python's parser reads the ligature ﬁ as fi (NFKC); so does --at.
     status, stdout, _ = run(["draw", "ﬁ*3", "--at", "ﬁ=2", "-o", str(tmp_path / "g.dot")], capsys)
-    assert status == 0 and stdout.splitlines()[1].split() == ["fi", "2", "3"]
+    assert status == 0 and stdout.splitlines()[1].split() == ["fi", "input", "2", "3"]
 
 
 def test_an_unused_binding_is_refused_before_any_math() -> None:
@@ -272,7 +272,7 @@ def test_a_double_minus_expression_is_an_expression_unless_it_looks_like_an_opti
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     status, stdout, _ = run(["draw", "--x*2", "--at", "x=3", "-o", str(tmp_path / "g.dot")], capsys)
-    assert status == 0 and stdout.splitlines()[2].split()[:2] == ["out", "6"]
+    assert status == 0 and stdout.splitlines()[-2].split()[:3] == ["out", "*", "6"]
     status, _, err = run(["draw", "--x", "--at", "x=3"], capsys)
     assert status == 2 and first_line(err).endswith("(an expression starting with - may go last, after --)")
 

@@ -122,5 +122,5 @@ def test_command_with_the_graphviz_package_draws(venv: Path, tmp_path: Path) -> 
     ]
     out = _ok(_run(*command, "-o", "graph.svg", cwd=tmp_path, env=env))
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.strip()}
-    assert rows["w"] == ["-3", "1.00194"]  # dtanh/dw = x * (1 - tanh^2) at the given point
+    assert rows["w"] == ["input", "-3", "1.00194"]  # dtanh/dw = x * (1 - tanh^2) at the given point
     assert "<svg" in (tmp_path / "graph.svg").read_text()
