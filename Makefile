@@ -71,17 +71,20 @@ test-torch: $(VENV)/.dev
 	@$(PY) -c 'import torch' 2>/dev/null || $(PIP) install torch==2.13.0
 	$(VENV)/bin/pytest -q tests_torch
 
-# Speed and memory, side by side with micrograd and hand-written code. PyTorch rows appear
-# when torch is importable; WITH_TORCH=1 installs torch==2.13.0 (a large download elsewhere).
+# Speed and memory, side by side with micrograd and hand-written code. PyTorch and JAX rows
+# appear when they are importable; WITH_TORCH=1 installs torch==2.13.0 (a large download
+# elsewhere), WITH_JAX=1 installs jax and jaxlib (CPU). BENCH_ARGS=--quick for a smoke run.
 bench: $(VENV)/.bench
 	@if [ -n "$(WITH_TORCH)" ]; then $(PIP) install torch==2.13.0; fi
+	@if [ -n "$(WITH_JAX)" ]; then $(PIP) install jax jaxlib; fi
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 # The pictures the README shows, regenerated from the demos. Each drawing's DOT source is kept
 # next to its PNG, so `make images-check` can tell whether docs/images is current.
-README_DRAWINGS := chain_rule_graph neuron_graph folded_mlp_graph cheatsheet_network four_layer_network
+README_DRAWINGS := chain_rule_graph neuron_graph folded_mlp_graph cheatsheet_network four_layer_network \
+	newton_gradient_graph
 README_IMAGES := $(addsuffix .png,$(README_DRAWINGS)) $(addsuffix .dot,$(README_DRAWINGS)) \
-	moons_boundary.png moons_training.png
+	moons_boundary.png moons_training.png newton_paths.png
 
 images: graphviz $(VENV)/.demos
 	$(PY) -m demos

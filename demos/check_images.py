@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from demos import _common, chain_rule, cheatsheet_network, folded_mlp, four_layer_network, moons
+from demos import _common, chain_rule, cheatsheet_network, folded_mlp, four_layer_network, moons, newton
 
 IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
 
@@ -27,8 +27,9 @@ README_DRAWINGS = (
     "folded_mlp_graph",
     "cheatsheet_network",
     "four_layer_network",
+    "newton_gradient_graph",
 )
-README_PLOTS = ("moons_boundary.png", "moons_training.png")
+README_PLOTS = ("moons_boundary.png", "moons_training.png", "newton_paths.png")
 
 
 def current_drawings() -> dict[str, Any]:
@@ -38,6 +39,7 @@ def current_drawings() -> dict[str, Any]:
         folded_mlp.drawings,
         lambda: {"cheatsheet_network": cheatsheet_network.drawing()},
         lambda: {"four_layer_network": four_layer_network.drawing()},
+        lambda: {"newton_gradient_graph": newton.drawing()},
     ]
     drawings = {stem: graph for build in builders for stem, graph in build().items()}
     return {stem: drawings[stem] for stem in README_DRAWINGS}
@@ -63,6 +65,7 @@ def stale_plots(images: Path = IMAGES) -> list[str]:
     with tempfile.TemporaryDirectory() as scratch:
         _common.OUT = Path(scratch)
         moons.draw(moons.train(show_progress=False, compiled=True), grid=60)
+        newton.plot({"gradient descent": newton.gradient_descent(12), "Newton": newton.newton(12)})
         for name in README_PLOTS:
             saved = images / name
             if not saved.exists() or compare_images(str(saved), str(Path(scratch) / name), tol=1.0):
