@@ -1,0 +1,221 @@
+"""The backward explorer: one self-contained HTML page that steps through a graph's two passes.
+
+``explore(root)`` draws the graph as ``draw_graph`` does (same names, colours and layout, as
+inline SVG) and adds controls: the forward pass lights the values in topological order with
+z = f(x, y) and the local derivatives; the backward pass walks the engine's own order
+(``toposort``), adding dL/dz · ∂z/∂x to each operand's running gradient. Leaves are editable;
+the page then recomputes both passes with JavaScript generated from the op table
+(``js_codegen``). Nothing is fetched when the page is opened.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from . import _explorer_page
+from ._drawing import GraphvizNotFoundError, check_digits, graphviz_module
+from .engine import _REASONS, Value, toposort
+from .js_codegen import PY_RUNTIME, op_table_js
+from .naming import forward_order, node_names, parameter_names
+
+__all__ = ["DEFAULT_MAX_NODES", "Explorer", "explore"]
+
+DEFAULT_MAX_NODES = 400  # as draw_graph: beyond this, layout gets slow and the page unreadable
+
+
+class Explorer:
+    """An explorer page for one graph: ``save(path)`` writes it, notebooks show it inline."""
+
+    def __init__(self, page: str, title: str) -> None:
+        self.html = page
+        self.title = title
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the page to ``path`` (temporary file in the same folder, fsync, rename)."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"save: path must be a str or os.PathLike, got {type(path).__name__}")
+        target = Path(path)
+        if target.is_dir():
+            raise IsADirectoryError(f"save: path {str(target)!r} is a directory, not a file name")
+        if not target.parent.is_dir():
+            raise FileNotFoundError(f"save: the folder of path {str(target)!r} does not exist")
+        temporary = target.with_name(f".{target.name}.tmp{os.getpid()}")
+        try:
+            with open(temporary, "w", encoding="utf-8") as handle:
+                handle.write(self.html)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, target)
+        except OSError as exc:
+            raise OSError(f"save: cannot write path {str(target)!r}: {exc.strerror or exc}") from None
+        finally:
+            if temporary.exists():
+                temporary.unlink()
+        return target
+
+    def _repr_html_(self) -> str:
+        """The page in an iframe (srcdoc), so its script and styles stay apart from the notebook's."""
+        return (
+            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" title="{html.escape(self.title)}" '
+            'style="width:100%;height:720px;border:1px solid #d1d5db" sandbox="allow-scripts"></iframe>'
+        )
+
+
+def explore(
+    root: Value,
+    *,
+    parameters: Any = None,
+    digits: int = 4,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    rankdir: str = "LR",
+    title: str = "",
+    why: bool = False,
+) -> Explorer:
+    """An interactive page stepping through forward and backward for ``root`` (as root.backward()).
+
+    The page shows the pass ``root.backward()`` makes from zero gradients with seed dL/droot = 1;
+    ``root`` and its graph are left as they were. ``parameters`` names and colours parameters as in
+    ``draw_graph``; ``why=True`` opens the page in its "why a topological order" mode. Needs
+    Graphviz's ``dot`` (GraphvizNotFoundError otherwise).
+    """
+    _check_arguments(root, digits, max_nodes, rankdir, title)
+    if not isinstance(why, bool):
+        raise TypeError(f"explore: why must be a bool, got {type(why).__name__}")
+    order = forward_order(root)
+    if max_nodes is not None and len(order) > max_nodes:
+        raise ValueError(
+            f"explore: root's graph has {len(order)} values, more than max_nodes={max_nodes}; "
+            "pass max_nodes=None (or a larger number) to explore it anyway"
+        )
+    data = _page_data(root, order, parameters, digits) | {"why": why}
+    svg = _svg(root, parameters, digits, rankdir)
+    shown_title = title or f"backward explorer: {data['nodes'][-1]['name']}"
+    used_ops = sorted({node["op"] for node in data["nodes"] if node["op"]})
+    page = _explorer_page.page(
+        title=shown_title,
+        svg=svg,
+        data_json=_script_json(data),
+        ops_js=PY_RUNTIME + "const OPS = " + op_table_js(used_ops) + ";\n",
+    )
+    return Explorer(page, shown_title)
+
+
+def _check_arguments(root: object, digits: object, max_nodes: object, rankdir: object, title: object) -> None:
+    if not isinstance(root, Value):
+        raise TypeError(f"explore: root must be a Value, got {type(root).__name__}")
+    check_digits(digits)
+    if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)):
+        raise TypeError(f"explore: max_nodes must be an int or None, got {type(max_nodes).__name__}")
+    if rankdir not in ("LR", "TB"):
+        raise ValueError(f"explore: rankdir must be LR or TB, got {rankdir!r}")
+    if not isinstance(title, str):
+        raise TypeError(f"explore: title must be a str, got {type(title).__name__}")
+
+
+def engine_gradients(root: Value) -> dict[Value, float]:
+    """What root.backward() from zero gradients gives every value, leaving every .grad untouched.
+
+    The engine's own ``backward_step`` in ``toposort`` order, on saved and restored gradients.
+    """
+    order = toposort(root)
+    saved = [node.grad for node in order]
+    try:
+        for node in order:
+            node.grad = 0.0
+        root.grad = 1.0
+        for node in order:
+            node.backward_step()
+        return {node: node.grad for node in order}
+    finally:
+        for node, grad in zip(order, saved, strict=True):
+            node.grad = grad
+
+
+def _page_data(root: Value, order: list[Value], parameters: Any, digits: int) -> dict[str, Any]:
+    """Everything the page's script needs: values in forward order, both orders, the numbers."""
+    names = node_names(root, parameters)
+    marked = set(parameter_names(parameters)) or _collection(parameters)
+    index = {node: i for i, node in enumerate(order)}
+    grads = engine_gradients(root)
+    nodes = []
+    for node in order:
+        operands = [["v", index[p]] if isinstance(p, Value) else ["c", p] for p in node.operands]
+        role = (
+            "output" if node is root else "parameter" if node in marked else "input" if node.is_leaf else ""
+        )
+        nodes.append(
+            {
+                "name": names[node],
+                "label": node.label if node.label != names[node] else "",
+                "role": "output" if node is root else role,
+                "op": node._fn.name if node._fn is not None else "",
+                "operands": operands,
+                "data": node.data,
+                "locals": list(node.local_grads),
+                "grad": grads[node],
+            }
+        )
+    return {
+        "digits": digits,
+        "loss": names[root],
+        "root": index[root],
+        "nodes": nodes,
+        "backward": [index[node] for node in toposort(root)],
+        "reasons": {kind.__name__: reason for kind, reason in _REASONS.items()},
+    }
+
+
+def _collection(parameters: Any) -> set[Value]:
+    if parameters is None or isinstance(parameters, (str, bytes)):
+        return set()
+    try:
+        return {p for p in parameters if isinstance(p, Value)}
+    except TypeError:
+        return set()
+
+
+def _svg(root: Value, parameters: Any, digits: int, rankdir: str) -> str:
+    """draw_graph's drawing of both halves as SVG markup (no XML prolog), laid out by dot."""
+    from .viz import draw_graph  # viz imports graphviz lazily; so does this
+
+    if shutil.which("dot") is None:
+        raise GraphvizNotFoundError("needed to lay out the explorer's drawing")
+    saved = {node: node.grad for node in forward_order(root)}
+    grads = engine_gradients(root)
+    try:  # drawn with the gradients the page ends on, so the layout leaves room for them
+        for node, grad in grads.items():
+            node.grad = grad
+        graph = draw_graph(
+            root, show="both", digits=digits, rankdir=rankdir, max_nodes=None, parameters=parameters
+        )
+    finally:
+        for node, grad in saved.items():
+            node.grad = grad
+    try:
+        svg: str = graph.pipe(format="svg", quiet=True).decode("utf-8")
+    except graphviz_module().ExecutableNotFound as exc:
+        raise GraphvizNotFoundError(str(exc)) from None
+    return svg[svg.index("<svg") :]
+
+
+def _script_json(data: dict[str, Any]) -> str:
+    """JSON safe inside <script>: no '<', '>' or '&' can end the element; inf and nan as {"special": ...}."""
+    text = json.dumps(_specials(data), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _specials(value: Any) -> Any:
+    """``value`` with every inf and nan replaced by {"special": "inf" | "-inf" | "nan"} (JSON has none)."""
+    if isinstance(value, float) and (value != value or value in (math.inf, -math.inf)):
+        return {"special": repr(value)}
+    if isinstance(value, dict):
+        return {key: _specials(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_specials(item) for item in value]
+    return value
