@@ -3,6 +3,7 @@
 from . import datasets, losses, nn, optim
 from .compiler import CompiledFunction, TraceError, trace
 from .engine import Value, is_grad_enabled, no_grad, toposort, zero_grad
+from .explorer import explore
 from .gradcheck import (
     GradcheckError,
     GradcheckReport,
@@ -32,6 +33,7 @@ __all__ = [
     "gradgradcheck",
     "gradients",
     "derivative",
+    "explore",
     "hessian",
     "hvp",
     "is_grad_enabled",

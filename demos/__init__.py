@@ -9,4 +9,5 @@ DEMOS: dict[str, str] = {
     "moons": "micrograd's moons: MLP(2, [16, 16, 1]), hinge + L2, SGD; curves and decision boundary",
     "regression": "noisy sin(x) fitted by a tanh MLP with MSE and Adam",
     "newton": "Newton's method (f'' by differentiating the gradient) next to gradient descent",
+    "explorer_pages": "pages stepping through forward and backward: x,y -> z, the neuron, b = a + a reuse",
 }
