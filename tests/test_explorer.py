@@ -1,0 +1,158 @@
+"""The explorer without a browser: the op table's JavaScript translation, the API and bad input."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from autograd_mini import Value, explore
+from autograd_mini import explorer as explorer_module
+from autograd_mini.js_codegen import CodegenError, op_js, op_table_js, translate
+from autograd_mini.ops import OPS, Op
+from autograd_mini.viz import GraphvizNotFoundError
+
+
+def neuron() -> Value:
+    x, w, b = Value(2.0, "x"), Value(-3.0, "w"), Value(6.88, "b")
+    out = (x * w + b).tanh()
+    out.label = "out"
+    return out
+
+
+@pytest.mark.parametrize("name", list(OPS))
+def test_every_op_of_the_table_translates(name: str) -> None:
+    source = op_js(OPS[name])
+    assert f'name: "{name}"' in source
+    # no Python left in the code (strings aside): calls only through Math.* or the runtime helpers
+    code = re.sub(r'"(?:[^"\\]|\\.)*"', '""', source)
+    assert " if " not in code and "**" not in code and " and " not in code and " or " not in code
+    assert not re.search(r"(?<![.\w])(exp|log|sqrt|tanh|sin|cos|expm1|log1p|abs)\(", code)
+
+
+def test_translation_of_python_syntax() -> None:
+    assert translate("1.0 if x > 0.0 else y") == "((x > 0.0) ? 1.0 : y)"
+    assert translate("x ** y") == "$py.pow(x, y)"
+    assert translate("x / y") == "$py.div(x, y)"
+    assert translate("abs(x)") == "Math.abs(x)"
+    assert translate("exp(x)") == '$py.call(Math.exp, x, "range")'
+    assert translate("0.0 < abs(x) < 1.0") == "((0.0 < Math.abs(x)) && (Math.abs(x) < 1.0))"
+    assert translate("inf") == "Infinity"
+    assert translate("x if out else y") == "((out !== 0) ? x : y)"  # Python truth: nan is true
+
+
+def test_an_unknown_function_is_a_clear_error_at_generation_time() -> None:
+    with pytest.raises(CodegenError, match="the function 'gamma'"):
+        op_js(Op("gamma", "gamma", "gamma(x)", ("1.0",)))
+    with pytest.raises(CodegenError, match="the name 'z'"):
+        translate("z + 1.0")
+    with pytest.raises(CodegenError, match="FloorDiv"):
+        translate("x // y")
+    with pytest.raises(CodegenError, match="not in the op table: nope"):
+        op_table_js(["add", "nope"])
+
+
+def test_domain_strings_reach_the_page_verbatim() -> None:
+    source = op_table_js()
+    for op in OPS.values():
+        for domain in (op.domain, *op.grad_domains):
+            if domain is not None:
+                assert domain.explanation.replace(">", "\\u003e").replace("<", "\\u003c") in source
+
+
+def test_save_writes_one_self_contained_page(tmp_path: Path) -> None:
+    page = explore(neuron())
+    path = page.save(tmp_path / "page.html")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and text.count("<svg") == 1
+    # nothing to fetch: no src=, no href= to anything, no @import, no url(
+    assert not re.search(r"\b(src|href)\s*=", text.split("<svg", 1)[0] + text.split("</svg>", 1)[1])
+    assert "@import" not in text and "url(" not in text
+    assert "default-src 'none'" in text
+    assert [p.name for p in tmp_path.iterdir()] == ["page.html"]
+
+
+def test_explore_leaves_the_graph_as_it_was() -> None:
+    out = neuron()
+    out.backward()
+    before = [(v.data, v.grad) for v in explorer_module.forward_order(out)]
+    explore(out)
+    assert [(v.data, v.grad) for v in explorer_module.forward_order(out)] == before
+
+
+def test_engine_gradients_equal_a_fresh_backward() -> None:
+    out, fresh = neuron(), neuron()
+    fresh.backward()
+    grads = explorer_module.engine_gradients(out)
+    assert [grads[v] for v in explorer_module.forward_order(out)] == [
+        v.grad for v in explorer_module.forward_order(fresh)
+    ]
+    assert all(v.grad == 0.0 for v in explorer_module.forward_order(out))
+
+
+def test_repr_html_is_an_isolated_iframe() -> None:
+    page = explore(neuron())
+    shown = page._repr_html_()
+    assert shown.startswith("<iframe srcdoc=") and 'sandbox="allow-scripts"' in shown
+    assert html.unescape(shown.split('srcdoc="', 1)[1].split('" title=', 1)[0]) == page.html
+
+
+def test_a_hostile_label_never_becomes_markup() -> None:
+    x = Value(1.0, "</script><script>alert(1)</script>")
+    page = explore(x * 2.0, title="<b>t</b>").html
+    assert "<script>alert(1)" not in page
+    assert "<b>t</b>" not in page
+    assert page.count("<script") == 3  # data, op table, page script
+
+
+def test_bad_root_and_arguments_name_the_argument() -> None:
+    with pytest.raises(TypeError, match="root must be a Value, got float"):
+        explore(1.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_nodes=3"):
+        explore(neuron(), max_nodes=3)
+    with pytest.raises(TypeError, match="max_nodes must be an int or None"):
+        explore(neuron(), max_nodes="3")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="digits must be an int"):
+        explore(neuron(), digits=2.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="rankdir must be LR or TB"):
+        explore(neuron(), rankdir="XX")
+    with pytest.raises(TypeError, match="why must be a bool"):
+        explore(neuron(), why=1)  # type: ignore[arg-type]
+
+
+def test_explore_without_dot_raises_graphviz_not_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(explorer_module.shutil, "which", lambda name: None)
+    with pytest.raises(GraphvizNotFoundError, match="dot"):
+        explore(neuron())
+
+
+def test_unwritable_paths_are_refused_and_nothing_is_half_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = explore(neuron())
+    with pytest.raises(FileNotFoundError, match=r"path .*missing"):
+        page.save(tmp_path / "missing" / "page.html")
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        page.save(tmp_path)
+    with pytest.raises(TypeError, match="path must be a str"):
+        page.save(3)  # type: ignore[arg-type]
+    target = tmp_path / "page.html"
+    target.write_text("old page")
+
+    def full_disk(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError, match=r"cannot write path .*No space left"):
+        page.save(target)
+    assert target.read_text() == "old page"
+    assert [p.name for p in tmp_path.iterdir()] == ["page.html"]
+
+
+def test_special_numbers_travel_as_json() -> None:
+    x = Value(float("inf"), "x")
+    page = explore(x * 0.0).html  # inf * 0 = nan
+    assert '{"special": "inf"}' in page and '{"special": "nan"}' in page
