@@ -433,7 +433,7 @@ function play(on) {
   if (timer) { clearInterval(timer); timer = null; }
   if (on) {
     if (here() >= last()) go(0);
-    timer = setInterval(() => { if (here() >= last()) play(false); else go(here() + 1); }, 700);
+    timer = setInterval(() => { go(here() + 1); if (here() >= last()) play(false); }, 700);
   }
   document.getElementById("play").textContent = timer ? "⏸ pause" : "▶ play";
 }
