@@ -21,7 +21,6 @@ import pytest
 
 from autograd_mini import Value, explore
 from autograd_mini._drawing import format_number
-from autograd_mini.explorer import Explorer
 from autograd_mini.naming import forward_order, node_names
 from autograd_mini.ops import OPS
 
@@ -102,7 +101,8 @@ SHOWN = """() => {
   for (const g of document.querySelectorAll('#graph svg g.node'))
     boxes[g.querySelector('title').textContent] = [...g.querySelectorAll('text')].map(t => t.textContent);
   for (const g of document.querySelectorAll('#graph svg g.edge'))
-    edges.push([g.querySelector('title').textContent, [...g.querySelectorAll('text')].map(t => t.textContent)]);
+    edges.push([g.querySelector('title').textContent,
+                [...g.querySelectorAll('text')].map(t => t.textContent)]);
   return {boxes, edges};
 }"""
 
