@@ -42,8 +42,10 @@ class GradcheckReport:
         return self.atol + self.rtol * abs(self.numerical[i])
 
     def _fails(self, i: int) -> bool:
-        # Written as "not within" so a NaN error or a NaN tolerance is a failure, never a pass.
-        return not self.error(i) <= self.allowed(i)
+        # Written as "not within" so a NaN error or a NaN tolerance is a failure, never a pass;
+        # an infinite tolerance (a numerical side of inf) proves nothing either.
+        allowed = self.allowed(i)
+        return not self.error(i) <= allowed or math.isinf(allowed)
 
     @property
     def ok(self) -> bool:

@@ -6,16 +6,15 @@ by walking its attributes, so names read like ``layers.0.neurons.3.w.1``.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import numbers
 import os
 import random
-import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from ._files import replace_file
 from .engine import Value, no_grad, zero_grad
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP"]
@@ -163,7 +162,7 @@ class Module:
             "config": self.config(),
             "parameters": state,
         }
-        _replace_file(path, json.dumps(document, indent=1, allow_nan=False) + "\n")
+        replace_file(path, json.dumps(document, indent=1, allow_nan=False) + "\n")
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Read weights written by ``save``; any bad file raises ValueError and changes nothing."""
@@ -176,7 +175,8 @@ class Module:
             raise ValueError(f"{name}: unsupported model file version {version!r}")
         if document.get("module") != type(self).__name__ or document.get("config") != self.config():
             raise ValueError(
-                f"{name}: holds a {document.get('module')} with {document.get('config')}, "
+                # repr, not str: a hostile file's text (a lone surrogate) must not break printing
+                f"{name}: holds a {document.get('module')!r} with {document.get('config')!r}, "
                 f"but this is a {type(self).__name__} with {self.config()}; nothing was changed"
             )
         if "parameters" not in document:
@@ -230,40 +230,6 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
             raise ValueError(f"key {key!r} appears twice")
         seen.add(key)
     return dict(pairs)
-
-
-def _replace_file(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to a new file beside ``path``, fsync it, then rename it over ``path``.
-
-    A failure at any point (disk full, killed process) leaves the old file whole.
-    """
-    target = os.fspath(path)
-    folder = os.path.dirname(target) or "."
-    temp = os.path.join(folder, f".{os.path.basename(target)}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0o666: the umask applies, as for open()
-    try:
-        with open(fd, "wb") as file:
-            file.write(text.encode("utf-8"))
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    _sync_folder(folder)
-
-
-def _sync_folder(folder: str) -> None:
-    """Make the rename itself durable where the platform allows (POSIX); best effort."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _activate(act: Value, activation: str) -> Value:

@@ -10,7 +10,7 @@ import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
 
-from .engine import Value, zero_grad
+from .engine import Value, _shorten, zero_grad
 
 __all__ = ["Optimizer", "SGD", "Adam", "LearningRate"]
 
@@ -26,7 +26,7 @@ def _real(what: str, value: object) -> float:
     except OverflowError:
         number = math.inf
     if not math.isfinite(number):
-        raise ValueError(f"{what} must be finite, got {value!r}")
+        raise ValueError(f"{what} must be finite, got {_shorten(value)}")
     return number
 
 
@@ -119,10 +119,13 @@ class Optimizer:
         """Refuse an update that overflows (a learning rate or gradient too large for a float)."""
         for i, x in enumerate(new_data):
             if not math.isfinite(x):
-                raise ValueError(
-                    f"step: the update would make {self._name(i)} {x}; nothing was changed "
-                    "(learning rate or gradient too large?)"
+                cause = (
+                    "the parameter itself is not finite"
+                    if not math.isfinite(self.params[i].data)
+                    else "learning rate or gradient too large?"
                 )
+                name = self._name(i)
+                raise ValueError(f"step: the update would make {name} {x}; nothing was changed ({cause})")
         for name, column in new_state.items():
             for i, x in enumerate(column):
                 if not math.isfinite(x):

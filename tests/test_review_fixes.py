@@ -1,0 +1,93 @@
+"""Findings of a hostile review, each pinned: file errors name the user's path, symlinks are
+written through, huge integers are shortened in optimizer errors, an infinite tolerance fails."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import pytest
+
+from autograd_mini import GradcheckError, Value, gradcheck, nn, optim
+from autograd_mini._files import replace_file
+
+
+def test_save_into_a_missing_folder_names_the_path_not_a_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "model.json"
+    with pytest.raises(FileNotFoundError) as info:
+        nn.MLP(2, [3, 1]).save(target)
+    assert str(target) in str(info.value) and ".tmp" not in str(info.value)
+
+
+def test_save_onto_a_folder_refuses_and_writes_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "models"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError, match="models"):
+        nn.MLP(2, [3, 1]).save(folder)
+    assert sorted(os.listdir(tmp_path)) == ["models"] and os.listdir(folder) == []
+
+
+def test_save_writes_through_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    link = tmp_path / "link.json"
+    real.write_text("old")
+    link.symlink_to(real)
+    model = nn.MLP(2, [3, 1], seed=4)
+    model.save(link)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    fresh = nn.MLP(2, [3, 1], seed=5)
+    fresh.load(real)
+    assert [p.data for p in fresh.parameters()] == [p.data for p in model.parameters()]
+
+
+def test_replace_file_failure_mid_write_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "f.txt"
+    target.write_text("old")
+
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError, match=r"cannot write .*f\.txt: No space left"):
+        replace_file(target, "new")
+    assert target.read_text() == "old" and os.listdir(tmp_path) == ["f.txt"]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda p: optim.SGD([p], lr=0.1).step([10**5000]),
+        lambda p: optim.SGD([p], lr=10**5000),
+        lambda p: optim.Adam([p], eps=10**5000),
+        lambda p: optim.SGD([p], lr=0.1).step([10**400]),
+    ],
+)
+def test_optimizer_errors_shorten_huge_integers(call: object) -> None:
+    p = Value(1.0, "p")
+    with pytest.raises(ValueError, match="digits") as info:
+        call(p)  # type: ignore[operator]
+    assert len(str(info.value)) < 200 and p.data == 1.0
+
+
+def test_a_nan_parameter_is_named_as_the_cause() -> None:
+    q = Value(math.nan, "q")
+    with pytest.raises(ValueError, match="parameter itself is not finite"):
+        optim.SGD([q], lr=0.1).step([1.0])
+
+
+def test_gradcheck_fails_when_the_numerical_side_is_infinite() -> None:
+    with pytest.raises(GradcheckError, match="allowed inf"):
+        gradcheck(lambda a: (a * a).detach() * a, [1.5], eps=1e300)
+
+
+def test_a_hostile_module_name_gives_a_printable_error(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    model = nn.MLP(2, [3, 1])
+    model.save(path)
+    path.write_text(path.read_text().replace('"module": "MLP"', '"module": "\\ud800"'))
+    with pytest.raises(ValueError) as info:
+        model.load(path)
+    str(info.value).encode("utf-8")  # a lone surrogate in the message would raise here
