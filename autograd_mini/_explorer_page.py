@@ -23,6 +23,7 @@ button { font: inherit; padding: 3px 10px; margin-right: 4px; cursor: pointer; }
 #error { margin: 4px 0 0; color: #b91c1c; min-height: 1.2em; white-space: pre-wrap; }
 main { display: flex; align-items: flex-start; }
 #graph { flex: 1; overflow: auto; padding: 8px; }
+#graph.fit svg { max-width: 100%; height: auto; }
 aside { width: 300px; padding: 0 12px 12px; border-left: 1px solid #e5e7eb; max-height: 85vh; overflow: auto; }
 #order { padding-left: 22px; margin: 0; font-family: Menlo, Consolas, monospace; font-size: 12px; }
 #order li.here { background: #fde68a; font-weight: bold; }
@@ -55,13 +56,14 @@ _BODY = """
     <button id="play" title="play / pause (space)">&#x25B6; play</button>
     <button id="forward" title="step forward (right arrow)">step &#x25B6;</button>
     <button id="why" aria-pressed="false">Why a topological order?</button>
+    <button id="fit" aria-pressed="true" title="shrink the drawing to the window's width, or show it at full size">fit width</button>
     <span id="position"></span>
   </div>
   <p id="narration" aria-live="polite"></p>
   <p id="error" role="alert"></p>
 </header>
 <main>
-  <div id="graph">__SVG__</div>
+  <div id="graph" class="fit">__SVG__</div>
   <aside>
     <h2>Order</h2>
     <ol id="order" start="0"></ol>
@@ -442,6 +444,10 @@ document.getElementById("back").onclick = () => go(here() - 1);
 document.getElementById("reset").onclick = () => { play(false); go(0); };
 document.getElementById("play").onclick = () => play(!timer);
 document.getElementById("why").onclick = () => { play(false); setWhy(!why); };
+document.getElementById("fit").onclick = () => {
+  const on = document.getElementById("graph").classList.toggle("fit");
+  document.getElementById("fit").setAttribute("aria-pressed", String(on));
+};
 document.addEventListener("keydown", ev => {
   if (ev.target && ev.target.tagName === "INPUT") return;
   if (ev.key === "ArrowRight") go(here() + 1);

@@ -364,11 +364,49 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"refuse graphs of more than N values (default {DEFAULT_MAX_NODES}; big ones lay out slowly)",
     )
+    _explore_parser(commands)
     demo = commands.add_parser("demo", help="run a demo by name", description="Run one of the demos.")
     demo.add_argument("name", nargs="?", help="the demo to run (see --list)")
     demo.add_argument("--list", action="store_true", help="list the demos")
     demo.add_argument("--quick", action="store_true", help="the demo's fast mode, where it has one")
     return parser
+
+
+def _explore_parser(commands: Any) -> None:
+    """The explore command: an expression's explorer page (see explorer.explore)."""
+    explore = commands.add_parser(
+        "explore",
+        help="write an interactive page stepping through the expression's forward and backward passes",
+        description="Evaluate EXPR with the engine at the --at values and write one self-contained HTML "
+        "page that steps through its forward and backward passes (open it in any browser; nothing is "
+        "fetched). Exit status: 0 done, 1 the math failed or the file could not be written, 2 the input "
+        "was refused.",
+        epilog='example: autograd-mini explore "tanh(x*w + b)" --at x=2 w=-3 b=6.88 -o page.html',
+    )
+    explore.add_argument("expression", metavar="EXPR", nargs="?", help="e.g. 'tanh(x*w + b)'")
+    explore.add_argument(
+        "--at", nargs="+", type=_binding, default=[], metavar="NAME=NUMBER", help="input values"
+    )
+    explore.add_argument(
+        "-o", "--output", default="explorer.html", help="page to write (default explorer.html)"
+    )
+    explore.add_argument(
+        "--digits",
+        type=_bounded_int(1, MAX_DIGITS),
+        default=4,
+        help=f"significant digits shown, 1 to {MAX_DIGITS} (default 4)",
+    )
+    explore.add_argument(
+        "--rankdir", choices=("LR", "TB"), default="LR", help="layout direction (default LR)"
+    )
+    explore.add_argument("--why", action="store_true", help="open in the 'why a topological order' mode")
+    explore.add_argument(
+        "--max-nodes",
+        type=_bounded_int(1, None),
+        default=DEFAULT_MAX_NODES,
+        metavar="N",
+        help=f"refuse graphs of more than N values (default {DEFAULT_MAX_NODES})",
+    )
 
 
 # What an option looks like (--name, --name=value): such a word is never taken as an expression.
@@ -379,15 +417,18 @@ def _arguments(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> a
     """Parsed arguments; an unknown 'option' such as -x*2 is taken as draw's expression."""
     args, extras = parser.parse_known_args(argv)
     lone = extras[0] if len(extras) == 1 else ""
-    if args.command == "draw" and args.expression is None and lone[:1] == "-" and not _OPTION.match(lone):
+    takes_expression = args.command in ("draw", "explore")
+    if takes_expression and args.expression is None and lone[:1] == "-" and not _OPTION.match(lone):
         args.expression, extras = lone, []
     if extras:
         shown = " ".join(_shorten(extra, 40) for extra in extras[:5]) + (" …" if len(extras) > 5 else "")
-        hint = " (an expression starting with - may go last, after --)" if args.command == "draw" else ""
+        hint = " (an expression starting with - may go last, after --)" if takes_expression else ""
         parser.error(f"unrecognized arguments: {shown}{hint}")
-    if args.command == "draw":
+    if takes_expression:
         if args.expression is None:
-            parser.error("draw needs an expression, e.g. autograd-mini draw 'x*y' --at x=2 y=3")
+            parser.error(
+                f"{args.command} needs an expression, e.g. autograd-mini {args.command} 'x*y' --at x=2 y=3"
+            )
         names = [name for name, _ in args.at]
         twice = sorted({name for name in names if names.count(name) > 1})
         if twice:
@@ -425,6 +466,31 @@ def _draw(args: argparse.Namespace) -> int:
         raise _Refusal(str(exc)) from None
     _print_table(result, max(args.digits, 6))
     print(f"wrote {_printable(str(path))}")
+    return 0
+
+
+def _explore(args: argparse.Namespace) -> int:
+    from .explorer import explore
+    from .viz import GraphvizNotFoundError
+
+    result, inputs = evaluate(args.expression, dict(args.at))
+    size = len(toposort(result))
+    if size > args.max_nodes:
+        raise _Refusal(
+            f"the graph has {size} values, more than --max-nodes {args.max_nodes}; "
+            f"pass --max-nodes {size} to explore it anyway"
+        )
+    if result not in inputs.values():
+        result.label = "out"
+    try:
+        page = explore(result, digits=args.digits, rankdir=args.rankdir, why=args.why, max_nodes=None)
+    except GraphvizNotFoundError as exc:
+        reason, *details = str(exc).splitlines() or [""]
+        return _fail(f"autograd-mini: error: {reason}", details, 1)
+    path = page.save(args.output)
+    print(
+        f"wrote {_printable(str(path))} ({len(page.html.encode('utf-8')) // 1024} KB): open it in a browser"
+    )
     return 0
 
 
@@ -474,6 +540,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _arguments(parser, argv)
         if args.command == "draw":
             return _draw(args)
+        if args.command == "explore":
+            return _explore(args)
         return _demo(args, parser)
     except SystemExit as exc:  # --help and --version print, then exit 0
         return exc.code if isinstance(exc.code, int) else 2

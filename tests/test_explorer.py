@@ -156,3 +156,39 @@ def test_special_numbers_travel_as_json() -> None:
     x = Value(float("inf"), "x")
     page = explore(x * 0.0).html  # inf * 0 = nan
     assert '{"special": "inf"}' in page and '{"special": "nan"}' in page
+
+
+def test_cli_explore_writes_the_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from autograd_mini.cli import main
+
+    target = tmp_path / "page.html"
+    status = main(["explore", "tanh(x*w + b)", "--at", "x=2", "w=-3", "b=6.88", "-o", str(target)])
+    assert status == 0
+    assert f"wrote {target}" in capsys.readouterr().out
+    page = target.read_text(encoding="utf-8")
+    assert '"name": "out"' in page and '"name": "x"' in page and "<svg" in page
+
+
+def test_cli_explore_refusals_and_failures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from autograd_mini.cli import main
+
+    assert main(["explore", "log(x)", "--at", "x=-1", "-o", str(tmp_path / "p.html")]) == 1
+    assert capsys.readouterr().err.startswith("autograd-mini: error: log: needs x > 0; got x = -1.0")
+    assert main(["explore"]) == 2
+    assert "explore needs an expression" in capsys.readouterr().err
+    assert main(["explore", "x*x*x", "--at", "x=1", "--max-nodes", "2", "-o", str(tmp_path / "p.html")]) == 2
+    assert "more than --max-nodes 2" in capsys.readouterr().err
+    assert main(["explore", "x*2", "--at", "x=1", "-o", str(tmp_path / "no" / "p.html")]) == 1
+    assert "the folder of path" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_explore_without_dot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from autograd_mini.cli import main
+
+    monkeypatch.setattr(explorer_module.shutil, "which", lambda name: None)
+    assert main(["explore", "x*2", "--at", "x=1", "-o", str(tmp_path / "p.html")]) == 1
+    assert "dot" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
