@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test test-torch bench lint typecheck unit images clean graphviz wheel
+.PHONY: demo test test-torch bench lint typecheck unit images clean graphviz chromium wheel
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -49,6 +49,19 @@ graphviz:
 		fi; }
 	@dot -V
 
+# Debian's Chromium: the explorer's browser tests drive it headless (browsers are never downloaded).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing Chromium (Debian package chromium)"; \
+			apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+		else \
+			echo "Chromium is missing; the explorer's browser tests need it. Install it, then run make test again:"; \
+			echo "  Debian/Ubuntu: sudo apt-get install -y chromium   (the command must be named chromium)"; \
+			exit 1; \
+		fi; }
+	@chromium --version
+
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -59,7 +72,7 @@ typecheck: $(VENV)/.dev
 unit: $(VENV)/.dev
 	$(VENV)/bin/pytest -q
 
-test: graphviz lint typecheck unit
+test: graphviz chromium lint typecheck unit
 
 # A wheel in dist/ (pip install dist/autograd_mini-*.whl anywhere). No network: setuptools
 # comes from the dev extra. make test checks such a wheel in a fresh venv (tests/test_package.py).
