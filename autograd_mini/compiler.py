@@ -45,6 +45,9 @@ __all__ = ["trace", "check_each_call", "CompiledFunction", "TraceError"]
 # compiling a 10^6-node graph needs bounded memory (CPython's compiler uses ~3 KB a line).
 LOCALS_LIMIT = 100_000
 CHUNK_STATEMENTS = 20_000
+# A chunk also ends at this much source: inlined expressions put many ops on one line,
+# and CPython's compiler needs memory in proportion to the ops (~100 bytes a character).
+CHUNK_CHARS = 400_000
 MAX_INLINE_DEPTH = 40  # CPython's parser refuses deeply nested expressions
 MAX_INLINE_OPS = 64  # and compiles huge one-line expressions slowly: a neuron's sum fits
 MAX_TERMS = 64  # terms per gradient statement, for the same reason
@@ -132,9 +135,18 @@ class _Constants:
     def __init__(self) -> None:
         self.table: list[float] = []
         self._slots: dict[str, str] = {}
+        self._seen: dict[float, str] = {}  # nonzero numbers (0.0 == -0.0, so zeros are not cached)
 
     def literal(self, value: float) -> str:
         """The code for ``value``; only ``repr(float)`` ever reaches the code, never an object's repr."""
+        text = self._seen.get(value) if value else None
+        if text is None:
+            text = self._literal(value)
+            if value:
+                self._seen[value] = text
+        return text
+
+    def _literal(self, value: float) -> str:
         number = float(value)
         text = repr(number)
         if math.isfinite(number):
@@ -487,9 +499,9 @@ class _Program:
 def _generate(root: Value, inputs: list[Value], targets: list[Value], checked: list[Value]) -> _Program:
     """The source of ``_compiled(inputs) -> (value, grads)`` for the graph behind root.
 
-    Returned as pieces: one for a graph of up to LOCALS_LIMIT nodes, else chunks of
-    CHUNK_STATEMENTS statements and a driver, so that CPython's compiler never holds the
-    syntax tree of a huge graph at once.
+    Returned as pieces: one for a graph of up to LOCALS_LIMIT nodes, else chunks (of up to
+    CHUNK_STATEMENTS statements or CHUNK_CHARS characters) and a driver, so that CPython's
+    compiler never holds the syntax tree of a huge graph at once.
     """
     plan = _plan(root, inputs, targets, checked)
     constants = _Constants()
@@ -517,7 +529,9 @@ def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[
 
     def operand(p: Value | float | None) -> tuple[str, int, int]:
         if p.__class__ is Value:
-            return expressions[p], depth[p], size.get(p, 0)
+            if depth[p]:  # inlined: read here and nowhere else, so its text can go
+                return expressions.pop(p), depth.pop(p), size.pop(p)
+            return expressions[p], 0, 0
         return constants.literal(p), 0, 0  # type: ignore[arg-type]
 
     for node in plan.order:
@@ -578,7 +592,9 @@ def _write_backward(
     def code(p: Value | float | None) -> str:
         if p is None:
             return ""  # a unary op's formulas read no y
-        return expressions[p] if p.__class__ is Value else constants.literal(p)  # type: ignore[arg-type]
+        if p.__class__ is Value:  # an inlined value has no code left, and no derivative reads it
+            return expressions.get(p, _INLINED)
+        return constants.literal(p)  # type: ignore[arg-type]
 
     for node in plan.backward_order:
         parts = terms.pop(node, None)
@@ -592,7 +608,7 @@ def _write_backward(
             lines.extend(_sum_lines(grad_of[node], parts, start_at_zero=op is None))
         if op is None:
             continue
-        names = {"out": expressions[node], "x": code(node._a), "y": code(node._b)}
+        names = {"out": expressions.get(node, _INLINED), "x": code(node._a), "y": code(node._b)}
         for position in plan.kinds[node].grad_positions:
             term = _term(grad_of[node], _DERIVATIVES[op.name][position].text.format(**names))
             terms.setdefault((node._a, node._b)[position], []).append(term)  # type: ignore[arg-type]
@@ -636,25 +652,38 @@ def _assemble(
     # Large graphs: values and gradients in lists, statements split into chunks.
     # Gradients are gathered from G by slot; slot n stays 0.0 for unreachable targets.
     slots = [int(grad_of[t][2:-1]) if t in grad_of else n for t in plan.targets]
-    statements = forward + backward
-    forward.clear()
-    backward.clear()
-    pieces = []
-    chunks = range(0, len(statements), CHUNK_STATEMENTS)
-    for k, start in enumerate(chunks):
-        lines = [
-            f"def _part{k}(I, V, G):",
-            *(f"    {s}" for s in statements[start : start + CHUNK_STATEMENTS]),
-        ]
-        pieces.append("\n".join(lines) + "\n")
+    pieces = [
+        "\n".join([f"def _part{k}(I, V, G):", *(f"    {s}" for s in chunk)]) + "\n"
+        for k, chunk in enumerate(_chunks([forward, backward]))
+    ]
     driver = [header, f"_T = {tuple(slots)!r}", "def _compiled(I):"]
     driver += [f"    V = [0.0] * {n}", f"    G = [0.0] * {n + 1}"]
-    driver.extend(f"    _part{k}(I, V, G)" for k in range(len(chunks)))
+    driver.extend(f"    _part{k}(I, V, G)" for k in range(len(pieces)))
     driver.append(f"    return {result}, [G[i] for i in _T]")
     pieces.append("\n".join(driver) + "\n")
     return pieces
 
 
+def _chunks(parts: list[list[str]]) -> Iterator[list[str]]:
+    """The statements in order, in runs of at most CHUNK_STATEMENTS and about CHUNK_CHARS characters.
+
+    Each list in ``parts`` is emptied as it is used, so its lines can be freed as chunks are written.
+    """
+    chunk: list[str] = []
+    chars = 0
+    for statements in parts:
+        for statement in statements:
+            chunk.append(statement)
+            chars += len(statement)
+            if len(chunk) >= CHUNK_STATEMENTS or chars >= CHUNK_CHARS:
+                yield chunk
+                chunk, chars = [], 0
+        statements.clear()
+    if chunk:
+        yield chunk
+
+
+_INLINED = "(inlined)"  # not code: a formula reading it would fail to compile, never run wrong
 _NAME = re.compile(r"[A-Za-z_]\w*(\[\d+\])?")
 _ATOM = re.compile(r"[A-Za-z_]\w*(\[\d+\])?|\d[\d.e+-]*|\(-[\d.e+-]+\)")
 

@@ -166,6 +166,38 @@ def test_big_graphs_use_chunked_code(monkeypatch: pytest.MonkeyPatch) -> None:
     assert compiled(0.3) == (out.data, [leaf.grad])
 
 
+def test_chunks_end_at_a_size_too_so_long_inlined_lines_compile_in_bounded_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(compiler, "LOCALS_LIMIT", 20)
+    monkeypatch.setattr(compiler, "CHUNK_STATEMENTS", 10_000)  # only the size ends a chunk here
+    monkeypatch.setattr(compiler, "CHUNK_CHARS", 300)
+    pieces: list[str] = []
+    original = compiler._compile
+
+    def spy(program: compiler._Program, checks: tuple[compiler.Check, ...]) -> compiler.Runner:
+        pieces.extend(program.pieces)
+        return original(program, checks)
+
+    monkeypatch.setattr(compiler, "_compile", spy)
+
+    def chain(x: Value) -> Value:
+        for _ in range(400):  # one forward line holds up to MAX_INLINE_DEPTH products
+            x = x * 1.001
+        return x
+
+    compiled = trace(chain, 0.5)
+    chunks = pieces[:-1]  # the last piece is the driver
+    assert len(chunks) > 10
+    # a chunk ends once it reaches 300 characters: at most one line more than that
+    longest_line = max(len(line) for piece in chunks for line in piece.splitlines())
+    assert all(len(piece) < 300 + 2 * longest_line for piece in chunks)
+    leaf = Value(0.5)
+    out = chain(leaf)
+    out.backward()
+    assert compiled(0.5) == (out.data, [leaf.grad])
+
+
 def test_long_chains_do_not_nest_too_deeply() -> None:
     def chain(x: Value) -> Value:
         for _ in range(5_000):
