@@ -24,6 +24,8 @@ button { font: inherit; padding: 3px 10px; margin-right: 4px; cursor: pointer; }
 main { display: flex; align-items: flex-start; }
 #graph { flex: 1; overflow: auto; padding: 8px; }
 #graph.fit svg { max-width: 100%; height: auto; }
+#graph svg text { font-family: Helvetica, sans-serif; font-size: 12px; }
+#graph svg path:not([fill]) { fill: none; }
 aside { width: 300px; padding: 0 12px 12px; border-left: 1px solid #e5e7eb; max-height: 85vh; overflow: auto; }
 #order { padding-left: 22px; margin: 0; font-family: Menlo, Consolas, monospace; font-size: 12px; }
 #order li.here { background: #fde68a; font-weight: bold; }

@@ -9,6 +9,9 @@ Run: python demos/explorer_pages.py
 from __future__ import annotations
 
 import argparse
+import random
+import shutil
+import time
 
 from autograd_mini import Value, explore
 from autograd_mini.viz import GraphvizNotFoundError
@@ -48,10 +51,73 @@ def pages() -> dict[str, tuple[Value, bool]]:
     }
 
 
+def random_graph(size: int, seed: int = 0) -> Value:
+    """A graph of exactly ``size`` values: 8 leaves, then ops on the latest value and a random earlier one."""
+    rng = random.Random(seed)
+    values = [Value(rng.uniform(-1.0, 1.0), f"x{i}") for i in range(8)]
+    binary = [lambda a, b: a + b, lambda a, b: a * b, lambda a, b: a - b]
+    while len(values) < size:
+        latest, other = values[-1], rng.choice(values)
+        if rng.random() < 0.3:
+            values.append(latest.tanh())
+        else:
+            values.append(rng.choice(binary)(latest, other))
+    return values[-1]
+
+
+def measure() -> int:
+    """Page size for 100 values, step render time and recompute time for 400 (headless Chromium)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        print("measuring needs Chromium (Debian: apt-get install -y chromium)")
+        return 1
+    for size in (100, 400):
+        started = time.perf_counter()
+        page_html = explore(random_graph(size), max_nodes=None).html
+        made = time.perf_counter() - started
+        print(f"{size} values: page {len(page_html.encode()) / 1024:.0f} KB, made in {made:.2f} s")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=executable, args=["--headless", "--no-sandbox"]
+            )
+            page = browser.new_page()
+            page.set_content(page_html)
+            steps, recompute = page.evaluate(_TIMING)
+            browser.close()
+        steps.sort()
+        print(
+            f"  one step (render + layout): median {steps[len(steps) // 2]:.1f} ms, max {steps[-1]:.1f} ms "
+            f"over {len(steps)} steps; edit a leaf (recompute + render): {recompute:.1f} ms"
+        )
+    return 0
+
+
+_TIMING = """() => {
+  const times = [];
+  for (let k = 0; k < explorer.steps; k++) {
+    const t0 = performance.now();
+    explorer.go(k);
+    document.body.getBoundingClientRect();  // force style and layout
+    times.push(performance.now() - t0);
+  }
+  const input = document.querySelector('#leaves input');
+  const t0 = performance.now();
+  explorer.setLeaf(+input.dataset.node, '0.25');
+  document.body.getBoundingClientRect();
+  return [times, performance.now() - t0];
+}"""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="(no effect: the pages are quick)")
-    parser.parse_args(argv)
+    parser.add_argument(
+        "--measure", action="store_true", help="measure page size and step times in headless Chromium instead"
+    )
+    if parser.parse_args(argv).measure:
+        return measure()
     for stem, (root, why) in pages().items():
         try:
             page = explore(root, why=why, title=f"backward explorer: {stem.removeprefix('explorer_')}")

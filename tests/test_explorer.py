@@ -192,3 +192,20 @@ def test_cli_explore_without_dot(
     assert main(["explore", "x*2", "--at", "x=1", "-o", str(tmp_path / "p.html")]) == 1
     assert "dot" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_compacting_the_svg_keeps_every_text_and_shape() -> None:
+    raw = (
+        '<svg><!-- v0 -->\n<g id="node1" class="node">\n<title>v0</title>\n'
+        '<path fill="none" stroke="#374151" d="M205.33,-45.37C251.4,-77.8"/>\n'
+        '<path fill="#f3f4f6" d="M1.25,2.5"/>\n'
+        '<g id="a_edge1"><a xlink:title="old number 0.50097">\n'
+        '<text text-anchor="start" x="27.55" y="-105.91" font-family="Helvetica,sans-Serif" '
+        'font-size="12.00">data 0.50097</text>\n</a>\n</g>\n</g></svg>'
+    )
+    assert explorer_module._compact(raw) == (
+        '<svg><g id="node1" class="node">\n<title>v0</title>\n'
+        '<path stroke="#374151" d="M205.3,-45.3C251.4,-77.8"/>\n'
+        '<path fill="#f3f4f6" d="M1.2,2.5"/>\n'
+        '<text x="27.5" y="-105.9">data 0.50097</text>\n</g></svg>'
+    )
