@@ -251,8 +251,9 @@ const edgeTexts = N.map((n, z) => {
     return {g, fwd: all.find(t => t.getAttribute("fill") === FORE_COLOUR), bwd: all.find(t => t.getAttribute("fill") === BACK_COLOUR)};
   });
 });
-const setText = (el, text) => { if (el) el.textContent = text; };
-const mark = (el, cls, on) => { if (el) el.classList.toggle(cls, on); };
+// Only what changed is written: a step touches a few values, and SVG text is slow to lay out.
+const setText = (el, text) => { if (el && el.$text !== text) { el.textContent = text; el.$text = text; } };
+const mark = (el, cls, on) => { if (el && el.classList.contains(cls) !== on) el.classList.toggle(cls, on); };
 
 // ---- words ------------------------------------------------------------------------------
 const INFIX = {"+": "+", "-": "-", "*": "·", "/": "/", "**": "**"};
@@ -306,7 +307,18 @@ function stepName(st) {
 // ---- rendering one step ------------------------------------------------------------------
 let position = 0;
 const orderList = document.getElementById("order");
+let listed = -1;  // the step the order list last showed
 STEPS.forEach(st => { const li = document.createElement("li"); li.className = st.kind; orderList.appendChild(li); });
+function renderOrder(s) {
+  const from = listed < 0 ? 0 : Math.min(listed, s), to = listed < 0 ? STEPS.length - 1 : Math.max(listed, s);
+  for (let k = from; k <= to; k++) {
+    const li = orderList.children[k];
+    setText(li, stepName(STEPS[k]));
+    mark(li, "here", k === s); mark(li, "done", k < s);
+  }
+  listed = s;
+  orderList.children[s].scrollIntoView({block: "nearest"});
+}
 function render() {
   const s = position, st = STEPS[s], r = replay(s);
   const current = (st.kind === "forward" || st.kind === "backward" || st.kind === "seed") ? st.node : -1;
@@ -323,12 +335,7 @@ function render() {
       setText(et.bwd, r.stepped.has(i) ? dname(i) + " · ∂" + nm(i) + "/∂" + nm(p) + " = " + factor(r.grad[i]) + " · " + factor(local) + " = " + fmt(r.grad[i] * local) : "");
     });
   }
-  STEPS.forEach((step, k) => {
-    const li = orderList.children[k];
-    li.textContent = stepName(step);
-    li.classList.toggle("here", k === s); li.classList.toggle("done", k < s);
-  });
-  orderList.children[s].scrollIntoView({block: "nearest"});
+  renderOrder(s);
   document.getElementById("narration").textContent = narrate(s, r);
   document.getElementById("position").textContent = "step " + s + " of " + (STEPS.length - 1);
 }
