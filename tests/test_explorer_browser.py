@@ -422,3 +422,16 @@ def test_numbers_are_formatted_as_python_formats_them(opened: Opened) -> None:
     expected = [[format_number(v, d), repr(v)] for v, d in cases]
     mismatches = [(c, g, e) for c, g, e in zip(cases, got, expected, strict=True) if g != e]
     assert mismatches == [], mismatches[:5]
+
+
+def test_readme_screenshot_of_the_lecture_neuron(opened: Opened) -> None:
+    """out/explorer.png: the README's picture (docs/images/explorer.png is a copy of it)."""
+    from demos.explorer_pages import pages
+
+    root, _ = pages()["explorer_neuron"]
+    page = opened.load(explore(root, rankdir="TB", title="backward explorer: the lecture's neuron").html)
+    page.set_viewport_size({"width": 1280, "height": 820})
+    steps = page.evaluate("explorer.steps")
+    page.evaluate(f"explorer.go({steps - 3})")  # the backward pass, two steps before the end
+    assert page.inner_text("#narration") == "t2 = x2 · w2: x2.grad += 0.5 · 1 = 0.5; w2.grad += 0.5 · 0 = 0"
+    page.screenshot(path=str(OUT / "explorer.png"))
