@@ -415,6 +415,12 @@ class _Plan:
     node_checks: dict[Value, list[int]] = field(default_factory=dict)  # check_each_call checks by node
     input_checks: list[tuple[int, int]] = field(default_factory=list)  # (input slot, check number)
 
+    def forget_per_node_tables(self) -> None:
+        """Free the tables only planning and writing read; ``order`` and ``targets`` stay."""
+        for table in (self.index, self.kinds, self.variable, self.needs_grad, self.materialize):
+            table.clear()
+        self.backward_order.clear()
+
 
 def _plan(root: Value, inputs: list[Value], targets: list[Value], checked: list[Value]) -> _Plan:
     uses = _count_consumers(root)  # edges into each node from the graph
@@ -504,11 +510,14 @@ def _generate(root: Value, inputs: list[Value], targets: list[Value], checked: l
     compiler never holds the syntax tree of a huge graph at once.
     """
     plan = _plan(root, inputs, targets, checked)
+    tape = _record_tape(plan)
     constants = _Constants()
     forward, expressions = _write_forward(plan, constants)
     backward, grad_of = _write_backward(plan, expressions, constants)
-    tape = _record_tape(plan)
-    pieces = _assemble(plan, forward, backward, grad_of, expressions[root])
+    result = expressions[root]
+    del expressions  # per-node tables are freed before the pieces are joined (peak memory)
+    plan.forget_per_node_tables()
+    pieces = _assemble(plan, forward, backward, grad_of, result)
     if len(pieces) == 1:
         source = pieces[0]
     else:  # too long to read: keep the driver and say what was left out
@@ -583,7 +592,7 @@ def _write_backward(
     the sign of a zero, which a leaf's 0.0 + ... then removes).
     """
     grad_name = "G[{}]" if plan.big else "g{}"
-    grad_of: dict[Value, str] = {}
+    grad_of: dict[Value, str] = {}  # kept for leaves only: the gradients returned are leaves'
     terms: dict[Value, list[str]] = {}
     lines: list[str] = []
     if plan.order[-1] in plan.needs_grad:
@@ -602,15 +611,16 @@ def _write_backward(
             continue  # no gradient needed here
         op = node._fn
         if op is not None and len(parts) == 1 and _NAME.fullmatch(parts[0]):
-            grad_of[node] = parts[0]  # dz/dx = 1 and x is used once: x's gradient is z's
+            grad = parts[0]  # dz/dx = 1 and x is used once: x's gradient is z's
         else:
-            grad_of[node] = grad_name.format(plan.index[node])
-            lines.extend(_sum_lines(grad_of[node], parts, start_at_zero=op is None))
+            grad = grad_name.format(plan.index[node])
+            lines.extend(_sum_lines(grad, parts, start_at_zero=op is None))
         if op is None:
+            grad_of[node] = grad
             continue
         names = {"out": expressions.get(node, _INLINED), "x": code(node._a), "y": code(node._b)}
         for position in plan.kinds[node].grad_positions:
-            term = _term(grad_of[node], _DERIVATIVES[op.name][position].text.format(**names))
+            term = _term(grad, _DERIVATIVES[op.name][position].text.format(**names))
             terms.setdefault((node._a, node._b)[position], []).append(term)  # type: ignore[arg-type]
     return lines, grad_of
 
