@@ -412,7 +412,7 @@ function renderWhy() {
   if (done) {
     verdict = bad.length
       ? "Naive recursion goes wrong at step " + (traces.wrong + 1) + ": " + bad.map(i => nm(i) + ".grad = " + fmt(traces.naiveGrad[i]) + " instead of " + fmt(traces.topoGrad[i])).join(", ") + ". The topological order gives backward()'s numbers."
-      : "Here the naive recursion happens to agree: no value is reached by two paths. The topological order gives backward()'s numbers.";
+      : "Here the naive recursion happens to agree: no value that passes a gradient on is reached by two paths. The topological order gives backward()'s numbers.";
     if (traces.truncated) verdict = "The naive recursion took more than " + NAIVE_LIMIT + " steps (it walks every path) and was stopped. " + verdict;
   }
   document.getElementById("verdict").textContent = verdict;
@@ -505,6 +505,11 @@ for (const i of LEAVES) {
   inputs[i] = input;
 }
 document.getElementById("title").textContent = document.title;
+// Shrunk to the window's width only while text stays readable; wider drawings scroll instead.
+if (svg.width.baseVal.value > 1.6 * document.getElementById("graph").clientWidth) {
+  document.getElementById("graph").classList.remove("fit");
+  document.getElementById("fit").setAttribute("aria-pressed", "false");
+}
 
 // For tests and the curious: the page's own numbers and kernels.
 window.explorer = {
