@@ -209,3 +209,21 @@ def test_compacting_the_svg_keeps_every_text_and_shape() -> None:
         '<path fill="#f3f4f6" d="M1.2,2.5"/>\n'
         '<text x="27.5" y="-105.9">data 0.50097</text>\n</g></svg>'
     )
+
+
+def test_the_demo_writes_three_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from demos import _common, explorer_pages
+
+    monkeypatch.setattr(_common, "OUT", tmp_path)
+    assert explorer_pages.main([]) == 0
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["explorer_neuron.html", "explorer_reuse.html", "explorer_xy.html"]
+    assert '"why": true' in (tmp_path / "explorer_reuse.html").read_text(encoding="utf-8")
+    assert '"why": false' in (tmp_path / "explorer_xy.html").read_text(encoding="utf-8")
+    assert '"name": "o"' in (tmp_path / "explorer_neuron.html").read_text(encoding="utf-8")
+
+
+def test_random_graph_has_the_size_asked_for() -> None:
+    from demos.explorer_pages import random_graph
+
+    assert len(explorer_module.forward_order(random_graph(100))) == 100
