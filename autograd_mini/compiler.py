@@ -424,18 +424,20 @@ class _Plan:
 
 def _plan(root: Value, inputs: list[Value], targets: list[Value], checked: list[Value]) -> _Plan:
     uses = _count_consumers(root)  # edges into each node from the graph
-    backward_order = _release_order(root, dict(uses))
+    shared = {node for node, count in uses.items() if count != 1}  # the root, and nodes read twice or more
+    backward_order = _release_order(root, uses)  # uses the counts up
+    del uses
     order = backward_order[::-1]
     index = {node: i for i, node in enumerate(order)}
     input_slot = {node: k for k, node in enumerate(inputs) if node in index}
     plan = _Plan(order, backward_order, index, input_slot, targets, len(order) > LOCALS_LIMIT)
-    _plan_nodes(plan, set(targets), uses)
+    _plan_nodes(plan, set(targets), shared)
     plan.materialize.add(root)
     _plan_user_checks(plan, inputs, checked)
     return plan
 
 
-def _plan_nodes(plan: _Plan, target_set: set[Value], uses: dict[Value, int]) -> None:
+def _plan_nodes(plan: _Plan, target_set: set[Value], shared: set[Value]) -> None:
     """For each node: does it vary, need a gradient, get a variable; what it checks.
 
     A node gets a variable unless one formula reads it exactly once and nothing else does:
@@ -451,7 +453,7 @@ def _plan_nodes(plan: _Plan, target_set: set[Value], uses: dict[Value, int]) -> 
             if node in target_set:
                 needs_grad.add(node)
             continue
-        if uses[node] != 1:
+        if node in shared:
             keep.add(node)
         a, b = node._a, node._b
         values = (a.__class__ is Value, b.__class__ is Value)
@@ -513,6 +515,8 @@ def _generate(root: Value, inputs: list[Value], targets: list[Value], checked: l
     tape = _record_tape(plan)
     constants = _Constants()
     forward, expressions = _write_forward(plan, constants)
+    plan.variable.clear()  # the backward reads neither: free them now (peak memory)
+    plan.materialize.clear()
     backward, grad_of = _write_backward(plan, expressions, constants)
     result = expressions[root]
     del expressions  # per-node tables are freed before the pieces are joined (peak memory)
