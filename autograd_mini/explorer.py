@@ -21,6 +21,7 @@ from typing import Any
 
 from . import _explorer_page
 from ._drawing import GraphvizNotFoundError, check_digits, graphviz_module
+from ._files import replace_file
 from .engine import _REASONS, Value, toposort
 from .js_codegen import PY_RUNTIME, op_table_js
 from .naming import forward_order, node_names, parameter_names
@@ -38,7 +39,7 @@ class Explorer:
         self.title = title
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the page to ``path`` (temporary file in the same folder, fsync, rename)."""
+        """Write the page to ``path`` (a temporary file beside it, fsync, then a rename)."""
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"save: path must be a str or os.PathLike, got {type(path).__name__}")
         target = Path(path)
@@ -46,18 +47,7 @@ class Explorer:
             raise IsADirectoryError(f"save: path {str(target)!r} is a directory, not a file name")
         if not target.parent.is_dir():
             raise FileNotFoundError(f"save: the folder of path {str(target)!r} does not exist")
-        temporary = target.with_name(f".{target.name}.tmp{os.getpid()}")
-        try:
-            with open(temporary, "w", encoding="utf-8") as handle:
-                handle.write(self.html)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, target)
-        except OSError as exc:
-            raise OSError(f"save: cannot write path {str(target)!r}: {exc.strerror or exc}") from None
-        finally:
-            if temporary.exists():
-                temporary.unlink()
+        replace_file(target, self.html)
         return target
 
     def _repr_html_(self) -> str:

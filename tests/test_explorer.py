@@ -146,7 +146,7 @@ def test_unwritable_paths_are_refused_and_nothing_is_half_written(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", full_disk)
-    with pytest.raises(OSError, match=r"cannot write path .*No space left"):
+    with pytest.raises(OSError, match=r"cannot write .*page.html: No space left"):
         page.save(target)
     assert target.read_text() == "old page"
     assert [p.name for p in tmp_path.iterdir()] == ["page.html"]
