@@ -1,7 +1,8 @@
 """Names for the values of a graph, shared by the drawings and the command line's table.
 
 Every value gets one name, unique within the graph: its label when that is a simple name
-used by no other value, else its parameter name (``layers.0.neurons.1.w.0``), else an
+used by no other value (a leaf keeps its name from computed values that share it), else
+its parameter name (``layers.0.neurons.1.w.0``), else an
 automatic ``t1``, ``t2``, ... in forward order that no label or parameter name uses. A
 derivative is then written with names alone (∂t2/∂x): a label such as ``x*w + b`` is
 shown beside its value but never spliced into a fraction.
@@ -70,22 +71,32 @@ def node_names(root: Value, parameters: object = None) -> dict[Value, str]:
     order = forward_order(root)
     given = parameter_names(parameters)
     wanted = {node: _preferred(node, given) for node in order}
-    counts: dict[str, int] = {}
-    for name in wanted.values():
+    holders: dict[str, list[Value]] = {}
+    for node, name in wanted.items():
         if name:
-            counts[name] = counts.get(name, 0) + 1
+            holders.setdefault(name, []).append(node)
+    keeps = {name: _keeper(nodes) for name, nodes in holders.items()}
     taken = {node.label for node in order} | set(given.values()) | set(wanted.values())
     names: dict[Value, str] = {}
     counter = 0
     for node in order:
         name = wanted[node]
-        if not name or counts[name] > 1:  # two values called x would make ∂t/∂x ambiguous
+        if not name or keeps[name] is not node:  # two values called x would make ∂t/∂x ambiguous
             counter += 1
             while f"t{counter}" in taken:
                 counter += 1
             name = f"t{counter}"
         names[node] = name
     return names
+
+
+def _keeper(nodes: list[Value]) -> Value | None:
+    """Who keeps a wanted name: its only holder, else its only leaf (inputs and parameters are
+    what the user named; a computed value such as the CLI's ``out`` yields), else nobody."""
+    if len(nodes) == 1:
+        return nodes[0]
+    leaves = [node for node in nodes if node.is_leaf]
+    return leaves[0] if len(leaves) == 1 else None
 
 
 def _preferred(node: Value, given: Mapping[Value, str]) -> str:

@@ -71,3 +71,22 @@ def test_naming_needs_no_graphviz() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "['t1', 'x']"
+
+
+def test_a_leaf_keeps_its_name_when_a_computed_value_shares_it() -> None:
+    """The CLI names its result "out"; a user's input called out keeps the name, the result yields."""
+    x, w = Value(2.0, "out"), Value(-3.0, "w")
+    result = (x * w).tanh()
+    result.label = "out"
+    names = node_names(result)
+    assert names[x] == "out" and names[w] == "w"
+    assert names[result] != "out" and names[result].startswith("t")
+    assert len(set(names.values())) == 4
+
+
+def test_two_leaves_sharing_a_name_with_a_computed_value_all_yield() -> None:
+    a, b = Value(1.0, "x"), Value(2.0, "x")
+    z = a * b
+    z.label = "x"
+    names = node_names(z)
+    assert "x" not in names.values() and len(set(names.values())) == 3
