@@ -14,6 +14,7 @@ import ast
 import importlib
 import inspect
 import math
+import os
 import re
 import sys
 import unicodedata
@@ -325,7 +326,7 @@ def _parser() -> argparse.ArgumentParser:
         "draw",
         help="evaluate an expression, run backward, draw its computation graph",
         description="Evaluate EXPR with the engine at the --at values, run backward, write the drawing "
-        "and print every named input's value and gradient. An EXPR starting with - may be given "
+        "and print every value of the graph with its gradient. An EXPR starting with - may be given "
         "first, or last after --. Exit status: 0 done, 1 the math failed or the file could not be "
         "written, 2 the input was refused.",
         epilog='example: autograd-mini draw "tanh(x*w + b)" --at x=2 w=-3 b=6.88 -o graph.svg',
@@ -337,7 +338,13 @@ def _parser() -> argparse.ArgumentParser:
         help=f"e.g. 'tanh(x*w + b)'; functions: {', '.join(FUNCTIONS)}",
     )
     draw.add_argument(
-        "--at", nargs="+", type=_binding, default=[], metavar="NAME=NUMBER", help="input values"
+        "--at",
+        nargs="+",
+        action="extend",  # --at x=1 --at y=2 adds up, so a name given twice is caught either way
+        type=_binding,
+        default=[],
+        metavar="NAME=NUMBER",
+        help="input values",
     )
     draw.add_argument(
         "-o", "--output", default="graph.svg", help="file to write: .svg .png .pdf .dot (default graph.svg)"
@@ -385,7 +392,13 @@ def _explore_parser(commands: Any) -> None:
     )
     explore.add_argument("expression", metavar="EXPR", nargs="?", help="e.g. 'tanh(x*w + b)'")
     explore.add_argument(
-        "--at", nargs="+", type=_binding, default=[], metavar="NAME=NUMBER", help="input values"
+        "--at",
+        nargs="+",
+        action="extend",  # --at x=1 --at y=2 adds up, so a name given twice is caught either way
+        type=_binding,
+        default=[],
+        metavar="NAME=NUMBER",
+        help="input values",
     )
     explore.add_argument(
         "-o", "--output", default="explorer.html", help="page to write (default explorer.html)"
@@ -543,6 +556,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "explore":
             return _explore(args)
         return _demo(args, parser)
+    except BrokenPipeError:  # the reader stopped early (| head): nothing more to say, and no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except SystemExit as exc:  # --help and --version print, then exit 0
         return exc.code if isinstance(exc.code, int) else 2
     except (ExpressionError, _Refusal) as exc:

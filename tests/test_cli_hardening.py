@@ -293,3 +293,17 @@ def test_without_graphviz_the_reason_comes_first_then_the_install_help(
     assert not (tmp_path / "g.svg").exists()
     # The DOT source needs no Graphviz program.
     assert run(["draw", "x*2", "--at", "x=1", "-o", str(tmp_path / "g.dot")], capsys)[0] == 0
+
+
+def test_at_given_twice_in_separate_options_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(["draw", "x*2", "--at", "x=3", "--at", "x=4", "-o", "unused.dot"], capsys)
+    assert status == 2 and "x more than once" in first_line(err)
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    command = f'"{sys.executable}" -m autograd_mini draw "x*2" --at x=3 -o "{tmp_path / "g.dot"}" | true'
+    result = subprocess.run(["sh", "-c", command], capture_output=True, text=True, check=False, timeout=60)
+    assert "Traceback" not in result.stderr and "Broken pipe" not in result.stderr, result.stderr
