@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import warnings
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,7 @@ from ._drawing import (
 from .engine import Value
 from .naming import forward_order, node_names, parameter_names
 from .network_drawing import draw_network
+from .nn import Module
 
 if TYPE_CHECKING:
     import graphviz
@@ -58,6 +60,11 @@ __all__ = [
 RENDER_FORMATS = ("svg", "png", "pdf")
 SOURCE_SUFFIXES = (".dot", ".gv")
 SHOW_MODES = ("forward", "backward", "both")
+MAX_DPI = 1200
+MAX_PNG_SIDE = 16_384  # pixels; cairo clips PNGs past 32,767
+MAX_PNG_PIXELS = 50_000_000  # about 200 MB of pixels while drawing
+_DEFAULT_DPI = 96  # Graphviz's own default for bitmaps
+_PAD = 0.12  # inches: dot's margin around the layout (4 pt a side), which its plain output leaves out
 
 # Graphviz settings measured by benchmarks/render_times.py. Edge text as a `label` becomes a
 # node in dot's ranking: the best placement, but x*x*...*x with 100 factors takes minutes.
@@ -111,6 +118,8 @@ def draw_graph(
     - ``loss_name``: the L of dL/dx; default: the root's name when its grad is 1 (the root is
       the loss), else "L" (a loss beyond the root sent it the seed dL/droot = root.grad).
     - ``max_nodes``: refuse graphs with more drawn values than this (None: no limit).
+    Before any ``backward()`` (every gradient in the graph is 0) only the forward half is drawn,
+    with a note "no backward() yet", whatever ``show`` asks: there is no seed to show.
     Node ids follow the forward order, so the same graph always gives the same DOT source.
     """
     _check_arguments(root, show, rankdir, digits, max_nodes, loss_name)
@@ -118,13 +127,13 @@ def draw_graph(
     given = parameter_names(parameters)
     if fold and not given:
         raise ValueError("draw_graph: fold=True needs parameters=a Module (or a name -> Value mapping)")
-    steps, drawn = _steps(forward_order(root), given if fold else {})
+    order = forward_order(root)
+    steps, drawn = _steps(order, given if fold else {})
     if max_nodes is not None and len(drawn) > max_nodes:
-        raise ValueError(
-            f"draw_graph: the graph has {len(drawn)} values, more than max_nodes={max_nodes}. "
-            "Pass fold=True with parameters=model to fold each neuron's weighted sum into one node, "
-            "max_nodes=None to draw it anyway, a smaller expression, or use draw_network."
-        )
+        raise ValueError(_too_many(len(drawn), max_nodes, fold, parameters))
+    no_backward = show != "forward" and all(node.grad == 0.0 for node in order)
+    if no_backward:
+        show = "forward"  # nothing has flowed back: a drawn seed of 0 would be invented
     drawing = _Drawing(root, names, loss_name or _loss_name(root, names), digits, show, share_constants)
     graph = new_digraph(
         name="computation_graph",
@@ -139,9 +148,22 @@ def draw_graph(
         drawing.step(graph, step)
     if show != "forward":
         drawing.seed(graph)
+    if no_backward:
+        drawing.no_backward_note(graph)
     if legend:
         drawing.legend(graph, roles)
     return graph
+
+
+def _too_many(count: int, max_nodes: int, fold: bool, parameters: Any) -> str:
+    """The max_nodes refusal, suggesting folding only where it can apply (a Module, not folded yet)."""
+    ways = ["max_nodes=None to draw it anyway", "a smaller expression", "draw_network"]
+    if isinstance(parameters, Module) and not fold:
+        ways.insert(0, "fold=True to fold each neuron's weighted sum into one node")
+    return (
+        f"draw_graph: the graph has {count} values, more than max_nodes={max_nodes}. "
+        f"Try {', '.join(ways[:-1])} or {ways[-1]}."
+    )
 
 
 def _check_arguments(
@@ -157,6 +179,8 @@ def _check_arguments(
     check_digits(digits)
     if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)):
         raise TypeError(f"draw_graph: max_nodes must be an int or None, got {type(max_nodes).__name__}")
+    if max_nodes is not None and max_nodes < 1:
+        raise ValueError(f"draw_graph: max_nodes must be None or a positive int, got {max_nodes}")
     if loss_name is not None and not isinstance(loss_name, str):
         raise TypeError(f"draw_graph: loss_name must be a str or None, got {type(loss_name).__name__}")
 
@@ -548,25 +572,38 @@ class _Drawing:
         )
         graph.edge(self.ids[self.root], "seed", dir="back", color=BACKWARD, style="dashed")
 
+    def no_backward_note(self, graph: graphviz.Digraph) -> None:
+        """Said where the seed would be: gradients are drawn once backward() has run."""
+        graph.node(
+            "no_backward",
+            label=html_label("no backward() yet: gradients not drawn", colour=MUTED),
+            shape="none",
+        )
+        graph.edge(self.ids[self.root], "no_backward", style="invis")
+
     def legend(self, graph: graphviz.Digraph, roles: list[str]) -> None:
         extra = [(MUTED, "○", "op")]
         if self.show != "backward":
-            extra.append((FORWARD, "→", "forward: value and local derivative ∂t/∂x"))
+            extra.append((FORWARD, "→", "forward: data, and the op's local derivative ∂(result)/∂(operand)"))
         if self.show != "forward":
-            extra.append((BACKWARD, "⇠", f"backward: d{self.loss}/dt · ∂t/∂x, the chain rule"))
+            extra.append(
+                (BACKWARD, "⇠", "backward: d(loss)/d(result) · ∂(result)/∂(operand), the chain rule")
+            )
         graph.node("legend", label=legend_label(roles, extra), shape="none", margin="0")
 
 
 def render(graph: graphviz.Digraph, path: str | os.PathLike[str], *, dpi: int | None = None) -> Path:
     """Write ``graph`` by the path's suffix: .dot/.gv (no Graphviz program needed), .svg, .png, .pdf.
 
-    ``dpi`` sets a PNG's resolution (Graphviz's default is 96). The file is written to a
+    ``dpi`` sets a PNG's resolution (1 to MAX_DPI; Graphviz's default is 96). A PNG is kept
+    within MAX_PNG_SIDE pixels a side and MAX_PNG_PIXELS in all: a bigger drawing is drawn at a
+    lower dpi, with a warning (an .svg or .pdf keeps every detail). The file is written to a
     temporary name in the same folder and renamed, so a failure leaves no partial file.
     """
     target = Path(path)
     suffix = target.suffix.lower()
-    if dpi is not None and (isinstance(dpi, bool) or not isinstance(dpi, int) or dpi < 1):
-        raise ValueError(f"render: dpi must be a positive int, got {dpi!r}")
+    if dpi is not None and (isinstance(dpi, bool) or not isinstance(dpi, int) or not 1 <= dpi <= MAX_DPI):
+        raise ValueError(f"render: dpi must be an int from 1 to {MAX_DPI}, got {dpi!r}")
     if suffix in SOURCE_SUFFIXES:
         _write(target, graph.source.encode("utf-8"))
         return target
@@ -577,16 +614,50 @@ def render(graph: graphviz.Digraph, path: str | os.PathLike[str], *, dpi: int | 
     if shutil.which("dot") is None:
         raise GraphvizNotFoundError(f"needed to write {target}")
     gv = graphviz_module()
-    source = graph
-    if dpi is not None:
-        source = graph.copy()
-        source.attr(dpi=str(dpi))
     try:
+        if fmt == "png":
+            dpi = _png_dpi(graph, dpi or _DEFAULT_DPI)
+        source = graph
+        if dpi is not None:
+            source = graph.copy()
+            source.attr(dpi=str(dpi))
         data = source.pipe(format=fmt, quiet=True)  # dot warns on stderr about dropped xlabels
     except gv.ExecutableNotFound as exc:
         raise GraphvizNotFoundError(str(exc)) from None
     _write(target, data)
     return target
+
+
+def _png_dpi(graph: graphviz.Digraph, dpi: int) -> int:
+    """``dpi``, or the highest dpi keeping the PNG within the pixel limits (with a warning).
+
+    Laying out is quick (0.1 s for x*x*...*x with 100 factors); drawing the pixels is what
+    costs time and memory (5.8 s and 600 MB for that graph's 43,000 px wide PNG), and cairo
+    clips anything past 32,767 px. The layout's size in inches comes from dot's plain output.
+    """
+    first = graph.pipe(format="plain", quiet=True).split(b"\n", 1)[0].split()
+    width, height = float(first[2]) + _PAD, float(first[3]) + _PAD
+    pixels_w, pixels_h = width * dpi, height * dpi
+    scale = min(
+        1.0,
+        MAX_PNG_SIDE / max(pixels_w, pixels_h, 1.0),
+        (MAX_PNG_PIXELS / max(pixels_w * pixels_h, 1.0)) ** 0.5,
+    )
+    if scale >= 1.0:
+        return dpi
+    lower = int(dpi * scale)
+    if lower < 1:
+        raise ValueError(
+            f"render: the drawing is {width:.0f} x {height:.0f} inches, too big for a PNG within "
+            f"{MAX_PNG_SIDE:,} px a side and {MAX_PNG_PIXELS:,} pixels even at 1 dpi: write .svg or .pdf"
+        )
+    warnings.warn(
+        f"render: at {dpi} dpi the PNG would be {pixels_w:,.0f} x {pixels_h:,.0f} px; drawn at {lower} dpi "
+        f"to stay within {MAX_PNG_SIDE:,} px a side and {MAX_PNG_PIXELS:,} pixels "
+        "(write .svg or .pdf for full detail)",
+        stacklevel=3,
+    )
+    return lower
 
 
 def _write(target: Path, data: bytes) -> None:
@@ -598,6 +669,9 @@ def _write(target: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)
+    except OSError as exc:  # the error names the user's path, not the temporary one
+        message = f"render: cannot write {target}: {exc.strerror or exc}"
+        raise (type(exc)(exc.errno, message) if exc.errno else type(exc)(message)) from None
     finally:
         if temporary.exists():
             temporary.unlink()

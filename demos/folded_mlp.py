@@ -1,7 +1,7 @@
 """Big graphs, drawn legibly: the lecture's MLP(3, [4, 4, 1]) with each neuron folded into one node.
 
 A neuron-level graph repeats every weight, product and partial sum: one sample's squared error
-through MLP(3, [4, 4, 1]) is 117 values, the lecture's 4-sample loss 342. With
+through MLP(3, [4, 4, 1]) is 115 values, the lecture's 4-sample loss 340. With
 draw_graph(..., parameters=model, fold=True) each neuron's weighted sum Σ wᵢxᵢ + b becomes one
 node that lists its own weights and bias, with ∂t/∂w and dL/dw = dL/dt · ∂t/∂w on every row;
 share_constants=True draws each input number once.

@@ -161,3 +161,12 @@ def test_seed_drawings_show_named_gradients_and_both_halves() -> None:
     four = four_layer_network.drawing().source
     example, _, _ = four_layer_network.chain_rule_example()
     assert f"dC/dw {example.engine:.3g}" in four  # dC/dw22(2), the article's worked example
+
+
+def test_folded_mlp_docstring_counts_are_the_real_ones() -> None:
+    from autograd_mini import toposort
+    from demos import folded_mlp
+
+    one, four = (len(toposort(folded_mlp.loss(samples)[1])) for samples in (1, 4))
+    doc = " ".join((folded_mlp.__doc__ or "").split())
+    assert f"is {one} values, the lecture's 4-sample loss {four}." in doc

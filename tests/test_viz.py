@@ -340,3 +340,79 @@ def test_fold_works_for_a_bare_neuron_too() -> None:
     out.backward()
     source = draw_graph(out, parameters=neuron, fold=True).source
     assert source.count("Σ wᵢxᵢ + b") == 1 and "<B>w.2</B>" in source and "<B>b</B>" in source
+
+
+def test_before_backward_only_the_forward_half_is_drawn_with_a_note() -> None:
+    """No seed is invented: before backward() there is no dL/d... to show."""
+    out = (Value(2.0, "x") * Value(3.0, "w")).tanh()
+    for show in ("both", "backward"):
+        source = draw_graph(out, show=show).source
+        assert "seed" not in source and "dL/d" not in source and "(seed)" not in source
+        assert "no backward() yet" in source
+        assert "∂t2/∂t1 = " in source and "∂t1/∂x = 3" in source  # the forward half is there
+    out.backward()
+    after = draw_graph(out).source
+    assert "(seed)" in after and "no backward() yet" not in after
+
+
+def test_max_nodes_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="max_nodes must be None or a positive int, got -1"):
+        draw_graph(xyz(), max_nodes=-1)
+    with pytest.raises(ValueError, match="max_nodes must be None or a positive int, got 0"):
+        draw_graph(xyz(), max_nodes=0)
+
+
+def test_too_many_nodes_suggests_folding_only_for_a_module() -> None:
+    model = nn.MLP(3, [4, 4, 1], seed=0)
+    out = model([2.0, 3.0, -1.0])
+    with pytest.raises(ValueError, match="more than max_nodes=5") as plain_graph:
+        draw_graph(out, max_nodes=5)
+    assert "fold" not in str(plain_graph.value)
+    with pytest.raises(ValueError, match="fold=True") as with_model:
+        draw_graph(out, max_nodes=5, parameters=model)
+    with pytest.raises(ValueError, match="more than max_nodes=5") as folded:
+        draw_graph(out, max_nodes=5, parameters=model, fold=True)
+    assert "fold=True" not in str(folded.value) and "fold=True" in str(with_model.value)
+
+
+def test_legend_wording_cannot_collide_with_a_users_names() -> None:
+    x, t = Value(3.0, "x"), Value(-4.0, "t")
+    z = x * t
+    z.backward()
+    legend = next(line for line in draw_graph(z, legend=True).source.splitlines() if "legend [" in line)
+    assert "∂(result)/∂(operand)" in legend and "d(loss)/d(result)" in legend
+    assert "∂t/∂x" not in legend and "dL/dt" not in legend
+
+
+def test_png_too_big_is_drawn_at_a_lower_dpi_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import struct
+
+    import autograd_mini.viz as viz
+
+    monkeypatch.setattr(viz, "MAX_PNG_SIDE", 300)
+    with pytest.warns(UserWarning, match=r"drawn at \d+ dpi to stay within 300 px a side"):
+        path = render(draw_graph(xyz()), tmp_path / "xyz.png", dpi=192)
+    width, height = struct.unpack(">II", path.read_bytes()[16:24])
+    assert max(width, height) <= 300
+
+
+def test_dpi_must_be_sane(tmp_path: Path) -> None:
+    for bad in (0, -5, 100_000, 2.5, True):
+        with pytest.raises(ValueError, match="dpi must be an int from 1 to 1200"):
+            render(draw_graph(xyz()), tmp_path / "x.png", dpi=bad)  # type: ignore[arg-type]
+    assert not list(tmp_path.iterdir())
+
+
+def test_unwritable_path_error_names_the_users_path(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "a.svg"
+    with pytest.raises(FileNotFoundError) as info:
+        render(draw_graph(xyz()), target)
+    assert str(target) in str(info.value) and ".tmp" not in str(info.value)
+    folder = tmp_path / "folder.svg"
+    folder.mkdir()
+    (folder / "x").write_text("keep")  # a non-empty folder cannot be replaced by a file
+    with pytest.raises(OSError) as replaced:
+        render(draw_graph(xyz()), folder)
+    assert str(folder) in str(replaced.value) and ".tmp" not in str(replaced.value)
