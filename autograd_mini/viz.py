@@ -90,6 +90,7 @@ class _Step:
     inputs: list[tuple[Value | float, float | None]] = field(default_factory=list)
     neuron: str = ""  # a folded neuron sum: the neuron's path
     inside: list[tuple[Value, float]] = field(default_factory=list)  # its parameters, drawn inside
+    weight_of: dict[int, Value] = field(default_factory=dict)  # input position -> the weight it multiplies
 
 
 def draw_graph(
@@ -141,6 +142,7 @@ def draw_graph(
         node_attr={"fontname": FONT, "fontsize": "12"},
         edge_attr={"fontname": FONT, "fontsize": "11", "color": FORWARD, "arrowsize": "0.7"},
     )
+    drawing.side = {"LR": "w", "RL": "e", "TB": "n", "BT": "s"}[rankdir]
     if cluster is None and given:
         cluster = _layer_of(given)
     roles = drawing.values(graph, drawn, steps, _parameter_set(parameters), cluster)
@@ -261,12 +263,22 @@ def _move_parameters_inside(steps: dict[Value, _Step], given: dict[Value, str]) 
         if not step.neuron:
             continue
         keep: list[tuple[Value | float, float | None]] = []
-        for p, local in step.inputs:
+        weight_of: dict[int, Value] = {}
+        for position, (p, local) in enumerate(step.inputs):
             if isinstance(p, Value) and p in given and readers[p] == 1 and local is not None:
                 step.inside.append((p, local))
-            else:
-                keep.append((p, local))
-        step.inputs = keep
+                continue
+            if position in step.weight_of:
+                weight_of[len(keep)] = step.weight_of[position]
+            keep.append((p, local))
+        step.inputs, step.weight_of = keep, weight_of
+        step.inside.sort(key=lambda row: _row_order(given[row[0]]))
+
+
+def _row_order(name: str) -> tuple[bool, int, str]:
+    """A neuron's rows as the math reads them: w.0, w.1, ..., w.10, then b."""
+    last = name.rsplit(".", 1)[-1]
+    return (last == "b", int(last) if last.isdigit() else 0, name)
 
 
 def _neuron_of(given: dict[Value, str]) -> dict[Value, tuple[str, str]]:
@@ -331,14 +343,19 @@ def _folded_step(top: Value, members: list[Value], owner: dict[Value, tuple[str,
     """One node for a neuron sum; ∂top/∂input by the chain rule through the hidden nodes."""
     inside = set(members)
     inputs: dict[Value, float] = {}  # ∂top/∂input, by first appearance: w0, x0, b, w1, x1, ...
-    constants: list[float] = []
+    constants: list[tuple[float, Value | None]] = []
+    partner: dict[Value, Value] = {}  # an input x -> the weight w of its product w*x
     for member in members:
+        weights = [p for p in member.parents if member.op == "*" and owner.get(p, ("", ""))[1] == "w"]
+        weight = weights[0] if weights else None
         for operand in member.operands:
             if isinstance(operand, Value):
                 if operand not in inside:
                     inputs.setdefault(operand, 0.0)
+                    if weight is not None and operand is not weight:
+                        partner.setdefault(operand, weight)
             else:
-                constants.append(operand)
+                constants.append((operand, weight))
     adjoint = {top: 1.0}
     for member in reversed(members):
         upstream = adjoint.get(member, 0.0)
@@ -348,9 +365,16 @@ def _folded_step(top: Value, members: list[Value], owner: dict[Value, tuple[str,
             else:
                 inputs[parent] += upstream * local
     drawn: list[tuple[Value | float, float | None]] = list(inputs.items())
-    drawn += [(c, None) for c in constants]
+    drawn += [(c, None) for c, _ in constants]
+    weight_of = {i: partner[p] for i, (p, _) in enumerate(drawn) if isinstance(p, Value) and p in partner}
+    weight_of |= {len(inputs) + i: w for i, (_, w) in enumerate(constants) if w is not None}
     neuron = next(owner[m][0] for m in inputs if m in owner)
-    return _Step(top, "Σ wᵢxᵢ + b", drawn, neuron)
+    return _Step(top, "Σ wᵢxᵢ + b", drawn, neuron, weight_of=weight_of)
+
+
+def _port(name: str) -> str:
+    """A row's port id from its parameter's name: layers.0.neurons.2.w.1 -> layers_0_neurons_2_w_1."""
+    return re.sub(r"\W", "_", name)
 
 
 def _layer_of(names: dict[Value, str]) -> Callable[[Value], str | None]:
@@ -375,6 +399,7 @@ class _Drawing:
         self.root, self.names, self.loss, self.digits, self.show = root, names, loss, digits, show
         self.share = share
         self.edge_text = "label"
+        self.side = "w"  # the compass side edges enter a row from: the left when rankdir is LR
         self.ids: dict[Value, str] = {}
         self.constants: dict[str, str] = {}
         self.incoming: dict[Value, list[float]] = {}  # products dL/dt · ∂t/∂v arriving at v
@@ -482,9 +507,13 @@ class _Drawing:
                 width="0.35",
                 margin="0.02",
             )
+        rows = {parameter for parameter, _ in step.inside}
         for position, (operand, local) in enumerate(step.inputs):
+            weight = step.weight_of.get(position)
+            # into the row of the weight it multiplies (the port on that row's name cell)
+            head = f"{op_id}:{_port(self.names[weight])}:{self.side}" if weight in rows else op_id
             if not isinstance(operand, Value) or local is None:
-                self.constant(graph, float(operand), op_id, position)
+                self.constant(graph, float(operand), head, position)
                 continue
             fraction = f"∂{self.names[out]}/∂{self.names[operand]}"
             lines = []
@@ -498,7 +527,7 @@ class _Drawing:
                 if self.sole_path(operand):  # the product is the whole gradient: say so
                     chain = f"d{self.loss}/d{self.names[operand]} = {chain}"
                 lines.append((BACKWARD, chain))
-            graph.edge(self.ids[operand], op_id, **self.edge_style(lines))
+            graph.edge(self.ids[operand], head, **self.edge_style(lines))
         graph.edge(op_id, self.ids[out])
 
     def neuron_table(self, step: _Step) -> str:
@@ -511,6 +540,7 @@ class _Drawing:
         ]
         for parameter, local in step.inside:
             name = self.names[parameter].removeprefix(prefix)
+            port = _port(self.names[parameter])
             cells = [f"<B>{text(name)}</B>", text(f"data {self.number(parameter.data)}")]
             if self.show != "backward":
                 fraction = f"∂{self.names[out]}/∂{name} = {self.number(local)}"
@@ -524,7 +554,10 @@ class _Drawing:
                 if abs(parameter.grad - product) > 1e-9 * max(1.0, abs(product)):
                     chain += f" (grad {self.number(parameter.grad)}: more not drawn)"
                 cells.append(f'<FONT COLOR="{BACKWARD}">{text(chain)}</FONT>')
-            rows.append("<TR>" + "".join(f"<TD>{cell}</TD>" for cell in cells) + "</TR>")
+            first, *rest = cells
+            rows.append(
+                f'<TR><TD PORT="{port}">{first}</TD>' + "".join(f"<TD>{cell}</TD>" for cell in rest) + "</TR>"
+            )
         return (
             f'<<TABLE BORDER="1" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3" COLOR="{BORDER}" '
             f'BGCOLOR="{ROLES["parameter"][0]}">{"".join(rows)}</TABLE>>'
@@ -542,11 +575,11 @@ class _Drawing:
             style.update(color=BACKWARD, dir="back", style="dashed")
         return style
 
-    def constant(self, graph: graphviz.Digraph, value: float, op_id: str, position: int) -> None:
+    def constant(self, graph: graphviz.Digraph, value: float, head: str, position: int) -> None:
         shown = self.number(value)
         const_id = self.constants.get(shown) if self.share else None
         if const_id is None:
-            const_id = f"c{len(self.constants)}" if self.share else f"{op_id}_c{position}"
+            const_id = f"c{len(self.constants)}" if self.share else f"{head.split(':')[0]}_c{position}"
             self.constants[shown] = const_id
             graph.node(
                 const_id,
@@ -560,7 +593,7 @@ class _Drawing:
                 height="0.3",
                 width="0.3",
             )
-        graph.edge(const_id, op_id, color="#9ca3af")
+        graph.edge(const_id, head, color="#9ca3af")
 
     def seed(self, graph: graphviz.Digraph) -> None:
         """The gradient the root was given, arriving from beyond the drawing."""

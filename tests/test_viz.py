@@ -416,3 +416,41 @@ def test_unwritable_path_error_names_the_users_path(tmp_path: Path) -> None:
     with pytest.raises(OSError) as replaced:
         render(draw_graph(xyz()), folder)
     assert str(folder) in str(replaced.value) and ".tmp" not in str(replaced.value)
+
+
+def test_fold_inputs_enter_the_row_of_the_weight_they_multiply() -> None:
+    """Checked on dot's layout: each arrow's tip lies on its weight's row; rows read w.0, w.1, ..., b."""
+    import json
+
+    model = nn.MLP(3, [4, 4, 1], seed=0)
+    sample = [2.0, 3.0, -1.0]
+    out = model(sample)
+    out.backward()
+    graph = draw_graph(out, parameters=model, fold=True, share_constants=True)
+    names = dict(model.named_parameters())
+    ports = {name.replace(".", "_"): name for name in names}
+    data = json.loads(graph.pipe(format="json"))
+    objects = data["objects"]
+    checked = 0
+    for edge in data["edges"]:
+        head = objects[edge["head"]]
+        if "Σ" not in head.get("label", ""):
+            continue
+        port = edge.get("headport", "").split(":")[0]
+        assert port in ports, f"an input of {head['name']} enters no row"
+        name = ports[port]
+        row = name.rsplit(".", 2)[-2] + "." + name.rsplit(".", 1)[-1]  # w.2
+        texts = {op["text"]: op["pt"][1] for op in head["_ldraw_"] if op["op"] == "T"}
+        tip_y = edge["_hdraw_"][-1]["points"][1][1]
+        assert abs(tip_y - (texts[row] + 4)) < 10, f"arrow for {name} lands off its row"
+        tail = objects[edge["tail"]]
+        if edge.get("label"):  # a value: ∂sum/∂x is the weight x multiplies
+            local = re.search(r"∂\S+/∂\S+ = (\S+?)<", edge["label"])
+            assert local, edge["label"]
+            assert float(local.group(1)) == float(format_number(names[name].data, 4))
+        else:  # a constant input: the sample's number at the weight's index
+            assert float(tail["label"]) == sample[int(name.rsplit(".", 1)[-1])]
+        checked += 1
+    assert checked == 4 * 3 + 4 * 4 + 4
+    layer0 = graph.source[graph.source.index("layers.0.neurons.2</TD>") :].split("</TABLE>")[0]
+    assert [m for m in re.findall(r"<B>([wb][.\d]*)</B>", layer0)] == ["w.0", "w.1", "w.2", "b"]
