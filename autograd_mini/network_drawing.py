@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from ._drawing import (
     BORDER,
     FONT,
+    MUTED,
     NEGATIVE,
     POSITIVE,
     ROLES,
@@ -38,8 +39,11 @@ __all__ = ["draw_network"]
 MAX_LABELLED_EDGES = 48  # beyond this, edge text cannot stay legible: tooltips instead
 NODE_FONT = 11.0
 EDGE_FONT = 10.0
-_T_CHOICES = (0.5, 0.36, 0.64, 0.28, 0.72, 0.43, 0.57, 0.22, 0.78, 0.32, 0.68, 0.18, 0.82)
-_ATTEMPTS = 8
+# Where along its edge a label may sit (0: the source neuron, 1: the target), best first.
+_T_CHOICES = tuple(sorted((i / 40 for i in range(5, 36)), key=lambda t: abs(t - 0.5)))
+_ATTEMPTS = 10  # spreads of the layout by _SPREAD before labels that find no spot become tooltips
+_SPREAD = 1.2
+_LINE_GAP = 0.04  # inches kept between a label and another weight's line (half the widest line, and air)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,29 @@ class _Box:
         nearest_x = min(max(x, self.x - self.half_w), self.x + self.half_w)
         nearest_y = min(max(y, self.y - self.half_h), self.y + self.half_h)
         return math.hypot(x - nearest_x, y - nearest_y) < radius
+
+    def hits_segment(self, start: tuple[float, float], end: tuple[float, float], gap: float) -> bool:
+        """True when the straight line start-end passes within ``gap`` of the box (Liang-Barsky)."""
+        (x0, y0), (x1, y1) = start, end
+        low, high = 0.0, 1.0
+        for step, room in (
+            (x0 - x1, x0 - (self.x - self.half_w - gap)),
+            (x1 - x0, self.x + self.half_w + gap - x0),
+            (y0 - y1, y0 - (self.y - self.half_h - gap)),
+            (y1 - y0, self.y + self.half_h + gap - y0),
+        ):
+            if step == 0:
+                if room < 0:
+                    return False
+                continue
+            ratio = room / step
+            if step < 0:
+                low = max(low, ratio)
+            else:
+                high = min(high, ratio)
+            if low > high:
+                return False
+        return True
 
 
 def text_size(lines: Sequence[str], points: float) -> tuple[float, float]:
@@ -117,7 +144,7 @@ def draw_network(
         for k, w in enumerate(neuron.w)
     ]
     layout = _Layout(columns)
-    labels = None
+    labels: list[_Box | None] | None = None
     if show_weights and len(edges) <= MAX_LABELLED_EDGES:
         labels = layout.place([text.weight(w, g) for _, _, _, w, g in edges], edges)
     graph = new_digraph(
@@ -135,6 +162,8 @@ def draw_network(
     _weights(graph, edges, labels, text)
     if legend:
         extra = [(POSITIVE, "—", "weight w > 0 (width ∝ |w|)"), (NEGATIVE, "—", "weight w < 0")]
+        if labels is not None and None in labels:
+            extra.append((MUTED, "—", "unlabelled weight: no free spot, w in its tooltip"))
         graph.node(
             "legend",
             label=legend_label(["input", "intermediate", "output"], extra),
@@ -208,7 +237,7 @@ def _neurons(graph: graphviz.Digraph, layout: _Layout, titles: list[str]) -> Non
 def _weights(
     graph: graphviz.Digraph,
     edges: list[tuple[int, int, int, float, float]],
-    labels: list[_Box] | None,
+    labels: list[_Box | None] | None,
     text: _Text,
 ) -> None:
     """An edge per weight (colour: sign, width: size, tooltip: w and its gradient) and its label."""
@@ -223,7 +252,8 @@ def _weights(
             penwidth=f"{0.8 + 3.0 * abs(w) / largest:.2f}",
             tooltip=tip,
         )
-        if labels is not None:
+        box = labels[n] if labels is not None else None
+        if box is not None:
             graph.node(
                 f"w{n}",
                 label=html_label(*text.weight(w, g), colour=colour),
@@ -236,7 +266,7 @@ def _weights(
                 height="0",
                 margin="0.04,0.02",
                 tooltip=tip,
-                pos=f"{labels[n].x:.3f},{labels[n].y:.3f}!",
+                pos=f"{box.x:.3f},{box.y:.3f}!",
             )
 
 
@@ -277,7 +307,13 @@ class _Layout:
         self.radius = max(0.32, max(math.hypot(w, h) / 2 + 0.04 for w, h in sizes))
         self.row_gap = 2 * self.radius + 0.45
         self.column_gap = 2 * self.radius + 1.6
-        tallest = max(len(column) for column in columns)
+        self._spread(1.0)
+
+    def _spread(self, factor: float) -> None:
+        """Move columns and rows apart by ``factor``: lines fan out at wider angles, labels fit."""
+        self.row_gap *= factor
+        self.column_gap *= factor
+        tallest = max(len(column) for column in self.columns)
         self.top = (tallest - 1) / 2 * self.row_gap + self.radius + 0.35
         self.bottom = -self.top
 
@@ -290,30 +326,48 @@ class _Layout:
 
     def place(
         self, texts: list[list[str]], edges: list[tuple[int, int, int, float, float]]
-    ) -> list[_Box] | None:
-        """A label box per edge touching no circle and no other label, or None if none fits."""
+    ) -> list[_Box | None]:
+        """A label box per edge touching no circle, no other label and no other edge's line.
+
+        Columns and rows move apart until every label fits; if no try fits them all, the one
+        leaving fewest labels out is kept, and a label left out (None) is a tooltip only.
+        """
+        best: tuple[list[_Box | None], float] | None = None
+        spread = 1.0
         for _ in range(_ATTEMPTS):
             boxes = self._try(texts, edges)
-            if boxes is not None:
-                return boxes
-            self.column_gap *= 1.25
-        return None
+            if best is None or boxes.count(None) < best[0].count(None):
+                best = (boxes, spread)
+            if None not in boxes:
+                break
+            self._spread(_SPREAD)
+            spread *= _SPREAD
+        assert best is not None
+        self._spread(best[1] / spread)
+        return best[0]
 
     def _try(
         self, texts: list[list[str]], edges: list[tuple[int, int, int, float, float]]
-    ) -> list[_Box] | None:
+    ) -> list[_Box | None]:
         circles = [self.centre(c, r) for c, column in enumerate(self.columns) for r in range(len(column))]
-        placed: list[_Box] = []
-        for lines, (index, k, j, _, _) in zip(texts, edges, strict=True):
-            width, height = text_size(lines, EDGE_FONT)
-            (x0, y0), (x1, y1) = self.centre(index, k), self.centre(index + 1, j)
+        lines = [(self.centre(index, k), self.centre(index + 1, j)) for index, k, j, _, _ in edges]
+        placed: list[_Box | None] = []
+        for n, text_lines in enumerate(texts):
+            width, height = text_size(text_lines, EDGE_FONT)
+            (x0, y0), (x1, y1) = lines[n]
+            spot = None
             for t in _T_CHOICES:
                 box = _Box(x0 + t * (x1 - x0), y0 + t * (y1 - y0), width / 2, height / 2)
-                if not any(box.hits_circle(x, y, self.radius + 0.05) for x, y in circles) and not any(
-                    box.hits(other) for other in placed
+                if self._free(box, circles, placed) and not any(
+                    box.hits_segment(*line, _LINE_GAP) for m, line in enumerate(lines) if m != n
                 ):
-                    placed.append(box)
+                    spot = box
                     break
-            else:
-                return None
+            placed.append(spot)
         return placed
+
+    def _free(self, box: _Box, circles: list[tuple[float, float]], placed: list[_Box | None]) -> bool:
+        """Clear of every circle and every label placed so far."""
+        return not any(box.hits_circle(x, y, self.radius + 0.05) for x, y in circles) and not any(
+            other is not None and box.hits(other) for other in placed
+        )

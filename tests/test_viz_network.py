@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,45 @@ def overlap(a: Box, b: Box) -> bool:
     return abs(a[1] - b[1]) < a[3] + b[3] and abs(a[2] - b[2]) < a[4] + b[4]
 
 
+def bezier_points(edge: dict[str, Any], samples: int = 40) -> list[tuple[float, float]]:
+    """Points along an edge's drawn cubic Bézier pieces (its _draw_ "b" operations), densely sampled."""
+    points: list[tuple[float, float]] = []
+    for op in edge.get("_draw_", []):
+        if op["op"] not in ("b", "B"):
+            continue
+        control = op["points"]
+        for start in range(0, len(control) - 3, 3):
+            (ax, ay), (bx, by), (cx, cy), (dx, dy) = control[start : start + 4]
+            for i in range(samples + 1):
+                t = i / samples
+                u = 1 - t
+                points.append(
+                    (
+                        u**3 * ax + 3 * u * u * t * bx + 3 * u * t * t * cx + t**3 * dx,
+                        u**3 * ay + 3 * u * u * t * by + 3 * u * t * t * cy + t**3 * dy,
+                    )
+                )
+    return points
+
+
+def edge_crossings(boxes: list[Box], objects: list[dict[str, Any]], source: str) -> list[str]:
+    """A weight's label (node w<n>, for the n-th edge) crossed by any edge but its own."""
+    labels = {name: box for box in boxes if (name := box[0])[:1] == "w" and name[1:].isdigit()}
+    nodes = {obj["_gvid"]: obj["name"] for obj in objects if "tail" not in obj}
+    # draw_network declares edge n and its label w<n> together; dot numbers edges its own way
+    edges = {f"{nodes[e['tail']]}->{nodes[e['head']]}": e for e in objects if "tail" in e}
+    ends = [f"{a}->{b}" for a, b in re.findall(r"^\t(\w+) -> (\w+)", source, flags=re.MULTILINE)]
+    found = []
+    for name, (_, x, y, half_w, half_h, _) in labels.items():
+        own = ends[int(name[1:])]
+        for end, edge in edges.items():
+            if end == own:
+                continue
+            if any(abs(px - x) < half_w and abs(py - y) < half_h for px, py in bezier_points(edge)):
+                found.append(f"{name} (on {own}) is crossed by edge {end}")
+    return found
+
+
 def problems(graph: Any) -> list[str]:
     boxes, (x0, y0, x1, y1), objects = layout(graph)
     found = [f"{a[0]} overlaps {b[0]}" for a, b in itertools.combinations(boxes, 2) if overlap(a, b)]
@@ -81,6 +121,7 @@ def problems(graph: Any) -> list[str]:
         for name, x, y, hw, hh, _ in boxes
         if x - hw < x0 - 0.5 or x + hw > x1 + 0.5 or y - hh < y0 - 0.5 or y + hh > y1 + 0.5
     ]
+    found += edge_crossings(boxes, objects, graph.source)
     # Text drawn by Graphviz for edges would escape the check above: there must be none.
     found += [f"edge text {obj.get('_ldraw_')}" for obj in objects if "tail" in obj and "_ldraw_" in obj]
     # Every line of text inside a neuron lies inside its circle.
@@ -114,6 +155,19 @@ def test_the_check_sees_an_overlap() -> None:
     graph.node("intruder", label="w 0.123", shape="box", width="0", height="0", pos="0,0!")
     graph.node("intruder2", label="w 0.456", shape="box", width="0", height="0", pos="0.1,0!")
     assert any("intruder" in p for p in problems(graph))
+
+
+def test_the_check_sees_an_edge_through_a_label() -> None:
+    """A label pinned on another weight's line is reported (the edge check is not vacuous)."""
+    graph = draw_network(lecture_mlp(), show_grads=True)
+    _, _, objects = layout(graph)
+    names = {obj["_gvid"]: obj["name"] for obj in objects if "tail" not in obj}
+    other = next(
+        e for e in objects if "tail" in e and (names[e["tail"]], names[e["head"]]) == ("n1_2", "n2_0")
+    )
+    x, y = bezier_points(other)[20]
+    found = edge_crossings([("w0", x, y, 10.0, 6.0, "box")], objects, graph.source)
+    assert "w0 (on n0_0->n1_0) is crossed by edge n1_2->n2_0" in found
 
 
 def test_small_networks_label_every_weight_with_w_and_its_named_gradient() -> None:
@@ -175,3 +229,21 @@ def test_bad_arguments_name_the_argument() -> None:
         draw_network(model, inputs=[Value(1.0), 2.0])  # type: ignore[list-item]
     with pytest.raises(TypeError, match=r"nn\.MLP"):
         draw_network(nn.Layer(2, 2))  # type: ignore[arg-type]
+
+
+def test_a_label_with_no_free_spot_becomes_a_tooltip_and_the_legend_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With the layout not allowed to spread, some labels find no spot: they are left out, never misplaced."""
+    from autograd_mini import network_drawing
+
+    everything = draw_network(lecture_mlp(), show_grads=True, legend=True).source
+    assert "unlabelled weight" not in everything
+    monkeypatch.setattr(network_drawing, "_ATTEMPTS", 1)
+    graph = draw_network(lecture_mlp(), show_grads=True, legend=True)
+    labels = re.findall(r"^\tw\d+ \[", graph.source, flags=re.MULTILINE)
+    assert 0 < len(labels) < 32
+    assert "unlabelled weight: no free spot, w in its tooltip" in graph.source
+    edges = [line for line in graph.source.splitlines() if " -> " in line]
+    assert len(edges) == 32 and all("dL/dw" in line for line in edges)  # every weight keeps its tooltip
+    assert problems(graph) == []
