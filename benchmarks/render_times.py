@@ -1,9 +1,11 @@
-"""How long Graphviz takes to lay out and render the drawings to SVG, worst cases included.
+"""How long Graphviz takes to lay out and render the drawings to SVG and PNG, worst cases included.
 
 Every graph here stays within draw_graph's max_nodes=400 (or is folded to fit). Run:
     .venv/bin/python benchmarks/render_times.py [--repeat N] [--timeout SECONDS]
-It prints one row per drawing (median of N renders) and the worst case. Not a test: timings
-depend on the machine, so they are measured here and reported, never asserted.
+It prints one row per drawing (SVG: median of N renders of dot alone; PNG: viz.render at its
+default dpi, the pixel-size check included, with the dpi it lowered to if the drawing was too
+big) and the worst cases. Not a test: timings depend on the machine, so they are measured here
+and reported, never asserted.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from autograd_mini import Value, nn, toposort
-from autograd_mini.viz import draw_graph, draw_network
+from autograd_mini.viz import draw_graph, draw_network, render
 
 
 def power(factors: int) -> Value:
@@ -91,7 +95,7 @@ def moons_network() -> Any:
 
 def cases() -> dict[str, Callable[[], Any]]:
     table: dict[str, Callable[[], Any]] = {}
-    for n in (40, 60, 70, 80, 100, 200):
+    for n in (40, 60, 70, 80, 100, 200, 399):
         table[f"x*x*...*x, {n} factors"] = lambda n=n: draw_graph(power(n))
     table["x*x*...*x, 100 factors, forward"] = lambda: draw_graph(power(100), show="forward")
     table["y*1.01 + 0.1, 133 steps (400 values)"] = lambda: draw_graph(affine_chain(133))
@@ -103,7 +107,7 @@ def cases() -> dict[str, Callable[[], Any]]:
         )
     table["MLP(3, [4, 4, 1]) output with parameters"] = mlp_output
     table["lecture loss, 4 samples, folded"] = lambda: lecture_loss(fold=True)
-    table["lecture loss, 4 samples, unfolded (342 values)"] = lambda: lecture_loss(fold=False)
+    table["lecture loss, 4 samples, unfolded (340 values)"] = lambda: lecture_loss(fold=False)
     table["draw_network MLP(2, [16, 16, 1])"] = moons_network
     return table
 
@@ -124,21 +128,35 @@ def render_seconds(graph: Any, timeout: float) -> float:
     return time.perf_counter() - started
 
 
+def png_seconds(graph: Any) -> tuple[float, str]:
+    """Wall time of render(graph, "x.png"), and the dpi it fell back to ("" when it kept 96)."""
+    with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        started = time.perf_counter()
+        render(graph, Path(folder) / "x.png")
+        seconds = time.perf_counter() - started
+    lowered = [re.search(r"drawn at (\d+) dpi", str(w.message)) for w in caught]
+    return seconds, next((f"{m.group(1)} dpi" for m in lowered if m), "")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="renders per drawing (median)")
     parser.add_argument("--timeout", type=float, default=120.0, help="give up on one render after this")
     args = parser.parse_args(argv)
-    worst = ("", 0.0)
-    print(f"{'drawing':<48}{'nodes':>7}{'SVG render (median)':>22}")
+    worst = {"SVG": ("", 0.0), "PNG": ("", 0.0)}
+    print(f"{'drawing':<48}{'nodes':>7}{'SVG (median)':>15}{'PNG':>10}  PNG dpi")
     for name, build in cases().items():
         graph = build()
         nodes = len(re.findall(r"^\t\w+ \[", graph.source, flags=re.MULTILINE))
         seconds = statistics.median(render_seconds(graph, args.timeout) for _ in range(args.repeat))
-        print(f"{name:<48}{nodes:>7}{seconds:>20.2f} s", flush=True)
-        if seconds > worst[1]:
-            worst = (name, seconds)
-    print(f"worst: {worst[0]}: {worst[1]:.2f} s")
+        png, lowered = png_seconds(graph)
+        print(f"{name:<48}{nodes:>7}{seconds:>13.2f} s{png:>8.2f} s  {lowered or 96}", flush=True)
+        for kind, value in (("SVG", seconds), ("PNG", png)):
+            if value > worst[kind][1]:
+                worst[kind] = (name, value)
+    for kind, (name, value) in worst.items():
+        print(f"worst {kind}: {name}: {value:.2f} s")
     return 0
 
 
