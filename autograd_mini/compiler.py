@@ -402,8 +402,7 @@ _POSITIONS = {(a, b): (0,) * a + (1,) * b for a in (False, True) for b in (False
 class _Plan:
     """What the code must compute for each node of the graph, decided before writing a line."""
 
-    order: list[Value]  # forward order, operands first
-    backward_order: list[Value]  # the eager backward's order, root first
+    order: list[Value]  # forward order, operands first; reversed, the eager backward's order
     index: dict[Value, int]
     input_slot: dict[Value, int]
     targets: list[Value]
@@ -414,25 +413,32 @@ class _Plan:
     materialize: set[Value] = field(default_factory=set)  # nodes given a variable of their own
     node_checks: dict[Value, list[int]] = field(default_factory=dict)  # check_each_call checks by node
     input_checks: list[tuple[int, int]] = field(default_factory=list)  # (input slot, check number)
+    root_needs_grad: bool = False
+
+    def forget_forward_tables(self) -> None:
+        """Free the tables the backward does not read (peak memory on big graphs)."""
+        for table in (self.variable, self.needs_grad, self.materialize):
+            table.clear()
 
     def forget_per_node_tables(self) -> None:
         """Free the tables only planning and writing read; ``order`` and ``targets`` stay."""
-        for table in (self.index, self.kinds, self.variable, self.needs_grad, self.materialize):
-            table.clear()
-        self.backward_order.clear()
+        self.forget_forward_tables()
+        self.index.clear()
+        self.kinds.clear()
 
 
 def _plan(root: Value, inputs: list[Value], targets: list[Value], checked: list[Value]) -> _Plan:
     uses = _count_consumers(root)  # edges into each node from the graph
     shared = {node for node, count in uses.items() if count != 1}  # the root, and nodes read twice or more
-    backward_order = _release_order(root, uses)  # uses the counts up
+    order = _release_order(root, uses)  # uses the counts up
     del uses
-    order = backward_order[::-1]
+    order.reverse()
     index = {node: i for i, node in enumerate(order)}
     input_slot = {node: k for k, node in enumerate(inputs) if node in index}
-    plan = _Plan(order, backward_order, index, input_slot, targets, len(order) > LOCALS_LIMIT)
+    plan = _Plan(order, index, input_slot, targets, len(order) > LOCALS_LIMIT)
     _plan_nodes(plan, set(targets), shared)
     plan.materialize.add(root)
+    plan.root_needs_grad = root in plan.needs_grad
     _plan_user_checks(plan, inputs, checked)
     return plan
 
@@ -515,8 +521,7 @@ def _generate(root: Value, inputs: list[Value], targets: list[Value], checked: l
     tape = _record_tape(plan)
     constants = _Constants()
     forward, expressions = _write_forward(plan, constants)
-    plan.variable.clear()  # the backward reads neither: free them now (peak memory)
-    plan.materialize.clear()
+    plan.forget_forward_tables()
     backward, grad_of = _write_backward(plan, expressions, constants)
     result = expressions[root]
     del expressions  # per-node tables are freed before the pieces are joined (peak memory)
@@ -599,7 +604,7 @@ def _write_backward(
     grad_of: dict[Value, str] = {}  # kept for leaves only: the gradients returned are leaves'
     terms: dict[Value, list[str]] = {}
     lines: list[str] = []
-    if plan.order[-1] in plan.needs_grad:
+    if plan.root_needs_grad:
         terms[plan.order[-1]] = ["1.0"]
 
     def code(p: Value | float | None) -> str:
@@ -609,7 +614,7 @@ def _write_backward(
             return expressions.get(p, _INLINED)
         return constants.literal(p)  # type: ignore[arg-type]
 
-    for node in plan.backward_order:
+    for node in reversed(plan.order):  # the eager backward's order
         parts = terms.pop(node, None)
         if parts is None:
             continue  # no gradient needed here
