@@ -11,8 +11,9 @@ equal the eager engine's bit for bit:
 
 - a node used once, whose value is read once by its consumer's formula and never by the
   backward or a check, is inlined into that formula (so code size stays linear);
-- a local derivative of exactly 1 into a node used once passes the gradient variable on
-  by name (no line), and no line is written for gradients nobody asked for;
+- a node's gradient that only one term reads (it passes it on to one operand) goes into
+  that term as an expression, with no line of its own, as a name does through a local
+  derivative of exactly 1; no line is written for gradients nobody asked for;
 - gradients are accumulated in the eager engine's own order, leaves starting at 0.0.
 
 Errors follow eager too: the code checks what the eager kernels check, and when a call
@@ -603,9 +604,11 @@ def _write_backward(
     grad_name = "G[{}]" if plan.big else "g{}"
     grad_of: dict[Value, str] = {}  # kept for leaves only: the gradients returned are leaves'
     terms: dict[Value, list[str]] = {}
+    nesting: dict[Value, int] = {}  # of the last term added for a node (0: a name or a literal)
     lines: list[str] = []
     if plan.root_needs_grad:
         terms[plan.order[-1]] = ["1.0"]
+        nesting[plan.order[-1]] = 0
 
     def code(p: Value | float | None) -> str:
         if p is None:
@@ -619,18 +622,26 @@ def _write_backward(
         if parts is None:
             continue  # no gradient needed here
         op = node._fn
-        if op is not None and len(parts) == 1 and _NAME.fullmatch(parts[0]):
-            grad = parts[0]  # dz/dx = 1 and x is used once: x's gradient is z's
+        positions = plan.kinds[node].grad_positions if op is not None else ()
+        level = nesting.pop(node)
+        if op is not None and len(parts) == 1 and (len(positions) == 1 or _NAME.fullmatch(parts[0])):
+            # One term, read by one term (or a name): passed on as it is, with no line of its own.
+            grad = parts[0]
         else:
-            grad = grad_name.format(plan.index[node])
+            grad, level = grad_name.format(plan.index[node]), 0
             lines.extend(_sum_lines(grad, parts, start_at_zero=op is None))
         if op is None:
             grad_of[node] = grad
             continue
+        if level >= MAX_INLINE_DEPTH:
+            grad, level = grad_name.format(plan.index[node]), 0
+            lines.append(f"{grad} = {parts[0]}")
         names = {"out": expressions.get(node, _INLINED), "x": code(node._a), "y": code(node._b)}
-        for position in plan.kinds[node].grad_positions:
-            term = _term(grad, _DERIVATIVES[op.name][position].text.format(**names))
-            terms.setdefault((node._a, node._b)[position], []).append(term)  # type: ignore[arg-type]
+        for position in positions:
+            derivative = _DERIVATIVES[op.name][position].text.format(**names)
+            parent = (node._a, node._b)[position]
+            terms.setdefault(parent, []).append(_term(f"({grad})" if level else grad, derivative))  # type: ignore[arg-type]
+            nesting[parent] = level if derivative == "1.0" else level + 1  # type: ignore[index]
     return lines, grad_of
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -196,6 +197,28 @@ def test_chunks_end_at_a_size_too_so_long_inlined_lines_compile_in_bounded_memor
     out = chain(leaf)
     out.backward()
     assert compiled(0.5) == (out.data, [leaf.grad])
+
+
+def test_a_gradient_read_by_one_term_is_inlined_not_given_a_line() -> None:
+    def chain(x: Value) -> Value:
+        for _ in range(100):
+            x = (x * 1.01).tanh()  # each node passes its gradient to one operand only
+        return x
+
+    compiled = trace(chain, 0.5)
+    backward = compiled.source.split("# backward", 1)[1].splitlines()[1:-1]
+    assert len(backward) < 10  # a line every MAX_INLINE_DEPTH steps, not one per node
+    leaf = Value(0.5)
+    out = chain(leaf)
+    out.backward()
+    assert compiled(0.5) == (out.data, [leaf.grad])
+    assert compiled(-3.0)[1] == [_eager_grad(chain, -3.0)]
+
+
+def _eager_grad(fn: Callable[[Value], Value], x: float) -> float:
+    leaf = Value(x)
+    fn(leaf).backward()
+    return leaf.grad
 
 
 def test_long_chains_do_not_nest_too_deeply() -> None:
