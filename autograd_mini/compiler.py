@@ -26,6 +26,7 @@ import ast
 import functools
 import io
 import math
+import numbers
 import re
 import threading
 import time
@@ -36,7 +37,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine import _ENGINE_NAMES, Value, _count_consumers, _release_order
+from .engine import _ENGINE_NAMES, Value, _count_consumers, _release_order, _shorten, is_grad_enabled
 from .kernels import build_kernel
 from .ops import FORMULA_NAMES, OPS, Op
 
@@ -161,27 +162,33 @@ class _Constants:
 # -- arguments --------------------------------------------------------------------------
 
 
-def _flatten(arg: object, path: str, out: list[float]) -> object:
+# Arguments nest lists at most this deep: a deeper (or self-containing) list is refused
+# before Python's recursion limit is reached.
+MAX_ARGUMENT_DEPTH = 100
+
+
+def _flatten(arg: object, path: str, out: list[float], depth: int = 0) -> object:
     """Append the numbers in ``arg`` to ``out``; return its structure (for the structure check).
 
     Numbers and Values are interchangeable inputs, so both are recorded as one kind, "leaf".
+    Any real number counts (int, float, NumPy scalars), bool excepted.
     """
     if isinstance(arg, Value):
         out.append(arg.data)
         return "leaf"
-    if isinstance(arg, float):
-        out.append(float(arg))
-        return "leaf"
-    if isinstance(arg, int) and not isinstance(arg, bool):
+    if isinstance(arg, numbers.Real) and not isinstance(arg, bool):
         try:
             out.append(float(arg))
         except OverflowError:
-            raise TraceError(
-                f"trace: {path} is an integer too large for a float ({arg.bit_length()} bits)"
-            ) from None
+            kind = "an integer" if isinstance(arg, int) else "a number"
+            raise TraceError(f"trace: {path} is {kind} too large for a float ({_shorten(arg)})") from None
         return "leaf"
     if isinstance(arg, (list, tuple)):
-        return tuple(_flatten(item, f"{path}[{i}]", out) for i, item in enumerate(arg))
+        if depth >= MAX_ARGUMENT_DEPTH:
+            raise TraceError(
+                f"trace: arguments nest lists more than {MAX_ARGUMENT_DEPTH} deep (or a list contains itself)"
+            )
+        return tuple(_flatten(item, f"{path}[{i}]", out, depth + 1) for i, item in enumerate(arg))
     raise TraceError(
         f"trace: {path} must be a number, a Value, or a list/tuple of them, got {type(arg).__name__}"
     )
@@ -284,6 +291,8 @@ def trace(
     were decided once, and calling with arguments of another structure raises TraceError.
     """
     started = time.perf_counter()
+    if not is_grad_enabled():
+        raise TraceError("trace: called inside no_grad(), where no graph is recorded; call it outside")
     flat: list[float] = []
     structure = _flatten(list(example_args), "args", flat)
     param_list = list(params) if params is not None else []
@@ -293,6 +302,7 @@ def trace(
     leaves = [Value(x) for x in flat]
     root, checks = _run_recording(fn, _rebuild(structure, iter(leaves)))
     inputs = param_list + leaves  # the code reads them in this order
+    _check_depends_on_inputs(root, inputs)
     targets = param_list if params is not None else leaves
     program = _generate(root, inputs, targets, [value for value, _ in checks])
     del root  # the generated code and the compact tape are all that is kept of the graph
@@ -303,6 +313,18 @@ def trace(
         names = [f"input[{i}]" for i in range(len(leaves))]
     seconds = time.perf_counter() - started
     return CompiledFunction(program.source, run, structure, program.num_nodes, names, seconds)
+
+
+def _check_depends_on_inputs(root: Value, inputs: list[Value]) -> None:
+    """Refuse a result that no argument or parameter reaches: compiling it would freeze one number."""
+    if not inputs:
+        return
+    reached = set(_count_consumers(root))
+    if not any(value in reached for value in inputs):
+        raise TraceError(
+            "trace: fn's result depends on no argument and no parameter, so the compiled function would "
+            "always return the same number; was it computed under no_grad(), or from .data?"
+        )
 
 
 def _runner(program: _Program, params: list[Value], checks: tuple[Check, ...]) -> Runner:

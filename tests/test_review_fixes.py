@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd_mini import GradcheckError, Value, gradcheck, nn, optim
+from autograd_mini import GradcheckError, TraceError, Value, gradcheck, nn, no_grad, optim, trace
 from autograd_mini._files import replace_file
 
 
@@ -91,3 +91,47 @@ def test_a_hostile_module_name_gives_a_printable_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError) as info:
         model.load(path)
     str(info.value).encode("utf-8")  # a lone surrogate in the message would raise here
+
+
+# -- trace: refusals instead of a silently frozen function or a RecursionError ---------------
+
+
+def test_trace_inside_no_grad_is_refused() -> None:
+    with no_grad(), pytest.raises(TraceError, match="inside no_grad"):
+        trace(lambda a: a * a, 2.0)
+
+
+def test_trace_of_a_result_that_ignores_its_inputs_is_refused() -> None:
+    @no_grad()
+    def loss(a: Value) -> Value:
+        return a * a
+
+    with pytest.raises(TraceError, match="depends on no argument"):
+        trace(loss, 2.0)
+    w = Value(0.5)
+    with pytest.raises(TraceError, match="depends on no argument"):
+        trace(lambda a: Value(a.data * w.data), 2.0, params=[w])
+
+
+def test_trace_refuses_deep_or_self_containing_arguments() -> None:
+    deep: list[object] = [1.0]
+    for _ in range(5000):
+        deep = [deep]
+    loop: list[object] = [1.0]
+    loop.append(loop)
+    for args in (deep, loop):
+        with pytest.raises(TraceError, match="nest lists more than"):
+            trace(lambda xs: Value(1.0) * 2, args)
+    compiled = trace(lambda xs: xs[0] * 2, [1.0])
+    with pytest.raises(TraceError, match="nest lists more than"):
+        compiled(deep)
+
+
+def test_trace_takes_any_real_number_type() -> None:
+    from fractions import Fraction
+
+    compiled = trace(lambda a: a * a, Fraction(3, 2))
+    value, grads = compiled(Fraction(5, 2))
+    assert value == 6.25 and grads == [5.0]
+    with pytest.raises(TraceError, match="got bool"):
+        compiled(True)
