@@ -337,24 +337,11 @@ def _parser() -> argparse.ArgumentParser:
         nargs="?",
         help=f"e.g. 'tanh(x*w + b)'; functions: {', '.join(FUNCTIONS)}",
     )
-    draw.add_argument(
-        "--at",
-        nargs="+",
-        action="extend",  # --at x=1 --at y=2 adds up, so a name given twice is caught either way
-        type=_binding,
-        default=[],
-        metavar="NAME=NUMBER",
-        help="input values",
-    )
+    _add_inputs(draw)
     draw.add_argument(
         "-o", "--output", default="graph.svg", help="file to write: .svg .png .pdf .dot (default graph.svg)"
     )
-    draw.add_argument(
-        "--digits",
-        type=_bounded_int(1, MAX_DIGITS),
-        default=4,
-        help=f"significant digits shown, 1 to {MAX_DIGITS} (default 4)",
-    )
+    _add_digits(draw)
     draw.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="layout direction (default LR)")
     draw.add_argument(
         "--show",
@@ -379,6 +366,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_inputs(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--at",
+        nargs="+",
+        action="extend",  # --at x=1 --at y=2 adds up, so a name given twice is caught either way
+        type=_binding,
+        default=[],
+        metavar="NAME=NUMBER",
+        help="input values",
+    )
+
+
+def _add_digits(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--digits",
+        type=_bounded_int(1, MAX_DIGITS),
+        default=4,
+        help=f"significant digits shown, 1 to {MAX_DIGITS} (default 4)",
+    )
+
+
 def _explore_parser(commands: Any) -> None:
     """The explore command: an expression's explorer page (see explorer.explore)."""
     explore = commands.add_parser(
@@ -391,24 +399,11 @@ def _explore_parser(commands: Any) -> None:
         epilog='example: autograd-mini explore "tanh(x*w + b)" --at x=2 w=-3 b=6.88 -o page.html',
     )
     explore.add_argument("expression", metavar="EXPR", nargs="?", help="e.g. 'tanh(x*w + b)'")
-    explore.add_argument(
-        "--at",
-        nargs="+",
-        action="extend",  # --at x=1 --at y=2 adds up, so a name given twice is caught either way
-        type=_binding,
-        default=[],
-        metavar="NAME=NUMBER",
-        help="input values",
-    )
+    _add_inputs(explore)
     explore.add_argument(
         "-o", "--output", default="explorer.html", help="page to write (default explorer.html)"
     )
-    explore.add_argument(
-        "--digits",
-        type=_bounded_int(1, MAX_DIGITS),
-        default=4,
-        help=f"significant digits shown, 1 to {MAX_DIGITS} (default 4)",
-    )
+    _add_digits(explore)
     explore.add_argument(
         "--rankdir", choices=("LR", "TB"), default="LR", help="layout direction (default LR)"
     )

@@ -39,6 +39,7 @@ from ._drawing import (
     plain,
     text,
 )
+from ._files import replace_file
 from .engine import Value
 from .naming import forward_order, node_names, parameter_names
 from .network_drawing import draw_network
@@ -694,17 +695,9 @@ def _png_dpi(graph: graphviz.Digraph, dpi: int) -> int:
 
 
 def _write(target: Path, data: bytes) -> None:
-    """Write to a temporary name in the same folder, flush to disk, then rename over ``target``."""
-    temporary = target.with_name(f".{target.name}.tmp{os.getpid()}")
+    """Write through the package's one atomic writer; errors name ``target``, prefixed by render."""
     try:
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except OSError as exc:  # the error names the user's path, not the temporary one
-        message = f"render: cannot write {target}: {exc.strerror or exc}"
+        replace_file(target, data)
+    except OSError as exc:
+        message = f"render: {exc.strerror or exc}"
         raise (type(exc)(exc.errno, message) if exc.errno else type(exc)(message)) from None
-    finally:
-        if temporary.exists():
-            temporary.unlink()
