@@ -447,15 +447,7 @@ def _arguments(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> a
 def _draw(args: argparse.Namespace) -> int:
     from .viz import GraphvizNotFoundError, draw_graph, render
 
-    result, inputs = evaluate(args.expression, dict(args.at))
-    size = len(toposort(result))
-    if size > args.max_nodes:
-        raise _Refusal(
-            f"the graph has {size} values, more than --max-nodes {args.max_nodes}; "
-            f"pass --max-nodes {size} to draw it anyway (large graphs are slow to lay out)"
-        )
-    if result not in inputs.values():
-        result.label = "out"  # a bare input keeps its own name: it is the root itself
+    result = _expression_graph(args, "draw it anyway (large graphs are slow to lay out)")
     result.backward()
     try:
         graph = draw_graph(
@@ -477,19 +469,25 @@ def _draw(args: argparse.Namespace) -> int:
     return 0
 
 
-def _explore(args: argparse.Namespace) -> int:
-    from .explorer import explore
-    from .viz import GraphvizNotFoundError
-
+def _expression_graph(args: argparse.Namespace, anyway: str) -> Value:
+    """The expression's result, its graph within --max-nodes; named "out" unless it is an input itself."""
     result, inputs = evaluate(args.expression, dict(args.at))
     size = len(toposort(result))
     if size > args.max_nodes:
         raise _Refusal(
             f"the graph has {size} values, more than --max-nodes {args.max_nodes}; "
-            f"pass --max-nodes {size} to explore it anyway"
+            f"pass --max-nodes {size} to {anyway}"
         )
     if result not in inputs.values():
-        result.label = "out"
+        result.label = "out"  # a bare input keeps its own name: it is the root itself
+    return result
+
+
+def _explore(args: argparse.Namespace) -> int:
+    from .explorer import explore
+    from .viz import GraphvizNotFoundError
+
+    result = _expression_graph(args, "explore it anyway")
     try:
         page = explore(result, digits=args.digits, rankdir=args.rankdir, why=args.why, max_nodes=None)
     except GraphvizNotFoundError as exc:
