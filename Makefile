@@ -31,7 +31,7 @@ $(VENV)/.bench: pyproject.toml | $(PY)
 	$(PIP) install -e '.[bench]'
 	@touch $@
 
-demo: $(VENV)/.demos
+demo: graphviz $(VENV)/.demos
 	@mkdir -p out
 	$(PY) -m demos
 
