@@ -226,6 +226,11 @@ class Value:
         return "" if self._fn is None else self._fn.symbol
 
     @property
+    def op_name(self) -> str:
+        """The op table's name of the op that computed this node, e.g. 'mul' or 'tanh'; '' for a leaf."""
+        return "" if self._fn is None else self._fn.name
+
+    @property
     def operands(self) -> tuple[Value | float, ...]:
         """All operands in order, number operands included as floats (constants)."""
         if self._fn is None:

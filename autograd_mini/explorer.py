@@ -145,7 +145,7 @@ def _page_data(root: Value, order: list[Value], parameters: Any, digits: int) ->
                 "name": names[node],
                 "label": node.label if node.label != names[node] else "",
                 "role": "output" if node is root else role,
-                "op": node._fn.name if node._fn is not None else "",
+                "op": node.op_name,
                 "operands": operands,
                 "data": node.data,
                 "locals": list(node.local_grads),

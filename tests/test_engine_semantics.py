@@ -83,6 +83,7 @@ def test_prev_is_the_distinct_parents_and_op_is_a_string() -> None:
     assert (s * 2)._prev == (s,)
     assert t._op == "*" and a._op == "" and t.tanh()._op == "tanh"
     assert str(id(t)) + t._op == f"{id(t)}*"
+    assert (t.op_name, a.op_name, t.tanh().op_name, (-a).op_name) == ("mul", "", "tanh", "neg")
 
 
 # -- everyday Python on a scalar -----------------------------------------------------------
