@@ -311,6 +311,10 @@ class Value:
         Leaves accumulate across calls, as in PyTorch; intermediate nodes hold this pass's gradient.
         ``create_graph=True`` builds the gradients as Values (see higher_order); .grad stays a float.
         """
+        if type(create_graph) is not bool:
+            raise TypeError(
+                f"backward: create_graph must be True or False, got {type(create_graph).__name__}"
+            )
         if create_graph:  # imported here: higher_order imports this module
             from .higher_order import backward_create_graph
 

@@ -330,8 +330,17 @@ def gradients(
             f"gradients: inputs[{missing[0]}] is not in the graph of outputs{hint}; "
             "pass allow_unused=True for a 0 gradient"
         )
-    found = (grads.get(x, 0.0) for x in wanted)
-    return tuple(g if isinstance(g, Value) else Value(g) for g in found)
+    taken = {id(g) for _, g in seeds} | {id(node) for node in grads}
+    result: list[Value] = []
+    for x in wanted:
+        g = grads.get(x, 0.0)
+        if not isinstance(g, Value):
+            g = Value(g)
+        elif id(g) in taken:  # an existing node (d(a*b)/da is b itself): return a new one, never an alias
+            g = g * 1.0 if create_graph else Value(g.data)
+        taken.add(id(g))
+        result.append(g)
+    return tuple(result)
 
 
 def backward_create_graph(root: Value, grad: Number = 1.0) -> None:
@@ -357,6 +366,8 @@ def backward_create_graph(root: Value, grad: Number = 1.0) -> None:
 
 def _leaves(args: Sequence[object], what: str) -> list[Value]:
     """Arguments as Values: a Value is used as it is (so transforms nest), a number becomes a leaf."""
+    if not isinstance(args, (list, tuple)):
+        raise TypeError(f"{what} must be a list or tuple of numbers or Values, got {type(args).__name__}")
     values = []
     for i, arg in enumerate(args):
         values.append(arg if isinstance(arg, Value) else Value(_as_float(arg, f"{what}: argument {i}")))
@@ -407,6 +418,8 @@ def hvp(
 ) -> tuple[Value, ...]:
     """H v = d/dx (grad f(x) . v) at xs, by two backward passes, never forming H."""
     _check_function(f, "hvp")
+    if not isinstance(xs, (list, tuple)):
+        raise TypeError(f"hvp xs must be a list or tuple of numbers or Values, got {type(xs).__name__}")
     if not isinstance(v, (list, tuple)) or len(v) != len(xs):
         raise ValueError(f"hvp: v must be a list with one entry per x ({len(xs)}), got {v!r}")
     leaves = _leaves(xs, "hvp xs")

@@ -11,6 +11,7 @@ import pytest
 
 from autograd_mini import GradcheckError, TraceError, Value, gradcheck, nn, no_grad, optim, trace
 from autograd_mini._files import replace_file
+from autograd_mini.higher_order import gradients, hessian, hvp
 
 
 def test_save_into_a_missing_folder_names_the_path_not_a_temporary_file(tmp_path: Path) -> None:
@@ -135,3 +136,29 @@ def test_trace_takes_any_real_number_type() -> None:
     assert value == 6.25 and grads == [5.0]
     with pytest.raises(TraceError, match="got bool"):
         compiled(True)
+
+
+# -- higher order: no aliases, clear errors -------------------------------------------------
+
+
+def test_a_gradient_is_never_an_existing_node() -> None:
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    for create_graph in (True, False):
+        ga, gb = gradients(a * b, [a, b], create_graph=create_graph)
+        assert ga is not b and gb is not a and (ga.data, gb.data) == (3.0, 2.0)
+        ga.label = "dL/da"
+        assert b.label == "b"
+    c = Value(1.0)
+    g1, g2 = gradients(a + c, [a, c], create_graph=True)
+    assert g1 is not g2 and g1.data == g2.data == 1.0
+
+
+def test_transforms_and_create_graph_name_their_bad_arguments() -> None:
+    with pytest.raises(TypeError, match="hessian xs must be a list"):
+        hessian(lambda a: a * a, Value(1.0))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="hvp xs must be a list"):
+        hvp(lambda a: a * a, Value(1.0), [1.0])  # type: ignore[arg-type]
+    x = Value(2.0)
+    with pytest.raises(TypeError, match="create_graph must be True or False"):
+        (x * x).backward(create_graph="yes")  # type: ignore[arg-type]
+    assert x.grad == 0.0
