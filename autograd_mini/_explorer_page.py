@@ -319,6 +319,12 @@ function renderOrder(s) {
   listed = s;
   orderList.children[s].scrollIntoView({block: "nearest"});
 }
+// Scroll the drawing (only the drawing, never the page) so that the current node is in view.
+function reveal(el) {
+  const pane = document.getElementById("graph"), a = el.getBoundingClientRect(), b = pane.getBoundingClientRect();
+  if (a.left < b.left || a.right > b.right) pane.scrollLeft += (a.left + a.right) / 2 - (b.left + b.right) / 2;
+  if (a.top < b.top || a.bottom > b.bottom) pane.scrollTop += (a.top + a.bottom) / 2 - (b.top + b.bottom) / 2;
+}
 function render() {
   const s = position, st = STEPS[s], r = replay(s);
   const current = (st.kind === "forward" || st.kind === "backward" || st.kind === "seed") ? st.node : -1;
@@ -336,6 +342,7 @@ function render() {
     });
   }
   renderOrder(s);
+  if (current >= 0) reveal(N[current].op ? ops[current] : boxes[current]);
   document.getElementById("narration").textContent = narrate(s, r);
   document.getElementById("position").textContent = "step " + s + " of " + (STEPS.length - 1);
 }

@@ -435,3 +435,29 @@ def test_readme_screenshot_of_the_lecture_neuron(opened: Opened) -> None:
     page.evaluate(f"explorer.go({steps - 3})")  # the backward pass, two steps before the end
     assert page.inner_text("#narration") == "t2 = x2 · w2: x2.grad += 0.5 · 1 = 0.5; w2.grad += 0.5 · 0 = 0"
     page.screenshot(path=str(OUT / "explorer.png"))
+
+
+CURRENT_IN_VIEW = """() => {
+  const pane = document.querySelector('#graph').getBoundingClientRect();
+  const shown = [...document.querySelectorAll('#graph svg g.current')].map(g => g.getBoundingClientRect());
+  return shown.length === 0 ? null : shown.some(r =>
+    r.left >= pane.left - 1 && r.right <= pane.right + 1 &&
+    r.top >= pane.top - 1 && r.bottom <= pane.bottom + 1);
+}"""
+
+
+def test_the_current_node_is_scrolled_into_view_in_a_narrow_window(opened: Opened) -> None:
+    x1, x2, w1, w2 = Value(2.0, "x1"), Value(0.0, "x2"), Value(-3.0, "w1"), Value(1.0, "w2")
+    o = (x1 * w1 + x2 * w2 + Value(6.8813735870195432, "b")).tanh()
+    o.label = "o"
+    page = opened.load(explore(o).html)
+    page.set_viewport_size({"width": 900, "height": 700})
+    steps = page.evaluate("explorer.steps")
+    checked = 0
+    for s in range(steps):
+        page.evaluate(f"explorer.go({s})")
+        in_view = page.evaluate(CURRENT_IN_VIEW)
+        if in_view is not None:
+            assert in_view, f"step {s}: the current node is outside the drawing's pane"
+            checked += 1
+    assert checked >= 10
