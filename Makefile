@@ -99,11 +99,12 @@ README_DRAWINGS := chain_rule_graph neuron_graph folded_mlp_graph cheatsheet_net
 README_IMAGES := $(addsuffix .png,$(README_DRAWINGS)) $(addsuffix .dot,$(README_DRAWINGS)) \
 	moons_boundary.png moons_training.png newton_paths.png
 
-images: graphviz $(VENV)/.demos
+images: graphviz chromium $(VENV)/.demos $(VENV)/.dev
 	$(PY) -m demos
+	$(VENV)/bin/pytest -q tests/test_explorer_browser.py -k readme_screenshot  # writes out/explorer.png
 	@mkdir -p docs/images
-	cd out && cp $(README_IMAGES) ../docs/images/
-	@echo "updated docs/images/: $(README_IMAGES)"
+	cd out && cp $(README_IMAGES) explorer.png ../docs/images/
+	@echo "updated docs/images/: $(README_IMAGES) explorer.png"
 
 # Fails when docs/images differs from what the code draws (drawings by DOT source, plots by pixels).
 images-check: $(VENV)/.demos
