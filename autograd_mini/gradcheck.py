@@ -96,19 +96,29 @@ def _check_setting(what: str, value: object, *, positive: bool = False) -> float
     return number
 
 
+def _check_settings(eps: object, atol: object, rtol: object) -> tuple[float, float, float]:
+    """(eps, atol, rtol) checked: eps > 0, tolerances >= 0, all finite."""
+    return (
+        _check_setting("eps", eps, positive=True),
+        _check_setting("atol", atol),
+        _check_setting("rtol", rtol),
+    )
+
+
+def _point(inputs: Sequence[Value | Number]) -> tuple[float, ...]:
+    """The inputs' numbers: a Value gives its data (its own grad is never touched)."""
+    return tuple(x.data if isinstance(x, Value) else _as_float(x, "gradcheck input") for x in inputs)
+
+
 def numerical_grad(f: Callable[..., Value], inputs: Sequence[Number], eps: float = 1e-6) -> tuple[float, ...]:
     """Central differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) for each input i."""
     eps = _check_setting("eps", eps, positive=True)
     point = [_as_float(x, "gradcheck input") for x in inputs]
     grads = []
     with no_grad():
-        for i, x in enumerate(point):
-            plus = point.copy()
-            minus = point.copy()
-            plus[i] = x + eps
-            minus[i] = x - eps
-            high = _scalar(f(*[Value(v) for v in plus]))
-            low = _scalar(f(*[Value(v) for v in minus]))
+        for i in range(len(point)):
+            high = _value_of(f, [Value(v) for v in _shifted(point, i, eps)]).data
+            low = _value_of(f, [Value(v) for v in _shifted(point, i, -eps)]).data
             grads.append((high - low) / (2 * eps))
     return tuple(grads)
 
@@ -126,18 +136,11 @@ def gradcheck(
     ``f`` takes one Value per input and returns a Value. The inputs' own grads are
     never touched: f runs on fresh leaves with the inputs' data.
     """
-    eps = _check_setting("eps", eps, positive=True)
-    atol = _check_setting("atol", atol)
-    rtol = _check_setting("rtol", rtol)
-    point = tuple(x.data if isinstance(x, Value) else _as_float(x, "gradcheck input") for x in inputs)
-    leaves = [Value(x) for x in point]
-    out = f(*leaves)
-    if not isinstance(out, Value):
-        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
-    out.backward()
+    eps, atol, rtol = _check_settings(eps, atol, rtol)
+    point = _point(inputs)
     report = GradcheckReport(
         inputs=point,
-        analytic=tuple(leaf.grad for leaf in leaves),
+        analytic=_float_gradient(f, point),
         numerical=numerical_grad(f, point, eps),
         atol=atol,
         rtol=rtol,
@@ -183,10 +186,8 @@ def gradgradcheck(
     g = df/dx comes from the float backward at the shifted points; the analytic side from
     ``gradients(..., create_graph=True)`` differentiated again. Raises GradcheckError on a mismatch.
     """
-    eps = _check_setting("eps", eps, positive=True)
-    atol = _check_setting("atol", atol)
-    rtol = _check_setting("rtol", rtol)
-    point = tuple(x.data if isinstance(x, Value) else _as_float(x, "gradcheck input") for x in inputs)
+    eps, atol, rtol = _check_settings(eps, atol, rtol)
+    point = _point(inputs)
     leaves = [Value(x) for x in point]
     first = gradients(_value_of(f, leaves), leaves, create_graph=True, allow_unused=True)
     analytic = [tuple(h.data for h in gradients(g, leaves, allow_unused=True)) for g in first]
@@ -209,7 +210,7 @@ def gradgradcheck(
     return report
 
 
-def _shifted(point: tuple[float, ...], j: int, step: float) -> list[float]:
+def _shifted(point: Sequence[float], j: int, step: float) -> list[float]:
     shifted = list(point)
     shifted[j] += step
     return shifted
@@ -227,9 +228,3 @@ def _value_of(f: Callable[..., Value], leaves: Sequence[Value]) -> Value:
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
     return out
-
-
-def _scalar(out: object) -> float:
-    if not isinstance(out, Value):
-        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
-    return out.data
