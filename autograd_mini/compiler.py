@@ -26,7 +26,6 @@ import ast
 import functools
 import io
 import math
-import numbers
 import re
 import threading
 import time
@@ -37,7 +36,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine import _ENGINE_NAMES, Value, _count_consumers, _release_order, _shorten, is_grad_enabled
+from .engine import (
+    _ENGINE_NAMES,
+    Value,
+    _constant,
+    _count_consumers,
+    _release_order,
+    _shorten,
+    is_grad_enabled,
+)
 from .kernels import build_kernel
 from .ops import FORMULA_NAMES, OPS, Op
 
@@ -176,12 +183,13 @@ def _flatten(arg: object, path: str, out: list[float], depth: int = 0) -> object
     if isinstance(arg, Value):
         out.append(arg.data)
         return "leaf"
-    if isinstance(arg, numbers.Real) and not isinstance(arg, bool):
-        try:
-            out.append(float(arg))
-        except OverflowError:
-            kind = "an integer" if isinstance(arg, int) else "a number"
-            raise TraceError(f"trace: {path} is {kind} too large for a float ({_shorten(arg)})") from None
+    try:
+        number = _constant(arg)  # the engine's own reading of a number operand
+    except OverflowError:
+        kind = "an integer" if isinstance(arg, int) else "a number"
+        raise TraceError(f"trace: {path} is {kind} too large for a float ({_shorten(arg)})") from None
+    if number is not None:
+        out.append(number)
         return "leaf"
     if isinstance(arg, (list, tuple)):
         if depth >= MAX_ARGUMENT_DEPTH:
@@ -302,7 +310,6 @@ def trace(
     leaves = [Value(x) for x in flat]
     root, checks = _run_recording(fn, _rebuild(structure, iter(leaves)))
     inputs = param_list + leaves  # the code reads them in this order
-    _check_depends_on_inputs(root, inputs)
     targets = param_list if params is not None else leaves
     program = _generate(root, inputs, targets, [value for value, _ in checks])
     del root  # the generated code and the compact tape are all that is kept of the graph
@@ -313,18 +320,6 @@ def trace(
         names = [f"input[{i}]" for i in range(len(leaves))]
     seconds = time.perf_counter() - started
     return CompiledFunction(program.source, run, structure, program.num_nodes, names, seconds)
-
-
-def _check_depends_on_inputs(root: Value, inputs: list[Value]) -> None:
-    """Refuse a result that no argument or parameter reaches: compiling it would freeze one number."""
-    if not inputs:
-        return
-    reached = set(_count_consumers(root))
-    if not any(value in reached for value in inputs):
-        raise TraceError(
-            "trace: fn's result depends on no argument and no parameter, so the compiled function would "
-            "always return the same number; was it computed under no_grad(), or from .data?"
-        )
 
 
 def _runner(program: _Program, params: list[Value], checks: tuple[Check, ...]) -> Runner:
@@ -458,6 +453,11 @@ def _plan(root: Value, inputs: list[Value], targets: list[Value], checked: list[
     order.reverse()
     index = {node: i for i, node in enumerate(order)}
     input_slot = {node: k for k, node in enumerate(inputs) if node in index}
+    if inputs and not input_slot:  # compiling it would freeze one number
+        raise TraceError(
+            "trace: fn's result depends on no argument and no parameter, so the compiled function would "
+            "always return the same number; was it computed under no_grad(), or from .data?"
+        )
     plan = _Plan(order, index, input_slot, targets, len(order) > LOCALS_LIMIT)
     _plan_nodes(plan, set(targets), shared)
     plan.materialize.add(root)
