@@ -337,12 +337,11 @@ def _parser() -> argparse.ArgumentParser:
         nargs="?",
         help=f"e.g. 'tanh(x*w + b)'; functions: {', '.join(FUNCTIONS)}",
     )
-    _add_inputs(draw)
-    draw.add_argument(
-        "-o", "--output", default="graph.svg", help="file to write: .svg .png .pdf .dot (default graph.svg)"
+    _add_graph_options(
+        draw,
+        output=("graph.svg", "file to write: .svg .png .pdf .dot (default graph.svg)"),
+        max_nodes_note="; big ones lay out slowly",
     )
-    _add_digits(draw)
-    draw.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="layout direction (default LR)")
     draw.add_argument(
         "--show",
         choices=("forward", "backward", "both"),
@@ -351,13 +350,6 @@ def _parser() -> argparse.ArgumentParser:
         "product on each edge; both (default)",
     )
     draw.add_argument("--legend", action="store_true", help="add a legend of the colours")
-    draw.add_argument(
-        "--max-nodes",
-        type=_bounded_int(1, None),
-        default=DEFAULT_MAX_NODES,
-        metavar="N",
-        help=f"refuse graphs of more than N values (default {DEFAULT_MAX_NODES}; big ones lay out slowly)",
-    )
     _explore_parser(commands)
     demo = commands.add_parser("demo", help="run a demo by name", description="Run one of the demos.")
     demo.add_argument("name", nargs="?", help="the demo to run (see --list)")
@@ -366,7 +358,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_inputs(command: argparse.ArgumentParser) -> None:
+def _add_graph_options(
+    command: argparse.ArgumentParser, *, output: tuple[str, str], max_nodes_note: str = ""
+) -> None:
+    """The options draw and explore share: --at, -o (default, help), --digits, --rankdir, --max-nodes."""
     command.add_argument(
         "--at",
         nargs="+",
@@ -376,14 +371,22 @@ def _add_inputs(command: argparse.ArgumentParser) -> None:
         metavar="NAME=NUMBER",
         help="input values",
     )
-
-
-def _add_digits(command: argparse.ArgumentParser) -> None:
+    command.add_argument("-o", "--output", default=output[0], help=output[1])
     command.add_argument(
         "--digits",
         type=_bounded_int(1, MAX_DIGITS),
         default=4,
         help=f"significant digits shown, 1 to {MAX_DIGITS} (default 4)",
+    )
+    command.add_argument(
+        "--rankdir", choices=("LR", "TB"), default="LR", help="layout direction (default LR)"
+    )
+    command.add_argument(
+        "--max-nodes",
+        type=_bounded_int(1, None),
+        default=DEFAULT_MAX_NODES,
+        metavar="N",
+        help=f"refuse graphs of more than N values (default {DEFAULT_MAX_NODES}{max_nodes_note})",
     )
 
 
@@ -399,22 +402,8 @@ def _explore_parser(commands: Any) -> None:
         epilog='example: autograd-mini explore "tanh(x*w + b)" --at x=2 w=-3 b=6.88 -o page.html',
     )
     explore.add_argument("expression", metavar="EXPR", nargs="?", help="e.g. 'tanh(x*w + b)'")
-    _add_inputs(explore)
-    explore.add_argument(
-        "-o", "--output", default="explorer.html", help="page to write (default explorer.html)"
-    )
-    _add_digits(explore)
-    explore.add_argument(
-        "--rankdir", choices=("LR", "TB"), default="LR", help="layout direction (default LR)"
-    )
+    _add_graph_options(explore, output=("explorer.html", "page to write (default explorer.html)"))
     explore.add_argument("--why", action="store_true", help="open in the 'why a topological order' mode")
-    explore.add_argument(
-        "--max-nodes",
-        type=_bounded_int(1, None),
-        default=DEFAULT_MAX_NODES,
-        metavar="N",
-        help=f"refuse graphs of more than N values (default {DEFAULT_MAX_NODES})",
-    )
 
 
 # What an option looks like (--name, --name=value): such a word is never taken as an expression.

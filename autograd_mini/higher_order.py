@@ -330,15 +330,16 @@ def gradients(
             f"gradients: inputs[{missing[0]}] is not in the graph of outputs{hint}; "
             "pass allow_unused=True for a 0 gradient"
         )
-    taken = {id(g) for _, g in seeds} | {id(node) for node in grads}
+    # Values are hashed by identity: these are the nodes a returned gradient must not be.
+    taken = {g for _, g in seeds if isinstance(g, Value)} | grads.keys()
     result: list[Value] = []
     for x in wanted:
         g = grads.get(x, 0.0)
         if not isinstance(g, Value):
             g = Value(g)
-        elif id(g) in taken:  # an existing node (d(a*b)/da is b itself): return a new one, never an alias
+        elif g in taken:  # an existing node (d(a*b)/da is b itself): return a new one, never an alias
             g = g * 1.0 if create_graph else Value(g.data)
-        taken.add(id(g))
+        taken.add(g)
         result.append(g)
     return tuple(result)
 
