@@ -13,7 +13,6 @@ import gc
 import json
 import os
 import platform
-import statistics
 import sys
 import time
 import tracemalloc
@@ -24,6 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from handwritten import moons_step as handwritten_moons_step
+from timing import median_seconds
 
 import autograd_mini
 from autograd_mini import datasets, losses, nn, trace
@@ -49,21 +49,9 @@ LR = 0.05
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 MOONS = [16, 16, 1]
 JAX_SCALAR_SAMPLES = 2  # jit of the scalar-written step is slow: 2 samples take minutes (not in --quick)
-WIDE = [64, 64, 1]  # 884,052 nodes per step
+WIDE = [64, 64, 1]  # 884,352 nodes per step
 
 Step = Callable[[], float]
-
-
-def median_seconds(fn: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``repeats`` calls (one untimed warm-up first)."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 # -- workload 1: micrograd's moons training step ------------------------------------------

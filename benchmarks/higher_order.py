@@ -9,29 +9,20 @@ Run: .venv/bin/python benchmarks/higher_order.py
 from __future__ import annotations
 
 import gc
-import statistics
-import time
+import sys
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 
 from autograd_mini import Value, datasets, gradients, losses, nn, toposort
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import median_seconds
 
 
 def build_loss(model: nn.MLP, points: list[list[float]], labels: list[float]) -> Value:
     """The moons demo's data loss on a batch (no L2 term)."""
     return losses.hinge([model(x) for x in points], labels)
-
-
-def median_seconds(fn: Callable[[], object], repeats: int = 15) -> float:
-    """Median wall time of ``repeats`` calls after one warm-up."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def graph_bytes(fn: Callable[[], object]) -> tuple[object, int]:
@@ -72,9 +63,9 @@ def main() -> None:
         total = total + g
     all_nodes = len(toposort(total)) - len(grads)  # the sum's own nodes left out
     gradient_nodes = all_nodes - forward_nodes
-    t_float = median_seconds(float_backward)
-    t_value = median_seconds(value_backward)
-    t_plain = median_seconds(value_backward_no_graph)
+    t_float = median_seconds(float_backward, 15)
+    t_value = median_seconds(value_backward, 15)
+    t_plain = median_seconds(value_backward_no_graph, 15)
     print(f"forward graph: {forward_nodes:,} nodes, {forward_bytes / forward_nodes:.0f} bytes per node")
     print("| backward | median time | vs backward() |")
     print("|---|---|---|")
