@@ -63,6 +63,15 @@ def build(steps: list[Step], *leaves: Value) -> Value:
     return total
 
 
+def built_and_backpropagated(graph: tuple[int, list[Step], list[float]]) -> tuple[list[Value], Value]:
+    """The graph on fresh leaves, after one backward()."""
+    _, steps, inputs = graph
+    leaves = [Value(x) for x in inputs]
+    out = build(steps, *leaves)
+    out.backward()
+    return leaves, out
+
+
 @given(graphs())
 def test_random_graphs_match_central_differences(graph: tuple[int, list[Step], list[float]]) -> None:
     _, steps, inputs = graph
@@ -73,10 +82,7 @@ def test_random_graphs_match_central_differences(graph: tuple[int, list[Step], l
 def test_backward_twice_on_random_graphs_doubles_leaf_grads_only(
     graph: tuple[int, list[Step], list[float]],
 ) -> None:
-    _, steps, inputs = graph
-    leaves = [Value(x) for x in inputs]
-    out = build(steps, *leaves)
-    out.backward()
+    leaves, out = built_and_backpropagated(graph)
     once = [leaf.grad for leaf in leaves]
     intermediates = [node for node in toposort(out) if not node.is_leaf]
     inner = [node.grad for node in intermediates]
@@ -99,10 +105,7 @@ def test_backward_equals_backward_step_in_toposort_order_bit_for_bit(
     graph: tuple[int, list[Step], list[float]],
 ) -> None:
     """backward visits nodes in toposort's order (the compiler's too), so each float sum is the same."""
-    _, steps, inputs = graph
-    leaves = [Value(x) for x in inputs]
-    out = build(steps, *leaves)
-    out.backward()
+    _, out = built_and_backpropagated(graph)
     by_backward = [node.grad for node in toposort(out)]
     for node in toposort(out):
         node.grad = 0.0
