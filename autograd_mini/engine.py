@@ -90,8 +90,7 @@ def _paused_generator(
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
-        with no_grad():
-            inner = func(*args, **kwargs)
+        inner = func(*args, **kwargs)  # creating a generator runs none of its code
         sent: Any = None
         thrown: BaseException | None = None
         while True:
