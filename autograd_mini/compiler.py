@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._collector import pauses_collector
 from .engine import (
     _ENGINE_NAMES,
     Value,
@@ -283,6 +284,7 @@ class CompiledFunction:
         )
 
 
+@pauses_collector
 def trace(
     fn: Callable[..., Value],
     *example_args: object,

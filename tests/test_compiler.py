@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 from collections.abc import Callable
@@ -242,3 +243,24 @@ def test_trace_errors() -> None:
     with pytest.raises(TraceError, match="must be a number"):
         trace(lambda x: x, {"a": 1})  # type: ignore[arg-type, return-value]
     assert "CompiledFunction(" in repr(trace(lambda x: x * 2, 1.0))
+
+
+def test_trace_pauses_the_collector_while_it_runs_and_restores_it() -> None:
+    seen: list[bool] = []
+
+    def fn(x: Value) -> Value:
+        seen.append(gc.isenabled())
+        return x * 2.0
+
+    assert gc.isenabled()
+    compiled = trace(fn, 1.0)
+    assert seen == [False]  # paused while fn built the graph
+    assert gc.isenabled()  # and the user's setting restored
+    gc.disable()
+    try:
+        trace(fn, 1.0)
+        assert not gc.isenabled()  # a user's own pause is left as it was
+    finally:
+        gc.enable()
+    assert compiled(3.0) == (6.0, [2.0])
+    assert trace.__name__ == "trace" and "Trace ``fn" in (trace.__doc__ or "")
