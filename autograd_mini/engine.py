@@ -620,6 +620,26 @@ _SIN = _unary("sin")
 _COS = _unary("cos")
 
 
+def _install_fast_methods() -> None:
+    """Make the generated functions Value's methods themselves, keeping the docstrings above.
+
+    The methods in the class body are what mypy and help() read; calling the dispatcher
+    or kernel directly saves one Python call per op (about a tenth of building a node).
+    """
+    fast = {"__add__": _add, "__sub__": _sub, "__mul__": _mul, "__truediv__": _div, "__pow__": _pow}
+    fast |= {"__neg__": _NEG, "__abs__": _ABS, "abs": _ABS, "exp": _EXP, "log": _LOG}
+    fast |= {"expm1": _EXPM1, "log1p": _LOG1P, "sqrt": _SQRT, "tanh": _TANH, "sigmoid": _SIGMOID}
+    fast |= {"relu": _RELU, "softplus": _SOFTPLUS, "sin": _SIN, "cos": _COS}
+    for name, function in fast.items():
+        if name != "__abs__":  # abs(v) and v.abs() share one kernel, named after the method
+            function.__doc__ = vars(Value)[name].__doc__
+            function.__name__, function.__qualname__ = name, f"Value.{name}"
+        setattr(Value, name, function)
+
+
+_install_fast_methods()
+
+
 def _binary(kernels: BinaryKernels, x: Value, y: object) -> Value:
     if isinstance(y, Value):
         return kernels[0](x, y)

@@ -20,6 +20,7 @@ import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ._collector import pauses_collector
 from .compiler import check_each_call
 from .engine import Number, Value, _as_float, _backward_lock, _constant, is_grad_enabled
 from .ops import FORMULA_NAMES, OPS
@@ -300,6 +301,7 @@ def _seeds(outputs: tuple[Value, ...], grad_outputs: object, create_graph: bool)
     ]
 
 
+@pauses_collector
 def gradients(
     outputs: Value | Sequence[Value],
     inputs: Value | Sequence[Value],
@@ -344,6 +346,7 @@ def gradients(
     return tuple(result)
 
 
+@pauses_collector
 def backward_create_graph(root: Value, grad: Number = 1.0) -> None:
     """``root.backward(grad, create_graph=True)``: .grad = the Value gradient's data; leaves accumulate."""
     seed = _as_float(grad, "backward grad")

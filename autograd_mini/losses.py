@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ._collector import pauses_collector
 from .compiler import check_each_call
 from .engine import Value, _as_float
 
@@ -60,6 +61,7 @@ def _binary_label(label: float) -> None:
         raise ValueError(f"binary_cross_entropy: labels must be in [0, 1], got {label!r}")
 
 
+@pauses_collector
 def mse(preds: Sequence[Prediction], targets: Sequence[Prediction]) -> Value:
     """Mean squared error mean((p - t)^2): d/dp = 2 (p - t) / n."""
     _pairs("mse", preds, targets)
@@ -68,6 +70,7 @@ def mse(preds: Sequence[Prediction], targets: Sequence[Prediction]) -> Value:
     )
 
 
+@pauses_collector
 def hinge(scores: Sequence[Prediction], labels: Sequence[Prediction]) -> Value:
     """Max-margin loss mean(relu(1 - y s)) for labels y = -1 or +1: d/ds = -y/n where y s < 1, else 0."""
     _pairs("hinge", scores, labels)
@@ -78,6 +81,7 @@ def hinge(scores: Sequence[Prediction], labels: Sequence[Prediction]) -> Value:
     return _mean(terms)
 
 
+@pauses_collector
 def binary_cross_entropy(logits: Sequence[Prediction], labels: Sequence[Prediction]) -> Value:
     """BCE on logits z, labels y in {0, 1}: mean(softplus(z) - y z); d/dz = (sigmoid(z) - y) / n.
 
@@ -92,6 +96,7 @@ def binary_cross_entropy(logits: Sequence[Prediction], labels: Sequence[Predicti
     return _mean(terms)
 
 
+@pauses_collector
 def log_sum_exp(logits: Sequence[Prediction]) -> Value:
     """log(sum(exp(z_i))) computed as m + log(sum(exp(z_i - m))), m = max z: d/dz_i = softmax(z)_i.
 
@@ -108,6 +113,7 @@ def log_sum_exp(logits: Sequence[Prediction]) -> Value:
     return _sum([(v - shift).exp() for v in values]).log() + shift
 
 
+@pauses_collector
 def cross_entropy(logits: Sequence[Sequence[Prediction]], targets: Sequence[int]) -> Value:
     """Softmax cross-entropy mean(lse(z) - z[t]): d/dz_i = (softmax(z)_i - [i = t]) / n."""
     _pairs("cross_entropy", logits, targets)
@@ -121,6 +127,7 @@ def cross_entropy(logits: Sequence[Sequence[Prediction]], targets: Sequence[int]
     return _mean(terms)
 
 
+@pauses_collector
 def l2(params: Sequence[Value]) -> Value:
     """Sum of squares sum(p^2), for weight decay: d/dp = 2p."""
     if not params:

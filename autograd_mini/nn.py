@@ -14,8 +14,9 @@ import random
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from ._collector import pauses_collector
 from ._files import replace_file
-from .engine import Value, no_grad, zero_grad
+from .engine import Value, _add, _mul, no_grad, zero_grad
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP"]
 
@@ -272,14 +273,26 @@ class Neuron(Module):
         self.w = [Value(rng.uniform(-bound, bound)) for _ in range(nin)]
         self.b = Value(0.0) if bias else None
 
+    @pauses_collector
     def __call__(self, x: Input) -> Value:
+        """act(w0*x0 + b + w1*x1 + ...), summed in that order."""
+        return self._forward(x)
+
+    def _forward(self, x: Input) -> Value:
         if len(x) != self.nin:
             raise ValueError(f"Neuron expects {self.nin} inputs, got {len(x)}")
-        act = self.w[0] * x[0]
+        # The engine's dispatchers, called directly, build the operators' own nodes a call
+        # sooner; NotImplemented (an input that is no number) falls back to the operator.
+        act = _mul(self.w[0], x[0])
+        if act is NotImplemented:
+            act = self.w[0] * x[0]
         if self.b is not None:
             act = act + self.b
         for wi, xi in zip(self.w[1:], x[1:], strict=True):
-            act = act + wi * xi
+            term = _mul(wi, xi)
+            if term is NotImplemented:
+                term = wi * xi
+            act = _add(act, term) if term.__class__ is Value else act + term
         return _activate(act, self.activation)
 
     def config(self) -> dict[str, Any]:
@@ -309,10 +322,15 @@ class Layer(Module):
         self.activation = _resolve_activation(activation, nonlin)
         self.neurons = [Neuron(nin, self.activation, bias=bias, init=init, seed=rng) for _ in range(nout)]
 
+    @pauses_collector
     def __call__(self, x: Input) -> list[Value]:
+        """[neuron(x) for each neuron]."""
+        return self._forward(x)
+
+    def _forward(self, x: Input) -> list[Value]:
         if len(x) != self.nin:
             raise ValueError(f"Layer expects {self.nin} inputs, got {len(x)}")
-        return [neuron(x) for neuron in self.neurons]
+        return [neuron._forward(x) for neuron in self.neurons]
 
     def config(self) -> dict[str, Any]:
         return {
@@ -365,12 +383,17 @@ class MLP(Module):
         """[inputs, layer 1 size, ..., output size]."""
         return [self.nin, *(layer.nout for layer in self.layers)]
 
+    @pauses_collector
     def __call__(self, x: Input) -> Any:
+        """The layers applied in turn."""
+        return self._forward(x)
+
+    def _forward(self, x: Input) -> Any:
         if len(x) != self.nin:
             raise ValueError(f"MLP expects {self.nin} inputs, got {len(x)}")
         out: Input = x
         for layer in self.layers:
-            out = layer(out)
+            out = layer._forward(out)
         return out[0] if len(out) == 1 else out
 
     def predict(self, x: Input) -> Any:

@@ -1,0 +1,143 @@
+"""The garbage-collector pause: on during library calls that build graphs, the user's setting restored."""
+
+from __future__ import annotations
+
+import gc
+import numbers
+import threading
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from autograd_mini import Value, losses, nn
+from autograd_mini._collector import pauses_collector
+from autograd_mini.higher_order import gradients
+
+
+@pytest.fixture
+def collector_enabled() -> Iterator[None]:
+    """Run the test with the collector on, and leave it as the test found it."""
+    was_enabled = gc.isenabled()
+    gc.enable()
+    yield
+    if not was_enabled:
+        gc.disable()
+
+
+class _Watching(Sequence[object]):
+    """Inputs that note whether the collector was enabled when the library read them."""
+
+    def __init__(self, values: list[object]) -> None:
+        self.values = values
+        self.seen: list[bool] = []
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, index: object) -> object:
+        self.seen.append(gc.isenabled())
+        return self.values[index]  # type: ignore[index]
+
+
+class _WatchingNumber:
+    """A number (registered as numbers.Real) that notes the collector's state when converted."""
+
+    def __init__(self) -> None:
+        self.seen: list[bool] = []
+
+    def __float__(self) -> float:
+        self.seen.append(gc.isenabled())
+        return 1.0
+
+
+numbers.Real.register(_WatchingNumber)
+
+
+@pytest.mark.usefixtures("collector_enabled")
+@pytest.mark.parametrize("module", [nn.Neuron(2), nn.Layer(2, 3), nn.MLP(2, [3, 1])], ids=repr)
+def test_a_module_forward_pauses_the_collector_and_restores_it(module: nn.Module) -> None:
+    inputs = _Watching([0.5, -1.0])
+    module(inputs)
+    assert inputs.seen and not any(inputs.seen)
+    assert gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_losses_and_gradients_pause_it_too() -> None:
+    scores = _Watching([Value(0.5), Value(-2.0)])
+    losses.hinge(scores, [1, -1])  # type: ignore[arg-type]
+    seed = _WatchingNumber()
+    x = Value(2.0)
+    gradients(x * x, [x], grad_outputs=seed, create_graph=True)  # type: ignore[arg-type]
+    assert scores.seen and not any(scores.seen)
+    assert seed.seen == [False]
+    assert gc.isenabled()
+
+
+def test_a_disabled_collector_stays_disabled() -> None:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        nn.MLP(2, [3, 1])([1.0, 2.0])
+        losses.l2([Value(1.0)])
+        assert not gc.isenabled()
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_an_error_inside_restores_the_collector() -> None:
+    with pytest.raises(ValueError, match="expects 2 inputs"):
+        nn.MLP(2, [3, 1])([1.0])
+    with pytest.raises(ValueError, match="hinge: labels"):
+        losses.hinge([Value(1.0)], [7])
+    assert gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_nested_calls_restore_once_at_the_outermost() -> None:
+    states = []
+
+    @pauses_collector
+    def inner() -> None:
+        states.append(gc.isenabled())
+
+    @pauses_collector
+    def outer() -> None:
+        inner()
+        states.append(gc.isenabled())  # still paused after the inner call left
+
+    outer()
+    assert states == [False, False]
+    assert gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_threads_share_one_pause_and_the_last_to_leave_restores() -> None:
+    """Two threads overlap inside library calls: the collector stays off until both have left."""
+    first_inside, second_left, states = threading.Event(), threading.Event(), []
+
+    @pauses_collector
+    def long_call() -> None:
+        first_inside.set()
+        assert second_left.wait(10)
+        states.append(("first, after the second left", gc.isenabled()))
+
+    @pauses_collector
+    def short_call() -> None:
+        states.append(("second, inside", gc.isenabled()))
+
+    worker = threading.Thread(target=long_call)
+    worker.start()
+    assert first_inside.wait(10)
+    short_call()
+    second_left.set()
+    worker.join(10)
+    assert states == [("second, inside", False), ("first, after the second left", False)]
+    assert gc.isenabled()
+
+
+def test_a_paused_call_keeps_the_name_and_docstring() -> None:
+    assert nn.MLP.__call__.__name__ == "__call__"
+    assert losses.hinge.__doc__ is not None and "relu(1 - y s)" in losses.hinge.__doc__
