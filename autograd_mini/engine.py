@@ -13,10 +13,10 @@ import functools
 import inspect
 import numbers
 import threading
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Sequence
 from typing import Any, TypeVar, cast, final
 
-from .kernels import build_dispatcher, build_kernel
+from .kernels import build_dispatcher, build_kernel, build_multiply_add
 from .ops import OPS, Op
 
 __all__ = ["Value", "is_grad_enabled", "no_grad", "toposort", "zero_grad"]
@@ -618,6 +618,12 @@ _RELU = _unary("relu")
 _SOFTPLUS = _unary("softplus")
 _SIN = _unary("sin")
 _COS = _unary("cos")
+
+
+# total + ws[0]*xs[0] + ws[1]*xs[1] + ...: a neuron's weighted sum, the operators' nodes in one loop.
+_multiply_add: Callable[[Value, Sequence[Value], Sequence[Value | float]], Value] = build_multiply_add(
+    OPS["mul"], OPS["add"], _ENGINE_NAMES
+)
 
 
 def _install_fast_methods() -> None:

@@ -10,12 +10,19 @@ Only the op table's own formulas enter the generated code, never user text.
 from __future__ import annotations
 
 import linecache
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .ops import FORMULA_NAMES, Op
 
-__all__ = ["build_dispatcher", "build_kernel", "dispatch_source", "kernel_source"]
+__all__ = [
+    "build_dispatcher",
+    "build_kernel",
+    "build_multiply_add",
+    "dispatch_source",
+    "kernel_source",
+    "multiply_add_source",
+]
 
 
 def _suffix(value_operands: tuple[bool, ...]) -> str:
@@ -50,14 +57,54 @@ def dispatch_source(op: Op) -> str:
     return "\n".join(lines) + "\n"
 
 
+def multiply_add_source(mul: Op, add: Op) -> str:
+    """The source of ``multiply_add(total, ws, xs)``: total + ws[0]*xs[0] + ws[1]*xs[1] + ...
+
+    A neuron's weighted sum, built node for node as the operators build it (each product,
+    then the running sum plus it), with both kernels' bodies inlined into one loop: two
+    calls fewer per input. Each ``w`` is a Value; an ``x`` that is neither a Value nor a
+    float goes through the operators, and so does everything under ``no_grad``.
+    """
+    lines = ["def multiply_add(total, ws, xs):", "    pairs = zip(ws, xs, strict=True)"]
+    lines += ["    if (_open.depth and _mode.paused) or total.__class__ is not Value:"]
+    lines += ["        return _by_operators(total, pairs)", "    for a, b in pairs:"]
+    lines += ["        if b.__class__ is Value:"]
+    lines += [f"            {line}" for line in _body(mul, (True, True), ("a", "b"), "term", "_mul")]
+    lines += ["        elif b.__class__ is float:"]
+    lines += [f"            {line}" for line in _body(mul, (True, False), ("a", "b"), "term", "_mul")]
+    lines += ["        else:  # no float: Python's operator rules decide what a * b is"]
+    lines += ["            return _by_operators(total + a * b, pairs)"]
+    lines += [f"        {line}" for line in _body(add, (True, True), ("total", "term"), "total", "_add")]
+    lines += ["    return total"]
+    return "\n".join(lines) + "\n"
+
+
+def _by_operators(total: Any, pairs: Iterable[tuple[Any, Any]]) -> Any:
+    """The rest of ``multiply_add`` with the operators: under no_grad, or for operands of other types."""
+    for a, b in pairs:
+        total = total + a * b
+    return total
+
+
 def _kernel_name(op: Op, value_operands: tuple[bool, ...]) -> str:
     return f"{op.name}_{_suffix(value_operands)}"
 
 
-def _body(op: Op, value_operands: tuple[bool, ...]) -> list[str]:
-    """Statements computing the op on operands ``a`` (and ``b``) and returning the new node."""
+def _body(
+    op: Op,
+    value_operands: tuple[bool, ...],
+    params: tuple[str, ...] = ("a", "b"),
+    into: str | None = None,
+    op_ref: str = "_op",
+) -> list[str]:
+    """Statements computing the op on operands ``params`` and returning the new node.
+
+    With ``into``, the node is stored in that variable instead, and the caller must have
+    checked ``no_grad`` already (the body is then inlined into a loop). ``op_ref`` is the
+    name under which the generated code finds ``op``.
+    """
     names = op.operand_names
-    params = ("a", "b")[: op.arity]
+    params = params[: op.arity]
     lines = []
     for name, param, is_value in zip(names, params, value_operands, strict=True):
         lines.append(f"{name} = {param}._data" if is_value else f"{name} = {param}")
@@ -66,8 +113,9 @@ def _body(op: Op, value_operands: tuple[bool, ...]) -> list[str]:
         lines.append(f"    if not ({op.domain.condition}):")
         lines.append(f"        raise ValueError({op.domain.explanation!r})")
     lines.append(f"    out = {op.forward}")
-    lines.append("    if _open.depth and _mode.paused:  # no_grad open in this thread")
-    lines.append("        return _leaf(out)")
+    if into is None:
+        lines.append("    if _open.depth and _mode.paused:  # no_grad open in this thread")
+        lines.append("        return _leaf(out)")
     locals_: list[str] = []
     for index, is_value in enumerate(value_operands):
         if not is_value:
@@ -80,17 +128,17 @@ def _body(op: Op, value_operands: tuple[bool, ...]) -> list[str]:
         lines.append(f"    d{index} = {op.derivatives[index]}")
         locals_.append(f"d{index}")
     lines.append("except (ArithmeticError, ValueError) as exc:")
-    lines.append(f"    raise _op_error(_op, exc, ({', '.join(names)},)) from None")
+    lines.append(f"    raise _op_error({op_ref}, exc, ({', '.join(names)},)) from None")
     # A node holds at most two operands: a unary op leaves the second empty.
     operands = [*params, "None"][:2]
     derivatives = [*locals_, "0.0"][:2]
     # The node is filled in here rather than by a constructor: a call costs as much as
     # the stores themselves. The fields are Value's slots (see engine.Value).
-    fields = {"_data": "out", "_grad": "0.0", "_label": "''", "_fn": "_op", "_uses": "0"}
+    fields = {"_data": "out", "_grad": "0.0", "_label": "''", "_fn": op_ref, "_uses": "0"}
     fields |= {"_a": operands[0], "_b": operands[1], "_da": derivatives[0], "_db": derivatives[1]}
     lines.append("node = _new_value(Value)")
     lines.extend(f"node.{field} = {code}" for field, code in fields.items())
-    lines.append("return node")
+    lines.append("return node" if into is None else f"{into} = node")
     return lines
 
 
@@ -98,19 +146,26 @@ def build_kernel(
     op: Op, value_operands: tuple[bool, ...], engine_names: Mapping[str, Any]
 ) -> Callable[..., Any]:
     """Compile the kernel for ``op``; ``engine_names`` supplies the names it uses (engine._ENGINE_NAMES)."""
-    return _build(kernel_source(op, value_operands), _kernel_name(op, value_operands), op, engine_names)
+    name = _kernel_name(op, value_operands)
+    return _build(kernel_source(op, value_operands), name, {**engine_names, "_op": op})
 
 
 def build_dispatcher(op: Op, engine_names: Mapping[str, Any]) -> Callable[..., Any]:
     """Compile ``Value <op> other`` for a binary op (see ``dispatch_source``)."""
-    return _build(dispatch_source(op), op.name, op, engine_names)
+    return _build(dispatch_source(op), op.name, {**engine_names, "_op": op})
 
 
-def _build(source: str, name: str, op: Op, engine_names: Mapping[str, Any]) -> Callable[..., Any]:
+def build_multiply_add(mul: Op, add: Op, engine_names: Mapping[str, Any]) -> Callable[..., Any]:
+    """Compile ``multiply_add`` (see ``multiply_add_source``)."""
+    names = {**engine_names, "_by_operators": _by_operators, "_mul": mul, "_add": add}
+    return _build(multiply_add_source(mul, add), "multiply_add", names)
+
+
+def _build(source: str, name: str, names: Mapping[str, Any]) -> Callable[..., Any]:
     filename = f"<autograd_mini kernel {name}>"
     # Register the source so that tracebacks through a kernel show its lines.
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    scope: dict[str, Any] = {**FORMULA_NAMES, **engine_names, "_op": op}
+    scope: dict[str, Any] = {**FORMULA_NAMES, **names}
     exec(compile(source, filename, "exec"), scope)  # noqa: S102 - our own op table, never user text
     kernel: Callable[..., Any] = scope[name]
     return kernel

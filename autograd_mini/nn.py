@@ -16,7 +16,7 @@ from typing import Any
 
 from ._collector import pauses_collector
 from ._files import replace_file
-from .engine import Value, _add, _mul, no_grad, zero_grad
+from .engine import Value, _multiply_add, no_grad, zero_grad
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP"]
 
@@ -281,18 +281,10 @@ class Neuron(Module):
     def _forward(self, x: Input) -> Value:
         if len(x) != self.nin:
             raise ValueError(f"Neuron expects {self.nin} inputs, got {len(x)}")
-        # The engine's dispatchers, called directly, build the operators' own nodes a call
-        # sooner; NotImplemented (an input that is no number) falls back to the operator.
-        act = _mul(self.w[0], x[0])
-        if act is NotImplemented:
-            act = self.w[0] * x[0]
+        act = self.w[0] * x[0]
         if self.b is not None:
             act = act + self.b
-        for wi, xi in zip(self.w[1:], x[1:], strict=True):
-            term = _mul(wi, xi)
-            if term is NotImplemented:
-                term = wi * xi
-            act = _add(act, term) if term.__class__ is Value else act + term
+        act = _multiply_add(act, self.w[1:], x[1:])  # act + w1*x1 + w2*x2 + ..., node for node
         return _activate(act, self.activation)
 
     def config(self) -> dict[str, Any]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from autograd_mini import Value, nn, toposort
+from autograd_mini import Value, nn, no_grad, toposort
+from autograd_mini.kernels import multiply_add_source
+from autograd_mini.ops import OPS
 
 
 def _shape(root: Value) -> list[tuple[str, float, tuple[float, ...]]]:
@@ -64,3 +66,38 @@ def test_operators_are_the_generated_kernels_with_their_docstrings(name: str, ma
     assert method.__name__ == name
     assert math in (method.__doc__ or "")
     assert method.__code__.co_filename.startswith("<autograd_mini kernel")  # no wrapper call in between
+
+
+class Half:
+    """No number; w * Half() is a plain float, so the running sum stops being a Value for a step."""
+
+    def __rmul__(self, other: Value) -> float:
+        return other.data / 2
+
+
+def test_an_operand_whose_product_is_a_float_goes_through_the_operators() -> None:
+    neuron = nn.Neuron(3, activation="linear", bias=False, seed=2)
+    x: list[object] = [Half(), 2.0, Half()]  # the sum starts as a float
+    assert _shape(neuron(x)) == _shape(_by_operators_linear(neuron, x))  # type: ignore[arg-type]
+
+
+def _by_operators_linear(neuron: nn.Neuron, x: list[object]) -> Value:
+    act = neuron.w[0] * x[0]
+    for wi, xi in zip(neuron.w[1:], x[1:], strict=True):
+        act = act + wi * xi
+    return act  # type: ignore[no-any-return]
+
+
+def test_under_no_grad_a_neuron_returns_a_leaf_with_the_same_value() -> None:
+    neuron = nn.Neuron(4, activation="tanh", seed=1)
+    x = [0.1, Value(-0.7), 2, 0.3]
+    recorded = neuron(x)
+    with no_grad():
+        leaf = neuron(x)
+    assert leaf.is_leaf and leaf.data == recorded.data
+
+
+def test_multiply_add_is_generated_from_the_op_table_formulas() -> None:
+    source = multiply_add_source(OPS["mul"], OPS["add"])
+    assert source.count(f"out = {OPS['mul'].forward}") == 2  # Value and float operand
+    assert source.count(f"out = {OPS['add'].forward}") == 1
