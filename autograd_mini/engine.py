@@ -325,8 +325,9 @@ class Value:
     def _accumulate(self, seed: float) -> None:
         """backward's walk: backward_step on every node once all of its consumers have passed theirs on.
 
-        The order is ``toposort``'s (Kahn's algorithm); the counts live in the nodes' ``_uses``
-        rather than in a dictionary, which makes the walk about twice as fast.
+        Op nodes are visited in ``toposort``'s order (Kahn's algorithm); leaves have nothing to
+        pass on and are skipped. The counts live in the nodes' ``_uses`` rather than in a
+        dictionary, which makes the walk about twice as fast.
         """
         try:
             _count_uses(self)  # only this pass counts: intermediate grads start again at 0
@@ -338,17 +339,21 @@ class Value:
                 a = node._a
                 if a.__class__ is Value:
                     a._grad += g * node._da  # dL/da += dL/dz * dz/da
-                    left = a._uses - 1
-                    a._uses = left
-                    if left == 0:
+                    uses = a._uses  # 0 for a leaf: it has nothing to pass on
+                    if uses == 1:
+                        a._uses = 0
                         ready.append(a)
+                    elif uses:
+                        a._uses = uses - 1
                 b = node._b
                 if b.__class__ is Value:
                     b._grad += g * node._db  # dL/db += dL/dz * dz/db
-                    left = b._uses - 1
-                    b._uses = left
-                    if left == 0:
+                    uses = b._uses
+                    if uses == 1:
+                        b._uses = 0
                         ready.append(b)
+                    elif uses:
+                        b._uses = uses - 1
         except BaseException:  # interrupted (KeyboardInterrupt): leave no count for the next pass
             _reset_uses(self)
             raise
@@ -690,26 +695,27 @@ def _count_consumers(root: Value, *, zero_intermediate_grads: bool = False) -> d
 
 
 def _count_uses(root: Value) -> None:
-    """Set ``_uses`` of every node below root to its number of consumers; zero intermediate grads.
+    """Set ``_uses`` of every op node below root to its number of consumers; zero their grads.
 
     Every ``_uses`` is 0 before, so a node seen for the first time is one whose count was 0.
-    Leaves are counted but not walked: they have no operands.
+    Leaves are not counted: nothing waits for them, so their ``_uses`` stays 0 (and backward
+    never puts them on its stack, which leaves the order of the op nodes as it was).
     """
     stack = [root]
     while stack:
         node = stack.pop()
         a = node._a
-        if a.__class__ is Value:
+        if a.__class__ is Value and a._fn is not None:
             uses = a._uses
             a._uses = uses + 1
-            if uses == 0 and a._fn is not None:
+            if uses == 0:
                 a._grad = 0.0
                 stack.append(a)
         b = node._b
-        if b.__class__ is Value:
+        if b.__class__ is Value and b._fn is not None:
             uses = b._uses
             b._uses = uses + 1
-            if uses == 0 and b._fn is not None:
+            if uses == 0:
                 b._grad = 0.0
                 stack.append(b)
 
