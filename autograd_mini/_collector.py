@@ -7,10 +7,12 @@ the work of building it. Nodes cannot form reference cycles (a node refers only 
 nodes and has no ``__dict__``), so the collector never finds anything in them; reference
 counting frees every graph.
 
-With the collector paused for the length of one library call (a module's forward, a
-loss, ``trace``), the nodes that call makes meet one young-generation pass when it ends
-instead of one every 700, so full passes, which need many young passes before them,
-become rare. Nothing is collected later than it would have been by more than one call.
+With the collector paused for the length of each library call (a module's forward, a
+loss, ``trace``), the nodes built there start no pass. The collector starts its next pass
+at the first container your own code allocates with it on, as it always would; library
+calls back to back with nothing allocated between them, as in ``[model(x) for x in X]``,
+build their nodes as one run, which then meets one young pass instead of one every 700
+nodes, and no full pass at all. Nothing is collected later than at that allocation.
 
 Threads: the pause is process-wide (``gc.disable`` is), so the calls share one count under
 a lock. The first call to enter records ``gc.isenabled()`` and the last one to leave sets
@@ -46,21 +48,33 @@ _pause = _Pause()
 _lock = threading.Lock()
 
 
+# _enter and _leave allocate no container object: an allocation with the collector on may
+# start a pass, and one in the gap between two library calls (as in [model(x) for x in X])
+# would split what is one run of graph building into many. So the lock is taken with
+# acquire()/release(), not ``with``, which makes bound-method objects.
+
+
 def _enter() -> None:
-    with _lock:
+    _lock.acquire()
+    try:
         if _pause.depth == 0:
             _pause.restore = gc.isenabled()
             if _pause.restore:
                 gc.disable()
         _pause.depth += 1
+    finally:
+        _lock.release()
 
 
 def _leave() -> None:
-    with _lock:
+    _lock.acquire()
+    try:
         _pause.depth -= 1
         if _pause.depth == 0 and _pause.restore:
             _pause.restore = False
             gc.enable()
+    finally:
+        _lock.release()
 
 
 def pauses_collector(func: Callable[_P, _R]) -> Callable[_P, _R]:
