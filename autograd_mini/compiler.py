@@ -16,6 +16,14 @@ equal the eager engine's bit for bit:
   derivative of exactly 1; no line is written for gradients nobody asked for;
 - gradients are accumulated in the eager engine's own order, leaves starting at 0.0.
 
+The compiler runs in phases: a plan (``_plan``: what each node needs), the forward code
+(``_write_forward``), the backward code (``_write_backward``) and the packaging into
+functions (``_assemble``). Every value and gradient is a local (v12, g12). A graph of more
+than LOCALS_LIMIT nodes is cut into chunk functions compiled one at a time; each chunk
+loads on entry what it reads from earlier pieces (inputs from I, other values from a list
+S) and stores into S on exit what later pieces read, so only values crossing chunks go
+through a list.
+
 Errors follow eager too: the code checks what the eager kernels check, and when a call
 fails it replays the graph through the eager kernels to raise eager's own exception.
 """
@@ -51,13 +59,15 @@ from .ops import FORMULA_NAMES, OPS, Op
 
 __all__ = ["trace", "check_each_call", "CompiledFunction", "TraceError"]
 
-# Above this many nodes the code keeps values in lists, in chunked functions, so that
-# compiling a 10^6-node graph needs bounded memory (CPython's compiler uses ~3 KB a line).
+# Above this many nodes the code is split into chunk functions compiled one at a time, so
+# that compiling a 10^6-node graph needs bounded memory (CPython's compiler uses ~3 KB a line).
 LOCALS_LIMIT = 100_000
 CHUNK_STATEMENTS = 20_000
 # A chunk also ends at this much source: inlined expressions put many ops on one line,
-# and CPython's compiler needs memory in proportion to the ops (~100 bytes a character).
-CHUNK_CHARS = 400_000
+# and CPython's compiler needs memory in proportion to the ops (90-120 bytes a character,
+# ~240 MB here, below what tracing a 10^6-node graph holds anyway). Fewer, larger chunks
+# run faster: each one loads again the inputs and shared values it reads.
+CHUNK_CHARS = 2_000_000
 MAX_INLINE_DEPTH = 40  # CPython's parser refuses deeply nested expressions
 MAX_INLINE_OPS = 64  # and compiles huge one-line expressions slowly: a neuron's sum fits
 MAX_TERMS = 64  # terms per gradient statement, for the same reason
@@ -434,6 +444,7 @@ class _Plan:
     node_checks: dict[Value, list[int]] = field(default_factory=dict)  # check_each_call checks by node
     input_checks: list[tuple[int, int]] = field(default_factory=list)  # (input slot, check number)
     root_needs_grad: bool = False
+    input_names: dict[str, int] = field(default_factory=dict)  # a big graph's input locals, by slot
 
     def forget_forward_tables(self) -> None:
         """Free the tables the backward does not read (peak memory on big graphs)."""
@@ -461,6 +472,8 @@ def _plan(root: Value, inputs: list[Value], targets: list[Value], checked: list[
             "always return the same number; was it computed under no_grad(), or from .data?"
         )
     plan = _Plan(order, index, input_slot, targets, len(order) > LOCALS_LIMIT)
+    if plan.big:  # chunks load inputs from I by these names (small graphs copy them in their lines)
+        plan.input_names = {f"v{index[node]}": slot for node, slot in input_slot.items()}
     _plan_nodes(plan, set(targets), shared)
     plan.materialize.add(root)
     plan.root_needs_grad = root in plan.needs_grad
@@ -564,7 +577,6 @@ def _generate(root: Value, inputs: list[Value], targets: list[Value], checked: l
 
 def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[Value, str]]:
     """Forward lines: inputs, then each op's checks, formula and probes; and each node's code."""
-    value_name = "V[{}]" if plan.big else "v{}"
     lines = [f"_K[{number}](I[{slot}])" for slot, number in plan.input_checks]
     expressions: dict[Value, str] = {}  # how the code refers to each node's value
     depth: dict[Value, int] = {}  # nesting of inlined expressions (0: a name or a literal)
@@ -583,11 +595,10 @@ def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[
             slot = plan.input_slot.get(node)
             if slot is None:  # a Value fn read but that is no input: frozen at its trace-time value
                 expressions[node] = constants.literal(node._data)
-            elif plan.big:  # read in place: a copy would be one more line to compile per input
-                expressions[node] = f"I[{slot}]"
-            else:  # small graphs copy inputs into locals, which are faster to read
-                expressions[node] = value_name.format(plan.index[node])
-                lines.append(f"{expressions[node]} = I[{slot}]")
+            else:  # a local; in chunks it is loaded from I where a chunk first reads it (_link)
+                expressions[node] = f"v{plan.index[node]}"
+                if not plan.big:
+                    lines.append(f"{expressions[node]} = I[{slot}]")
             depth[node] = 0
             lines.extend(f"_K[{number}]({expressions[node]})" for number in plan.node_checks.get(node, ()))
             continue
@@ -598,12 +609,10 @@ def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[
             deepest, ops = max(deepest, d), ops + s
         kind = plan.kinds[node]
         for check in kind.checks:
-            lines.append(
-                f"if not ({check.condition.text.format(**names)}): raise ValueError({check.message!r})"
-            )
+            lines.append(f"if not ({check.condition.text.format(**names)}){_RAISE}{check.message!r})")
         expression = _FORWARD[op.name].text.format(**names)
         if node in plan.materialize or deepest >= MAX_INLINE_DEPTH or ops >= MAX_INLINE_OPS:
-            name = value_name.format(plan.index[node])
+            name = f"v{plan.index[node]}"
             lines.append(f"{name} = {expression}")
             expressions[node], depth[node] = name, 0
             lines.extend(f"_K[{number}]({name})" for number in plan.node_checks.get(node, ()))
@@ -625,7 +634,6 @@ def _write_backward(
     +0.0 where the terms are all -0.0 (intermediate gradients can differ from eager only in
     the sign of a zero, which a leaf's 0.0 + ... then removes).
     """
-    grad_name = "G[{}]" if plan.big else "g{}"
     grad_of: dict[Value, str] = {}  # kept for leaves only: the gradients returned are leaves'
     terms: dict[Value, list[str]] = {}
     nesting: dict[Value, int] = {}  # of the last term added for a node (0: a name or a literal)
@@ -652,13 +660,13 @@ def _write_backward(
             # One term, read by one term (or a name): passed on as it is, with no line of its own.
             grad = parts[0]
         else:
-            grad, level = grad_name.format(plan.index[node]), 0
+            grad, level = f"g{plan.index[node]}", 0
             lines.extend(_sum_lines(grad, parts, start_at_zero=op is None))
         if op is None:
             grad_of[node] = grad
             continue
         if level >= MAX_INLINE_DEPTH:
-            grad, level = grad_name.format(plan.index[node]), 0
+            grad, level = f"g{plan.index[node]}", 0
             lines.append(f"{grad} = {parts[0]}")
         names = {"out": expressions.get(node, _INLINED), "x": code(node._a), "y": code(node._b)}
         for position in positions:
@@ -697,25 +705,90 @@ def _assemble(
 ) -> list[str]:
     """The function ``_compiled``: one piece for a small graph, else chunk functions and a driver."""
     header = f"# forward: {len(forward)} lines; backward (chain rule, output first): {len(backward)} lines"
-    n = len(plan.order)
     if not plan.big:
         gradients = ", ".join(grad_of.get(t, "0.0") for t in plan.targets)
         body = [header, "def _compiled(I):", *(f"    {s}" for s in forward), "    # backward"]
         body += [f"    {s}" for s in backward] + [f"    return {result}, [{gradients}]"]
         return ["\n".join(body) + "\n"]
-    # Large graphs: values and gradients in lists, statements split into chunks.
-    # Gradients are gathered from G by slot; slot n stays 0.0 for unreachable targets.
-    slots = [int(grad_of[t][2:-1]) if t in grad_of else n for t in plan.targets]
-    pieces = [
-        "\n".join([f"def _part{k}(I, V, G):", *(f"    {s}" for s in chunk)]) + "\n"
-        for k, chunk in enumerate(_chunks([forward, backward]))
-    ]
-    driver = [header, f"_T = {tuple(slots)!r}", "def _compiled(I):"]
-    driver += [f"    V = [0.0] * {n}", f"    G = [0.0] * {n + 1}"]
-    driver.extend(f"    _part{k}(I, V, G)" for k in range(len(pieces)))
-    driver.append(f"    return {result}, [G[i] for i in _T]")
-    pieces.append("\n".join(driver) + "\n")
+    chunks = list(_chunks([forward, backward]))
+    targets = [grad_of.get(t) for t in plan.targets]
+    links = _link(chunks, [result, *(name for name in targets if name is not None)])
+    shared = _Shared(plan.input_names)
+    for _, stores in links:  # slots in the order of the first store
+        for name in stores:
+            shared.slots.setdefault(name, len(shared.slots))
+    pieces = [_chunk_function(k, chunk, *links[k], shared) for k, chunk in enumerate(chunks)]
+    pieces.append(_driver(header, len(pieces), shared, result, targets))
     return pieces
+
+
+# -- packaging a big graph: chunk functions sharing the values that cross them -------------
+#
+# Each chunk keeps its values and gradients in locals (v12, g12), as a small graph's one
+# function does: a local is the fastest variable CPython has. A name read by a later chunk
+# (or the driver) is stored into the list S at the end of the chunk that defines it, and a
+# chunk loads each name it reads before defining it once, at its start: from I for an
+# input, from S otherwise. Only where values are kept changes, never an operation or its order.
+
+
+@dataclass
+class _Shared:
+    """Where names shared between pieces live: inputs in I (by slot), other names in S (by slot)."""
+
+    inputs: dict[str, int]
+    slots: dict[str, int] = field(default_factory=dict)
+
+    def place(self, name: str) -> str:
+        """The list item holding ``name``."""
+        slot = self.inputs.get(name)
+        return f"I[{slot}]" if slot is not None else f"S[{self.slots[name]}]"
+
+
+def _link(chunks: list[list[str]], driver_reads: list[str]) -> list[tuple[list[str], list[str]]]:
+    """For each chunk: the names it loads on entry, and the names it stores for later pieces."""
+    scans = [_scan(chunk) for chunk in chunks]
+    last_read: dict[str, int] = {}
+    for k, (loads, _) in enumerate(scans):
+        last_read.update(dict.fromkeys(loads, k))
+    last_read.update(dict.fromkeys(driver_reads, len(chunks)))
+    return [
+        (loads, [n for n in defined if last_read.get(n, -1) > k]) for k, (loads, defined) in enumerate(scans)
+    ]
+
+
+def _scan(chunk: list[str]) -> tuple[list[str], list[str]]:
+    """The names a chunk reads before it defines them, and the names it defines, in order."""
+    loads: dict[str, None] = {}
+    defined: dict[str, None] = {}
+    for statement in chunk:
+        target = _ASSIGNED.match(statement)
+        code = statement.partition(_RAISE)[0]  # not the message a check raises
+        for name in _LOCAL.findall(code, target.end() if target else 0):
+            if name not in defined:
+                loads[name] = None
+        if target:
+            defined[target.group(1)] = None
+    return list(loads), list(defined)
+
+
+def _chunk_function(k: int, chunk: list[str], loads: list[str], stores: list[str], shared: _Shared) -> str:
+    """``_part{k}(I, S)``: load what earlier pieces made, run the chunk, store what later ones read."""
+    lines = [f"def _part{k}(I, S):"]
+    lines += [f"    {name} = {shared.place(name)}" for name in loads]
+    lines += [f"    {statement}" for statement in chunk]
+    lines += [f"    {shared.place(name)} = {name}" for name in stores]
+    chunk.clear()  # its lines can be freed as the pieces are written
+    return "\n".join(lines) + "\n"
+
+
+def _driver(header: str, parts: int, shared: _Shared, result: str, targets: list[str | None]) -> str:
+    """``_compiled(I)``: run the chunks in order on a fresh S; gather the value and the gradients."""
+    zero = len(shared.slots)  # a slot no chunk stores: 0.0, the gradient of an unreachable target
+    slots = tuple(shared.slots[name] if name is not None else zero for name in targets)
+    lines = [header, f"_T = {slots!r}", "def _compiled(I):", f"    S = [0.0] * {zero + 1}"]
+    lines += [f"    _part{k}(I, S)" for k in range(parts)]
+    lines.append(f"    return {shared.place(result)}, [S[i] for i in _T]")
+    return "\n".join(lines) + "\n"
 
 
 def _chunks(parts: list[list[str]]) -> Iterator[list[str]]:
@@ -738,6 +811,9 @@ def _chunks(parts: list[list[str]]) -> Iterator[list[str]]:
 
 
 _INLINED = "(inlined)"  # not code: a formula reading it would fail to compile, never run wrong
+_LOCAL = re.compile(r"\b[vg]\d+\b")  # a node's value or gradient as a local
+_ASSIGNED = re.compile(r"([vg]\d+) = ")
+_RAISE = ": raise ValueError("  # what precedes a check's message in its line
 _NAME = re.compile(r"[A-Za-z_]\w*(\[\d+\])?")
 _ATOM = re.compile(r"[A-Za-z_]\w*(\[\d+\])?|\d[\d.e+-]*|\(-[\d.e+-]+\)")
 
