@@ -25,6 +25,11 @@ __all__ = [
 ]
 
 
+# The kernels' parameters: Value's methods are the kernels themselves (engine), so they
+# carry the methods' names.
+_PARAMS = ("self", "other")
+
+
 def _suffix(value_operands: tuple[bool, ...]) -> str:
     """'v' for a Value operand, 'c' for a number (constant): mul_vc is Value * number."""
     return "".join("v" if is_value else "c" for is_value in value_operands)
@@ -34,9 +39,9 @@ def kernel_source(op: Op, value_operands: tuple[bool, ...]) -> str:
     """The Python source of the kernel for ``op`` with the given operand kinds."""
     if op.arity not in (1, 2) or len(value_operands) != op.arity or not any(value_operands):
         raise ValueError(f"{op.name}: needs {op.arity} operand kinds, at least one a Value")
-    params = ("a", "b")[: op.arity]
+    params = _PARAMS[: op.arity]
     lines = [f"def {_kernel_name(op, value_operands)}({', '.join(params)}):"]
-    lines += [f"    {line}" for line in _body(op, value_operands)]
+    lines += [f"    {line}" for line in _body(op, value_operands, params)]
     return "\n".join(lines) + "\n"
 
 
@@ -49,11 +54,11 @@ def dispatch_source(op: Op) -> str:
     """
     if op.arity != 2:
         raise ValueError(f"{op.name}: only a binary op has a dispatcher")
-    lines = [f"def {op.name}(a, b):", "    if b.__class__ is Value:"]
-    lines += [f"        {line}" for line in _body(op, (True, True))]
-    lines += ["    if b.__class__ is not float:", f"        b = _number(b, {op.name!r})"]
-    lines += ["        if b is None:", "            return NotImplemented"]
-    lines += [f"    {line}" for line in _body(op, (True, False))]
+    lines = [f"def {op.name}(self, other):", "    if other.__class__ is Value:"]
+    lines += [f"        {line}" for line in _body(op, (True, True), _PARAMS)]
+    lines += ["    if other.__class__ is not float:", f"        other = _number(other, {op.name!r})"]
+    lines += ["        if other is None:", "            return NotImplemented"]
+    lines += [f"    {line}" for line in _body(op, (True, False), _PARAMS)]
     return "\n".join(lines) + "\n"
 
 
@@ -62,12 +67,14 @@ def multiply_add_source(mul: Op, add: Op) -> str:
 
     A neuron's weighted sum, built node for node as the operators build it (each product,
     then the running sum plus it), with both kernels' bodies inlined into one loop: two
-    calls fewer per input. Each ``w`` is a Value; an ``x`` that is neither a Value nor a
-    float goes through the operators, and so does everything under ``no_grad``.
+    calls fewer per input. A pair that is not (Value, Value or float) goes through the
+    operators, and so does everything under ``no_grad``.
     """
     lines = ["def multiply_add(total, ws, xs):", "    pairs = zip(ws, xs, strict=True)"]
     lines += ["    if (_open.depth and _mode.paused) or total.__class__ is not Value:"]
     lines += ["        return _by_operators(total, pairs)", "    for a, b in pairs:"]
+    lines += ["        if a.__class__ is not Value:  # a weight replaced by a number: the operators decide"]
+    lines += ["            return _by_operators(total + a * b, pairs)"]
     lines += ["        if b.__class__ is Value:"]
     lines += [f"            {line}" for line in _body(mul, (True, True), ("a", "b"), "term", "_mul")]
     lines += ["        elif b.__class__ is float:"]
@@ -93,7 +100,7 @@ def _kernel_name(op: Op, value_operands: tuple[bool, ...]) -> str:
 def _body(
     op: Op,
     value_operands: tuple[bool, ...],
-    params: tuple[str, ...] = ("a", "b"),
+    params: tuple[str, ...],
     into: str | None = None,
     op_ref: str = "_op",
 ) -> list[str]:

@@ -322,7 +322,8 @@ class Layer(Module):
     def _forward(self, x: Input) -> list[Value]:
         if len(x) != self.nin:
             raise ValueError(f"Layer expects {self.nin} inputs, got {len(x)}")
-        return [neuron._forward(x) for neuron in self.neurons]
+        # A neuron of another class (a subclass, or a module of yours) is called as it asks.
+        return [neuron._forward(x) if type(neuron) is Neuron else neuron(x) for neuron in self.neurons]
 
     def config(self) -> dict[str, Any]:
         return {
@@ -385,7 +386,7 @@ class MLP(Module):
             raise ValueError(f"MLP expects {self.nin} inputs, got {len(x)}")
         out: Input = x
         for layer in self.layers:
-            out = layer._forward(out)
+            out = layer._forward(out) if type(layer) is Layer else layer(out)
         return out[0] if len(out) == 1 else out
 
     def predict(self, x: Input) -> Any:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import gc
 import numbers
+import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 
-from autograd_mini import Value, losses, nn
+from autograd_mini import Value, _collector, losses, nn
 from autograd_mini._collector import pauses_collector
 from autograd_mini.higher_order import gradients
 
@@ -114,8 +115,8 @@ def test_nested_calls_restore_once_at_the_outermost() -> None:
 
 
 @pytest.mark.usefixtures("collector_enabled")
-def test_threads_share_one_pause_and_the_last_to_leave_restores() -> None:
-    """Two threads overlap inside library calls: the collector stays off until both have left."""
+def test_overlapping_threads_are_paused_until_the_first_call_ends() -> None:
+    """A second thread's call finds the collector off and leaves it alone; the first one restores it."""
     first_inside, second_left, states = threading.Event(), threading.Event(), []
 
     @pauses_collector
@@ -132,10 +133,84 @@ def test_threads_share_one_pause_and_the_last_to_leave_restores() -> None:
     worker.start()
     assert first_inside.wait(10)
     short_call()
+    states.append(("between the two ends", gc.isenabled()))
     second_left.set()
     worker.join(10)
-    assert states == [("second, inside", False), ("first, after the second left", False)]
+    assert states == [
+        ("second, inside", False),
+        ("between the two ends", False),
+        ("first, after the second left", False),
+    ]
     assert gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_keyboard_interrupt_inside_restores_the_collector() -> None:
+    @pauses_collector
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted()
+    assert gc.isenabled()
+    assert not _collector._holders
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_no_pause_once_the_young_generation_is_over_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Garbage other threads make cannot pile up without bound behind back-to-back calls."""
+    seen = []
+
+    @pauses_collector
+    def call() -> None:
+        seen.append(gc.isenabled())
+
+    monkeypatch.setattr(_collector, "YOUNG_LIMIT", 0)
+    call()
+    monkeypatch.setattr(_collector, "YOUNG_LIMIT", 10**9)
+    call()
+    assert seen == [True, False]
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_a_forked_child_gets_the_collector_back() -> None:
+    """The thread holding a pause does not exist in a forked child: the child switches it back on."""
+    gc.disable()
+    _collector._holders.add(-1)  # as left by a thread that was inside a call at the fork
+    try:
+        _collector._after_fork_in_child()
+        assert gc.isenabled()
+        assert not _collector._holders
+    finally:
+        _collector._holders.discard(-1)
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_a_child_forked_while_another_thread_is_paused_collects() -> None:
+    """In the child, the thread that would switch the collector back on does not exist."""
+    inside, release = threading.Event(), threading.Event()
+
+    @pauses_collector
+    def paused_call() -> None:
+        inside.set()
+        assert release.wait(10)
+
+    worker = threading.Thread(target=paused_call)
+    worker.start()
+    assert inside.wait(10)
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: report, then leave without running pytest's exit code
+            os.write(write_end, b"1" if gc.isenabled() else b"0")
+            os._exit(0)
+        os.waitpid(pid, 0)
+        assert os.read(read_end, 1) == b"1"
+    finally:
+        release.set()
+        worker.join(10)
+        os.close(read_end)
+        os.close(write_end)
 
 
 def test_a_paused_call_keeps_the_name_and_docstring() -> None:

@@ -101,3 +101,40 @@ def test_multiply_add_is_generated_from_the_op_table_formulas() -> None:
     source = multiply_add_source(OPS["mul"], OPS["add"])
     assert source.count(f"out = {OPS['mul'].forward}") == 2  # Value and float operand
     assert source.count(f"out = {OPS['add'].forward}") == 1
+
+
+def test_a_weight_replaced_by_a_number_works_as_with_the_operators() -> None:
+    neuron = nn.Neuron(3, activation="linear", bias=False, seed=5)
+    neuron.w[1] = 2.0  # type: ignore[call-overload]
+    x = [1.0, 2.0, 3.0]
+    assert _shape(neuron(x)) == _shape(_by_operators_linear(neuron, x))  # type: ignore[arg-type]
+
+
+class LoudNeuron(nn.Neuron):
+    """A user's subclass overriding __call__: the layer must call it, not skip to the library's code."""
+
+    def __call__(self, x: nn.Input) -> Value:
+        return super().__call__(x) * 10.0
+
+
+class Doubler(nn.Module):
+    """A user's module put among an MLP's layers."""
+
+    def __call__(self, x: nn.Input) -> list[Value]:
+        return [xi * 2.0 for xi in x]  # type: ignore[misc]
+
+
+def test_modules_of_other_classes_inside_layers_and_mlps_are_called() -> None:
+    layer = nn.Layer(2, 2, activation="linear", seed=3)
+    plain = layer([0.5, -0.25])
+    layer.neurons[1] = LoudNeuron(2, activation="linear", seed=3)
+    layer.neurons[1].w = [w for w in layer.neurons[0].w]
+    layer.neurons[1].b = layer.neurons[0].b
+    loud = layer([0.5, -0.25])
+    assert plain[0].data != 0.0
+    assert loud[1].data == plain[0].data * 10.0
+    model = nn.MLP(2, [3, 1], seed=1)
+    before = model([0.5, -0.25]).data
+    model.layers.insert(1, Doubler())
+    assert model([0.5, -0.25]).data != before
+    assert model.layers[1]([Value(1.0)])[0].data == 2.0
