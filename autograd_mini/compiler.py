@@ -185,32 +185,53 @@ class _Constants:
 MAX_ARGUMENT_DEPTH = 100
 
 
-def _flatten(arg: object, path: str, out: list[float], depth: int = 0) -> object:
+# Where an argument sits, built only for an error message: ("args", 1, 0) is args[1][0].
+_Path = tuple[object, ...]
+
+
+def _flatten(arg: object, out: list[float], path: _Path = ("args",)) -> object:
     """Append the numbers in ``arg`` to ``out``; return its structure (for the structure check).
 
     Numbers and Values are interchangeable inputs, so both are recorded as one kind, "leaf".
-    Any real number counts (int, float, NumPy scalars), bool excepted.
+    Any real number counts (int, float, NumPy scalars), bool excepted. Runs at every call of
+    a compiled function, so floats and lists take the shortest way and paths stay tuples.
     """
+    if arg.__class__ is float:
+        out.append(arg)
+        return "leaf"
     if isinstance(arg, Value):
         out.append(arg.data)
         return "leaf"
+    if isinstance(arg, (list, tuple)):
+        if len(path) > MAX_ARGUMENT_DEPTH:
+            raise TraceError(
+                f"trace: arguments nest lists more than {MAX_ARGUMENT_DEPTH} deep (or a list contains itself)"
+            )
+        structure: list[object] = []
+        for i, item in enumerate(arg):
+            if item.__class__ is float:
+                out.append(item)
+                structure.append("leaf")
+            else:
+                structure.append(_flatten(item, out, (*path, i)))
+        return tuple(structure)
     try:
         number = _constant(arg)  # the engine's own reading of a number operand
     except OverflowError:
         kind = "an integer" if isinstance(arg, int) else "a number"
-        raise TraceError(f"trace: {path} is {kind} too large for a float ({_shorten(arg)})") from None
-    if number is not None:
-        out.append(number)
-        return "leaf"
-    if isinstance(arg, (list, tuple)):
-        if depth >= MAX_ARGUMENT_DEPTH:
-            raise TraceError(
-                f"trace: arguments nest lists more than {MAX_ARGUMENT_DEPTH} deep (or a list contains itself)"
-            )
-        return tuple(_flatten(item, f"{path}[{i}]", out, depth + 1) for i, item in enumerate(arg))
-    raise TraceError(
-        f"trace: {path} must be a number, a Value, or a list/tuple of them, got {type(arg).__name__}"
-    )
+        raise TraceError(f"trace: {_where(path)} is {kind} too large for a float ({_shorten(arg)})") from None
+    if number is None:
+        raise TraceError(
+            f"trace: {_where(path)} must be a number, a Value, or a list/tuple of them, "
+            f"got {type(arg).__name__}"
+        )
+    out.append(number)
+    return "leaf"
+
+
+def _where(path: _Path) -> str:
+    """("args", 1, 0) as 'args[1][0]'."""
+    return str(path[0]) + "".join(f"[{i}]" for i in path[1:])
 
 
 def _rebuild(structure: object, leaves: Iterator[Value]) -> object:
@@ -282,7 +303,7 @@ class CompiledFunction:
     def __call__(self, *args: object) -> tuple[float, list[float]]:
         """(value, gradients) at new argument values; the parameters' current data is read too."""
         flat: list[float] = []
-        structure = _flatten(list(args), "args", flat)
+        structure = _flatten(list(args), flat)
         if structure != self._structure:
             raise TraceError("trace: " + _describe_mismatch(self._structure, structure, "args"))
         return self._run(flat)
@@ -314,7 +335,7 @@ def trace(
     if not is_grad_enabled():
         raise TraceError("trace: called inside no_grad(), where no graph is recorded; call it outside")
     flat: list[float] = []
-    structure = _flatten(list(example_args), "args", flat)
+    structure = _flatten(list(example_args), flat)
     param_list = list(params) if params is not None else []
     for p in param_list:
         if not isinstance(p, Value) or not p.is_leaf:

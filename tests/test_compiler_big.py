@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 
 from autograd_mini import Value, compiler, datasets, losses, nn, trace
+from autograd_mini.compiler import TraceError
 
 from .test_random_graphs import Step, build, graphs
 
@@ -123,3 +124,17 @@ def test_chunks_keep_values_in_locals_and_share_only_what_crosses() -> None:
         assert set(stores) == {n for n in defined if n in later_loads or stores.get(n) in returned}
     assert "    v3 = v2 + v0" in chunks[0] and "= v3\n" not in chunks[0]  # read in chunk 0 only: a local
     assert hexes(*compiled(-0.2)) == eager(fn, [-0.2])
+
+
+def test_argument_errors_name_the_place_in_nested_arguments() -> None:
+    """Paths are built only when an argument is refused; they still name the exact place."""
+    compiled = trace(lambda x, rows: x * rows[1][0], 1.0, [[1.0], [2.0, 3.0]])
+    assert compiled(2.0, [[1.0], [5.0, 3.0]])[0] == 10.0
+    with pytest.raises(TraceError, match=r"args\[1\]\[1\]\[0\] must be a number, a Value, .* got str"):
+        compiled(2.0, [[1.0], ["5", 3.0]])
+    with pytest.raises(TraceError, match=r"args\[1\]\[0\]\[0\] is an integer too large for a float"):
+        compiled(2.0, [[10**400], [5.0, 3.0]])
+    looped: list[object] = [1.0]
+    looped.append(looped)
+    with pytest.raises(TraceError, match="nest lists more than 100 deep"):
+        compiled(2.0, looped)
