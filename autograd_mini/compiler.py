@@ -196,7 +196,7 @@ def _flatten(arg: object, out: list[float], path: _Path = ("args",)) -> object:
     Any real number counts (int, float, NumPy scalars), bool excepted. Runs at every call of
     a compiled function, so floats and lists take the shortest way and paths stay tuples.
     """
-    if arg.__class__ is float:
+    if type(arg) is float:  # type(), not __class__, which an object can fake
         out.append(arg)
         return "leaf"
     if isinstance(arg, Value):
@@ -209,7 +209,7 @@ def _flatten(arg: object, out: list[float], path: _Path = ("args",)) -> object:
             )
         structure: list[object] = []
         for i, item in enumerate(arg):
-            if item.__class__ is float:
+            if type(item) is float:
                 out.append(item)
                 structure.append("leaf")
             else:
@@ -590,7 +590,8 @@ def _generate(root: Value, inputs: list[Value], targets: list[Value], checked: l
         source = pieces[0]
     else:  # too long to read: keep the driver and say what was left out
         source = (
-            f"# {len(pieces) - 1} chunk functions _part0 ... of up to {CHUNK_STATEMENTS} lines, not kept\n"
+            f"# {len(pieces) - 1} chunk functions _part0 ... of about {CHUNK_STATEMENTS} statements "
+            "each (and their loads and stores), not kept\n"
         )
         source += pieces[-1]
     return _Program(pieces, source, len(plan.order), constants.table, tape)
@@ -808,7 +809,8 @@ def _driver(header: str, parts: int, shared: _Shared, result: str, targets: list
     slots = tuple(shared.slots[name] if name is not None else zero for name in targets)
     lines = [header, f"_T = {slots!r}", "def _compiled(I):", f"    S = [0.0] * {zero + 1}"]
     lines += [f"    _part{k}(I, S)" for k in range(parts)]
-    lines.append(f"    return {shared.place(result)}, [S[i] for i in _T]")
+    value = shared.place(result) if _LOCAL.fullmatch(result) else result  # else a literal: a constant root
+    lines.append(f"    return {value}, [S[i] for i in _T]")
     return "\n".join(lines) + "\n"
 
 

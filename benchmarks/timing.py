@@ -13,8 +13,9 @@ def median_seconds(fn: Callable[[], object], repeats: int) -> float:
 
     The calls run back to back, as the steps of a training loop do: no collection between
     them, which would evict the caches and slow the fastest steps most (PyTorch's batched
-    moons step took 1.1 ms with a collection before each call and 0.35 ms without), and
-    each system meets its own garbage collector as it would in a loop.
+    moons step took 1.1 ms with a collection before each call and 0.35 ms without). Each
+    system meets its own garbage collector as in a loop, but a median leaves out the
+    steps slowed by a collector pass when fewer than half of them meet one.
     """
     gc.collect()
     fn()

@@ -138,3 +138,26 @@ def test_argument_errors_name_the_place_in_nested_arguments() -> None:
     looped.append(looped)
     with pytest.raises(TraceError, match="nest lists more than 100 deep"):
         compiled(2.0, looped)
+
+
+@pytest.mark.parametrize("constant", [2.0, -2.0, float("inf")])
+def test_a_constant_root_takes_the_chunked_path_too(constant: float) -> None:
+    """A function of no argument returning a literal Value: the driver returns the literal."""
+    with chunked(2, []):
+        compiled = trace(lambda: Value(constant))
+    assert compiled() == (constant, [])
+
+
+def test_an_argument_that_only_claims_to_be_a_float_is_read_as_a_number() -> None:
+    class Pretender:
+        """Says its class is float; float() of it is 4.0."""
+
+        @property  # type: ignore[misc]
+        def __class__(self) -> type:
+            return float
+
+        def __float__(self) -> float:
+            return 4.0
+
+    compiled = trace(lambda x: x * 2.0, 1.0)
+    assert compiled(Pretender())[0] == 8.0  # converted, not run through the code as it is
