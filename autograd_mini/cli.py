@@ -22,8 +22,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .engine import Value, toposort
-from .naming import forward_order, node_names
+from .engine import Value
+from .graph import forward_order, node_names, toposort
 from .ops import OPS
 
 __all__ = ["main", "evaluate", "ExpressionError", "FUNCTIONS", "MAX_EXPRESSION_LENGTH"]

@@ -49,11 +49,10 @@ from .engine import (
     _ENGINE_NAMES,
     Value,
     _constant,
-    _count_consumers,
-    _release_order,
     _shorten,
     is_grad_enabled,
 )
+from .graph import consumer_counts, release_order
 from .kernels import build_kernel
 from .ops import FORMULA_NAMES, OPS, Op
 
@@ -480,9 +479,9 @@ class _Plan:
 
 
 def _plan(root: Value, inputs: list[Value], targets: list[Value], checked: list[Value]) -> _Plan:
-    uses = _count_consumers(root)  # edges into each node from the graph
+    uses = consumer_counts((root,))  # edges into each node from the graph
     shared = {node for node, count in uses.items() if count != 1}  # the root, and nodes read twice or more
-    order = _release_order(root, uses)  # uses the counts up
+    order = release_order((root,), uses)  # uses the counts up
     del uses
     order.reverse()
     index = {node: i for i, node in enumerate(order)}

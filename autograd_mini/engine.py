@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Generator, Iterable, Sequence
 from typing import Any, TypeVar, cast, final
 
+from .graph import backward_pass, toposort
 from .kernels import build_dispatcher, build_kernel, build_multiply_add
 from .ops import OPS, Op
 
@@ -320,43 +321,7 @@ class Value:
             return backward_create_graph(self, grad)
         seed = _as_float(grad, "backward grad")
         with _backward_lock:  # one backward at a time: threads sharing nodes never lose a += (see README)
-            self._accumulate(seed)
-
-    def _accumulate(self, seed: float) -> None:
-        """backward's walk: backward_step on every node once all of its consumers have passed theirs on.
-
-        Op nodes are visited in ``toposort``'s order (Kahn's algorithm); leaves have nothing to
-        pass on and are skipped. The counts live in the nodes' ``_uses`` rather than in a
-        dictionary, which makes the walk about twice as fast.
-        """
-        try:
-            _count_uses(self)  # only this pass counts: intermediate grads start again at 0
-            self._grad = seed if self._fn is not None else self._grad + seed
-            ready = [self]
-            while ready:  # a node is ready once every node that consumes it has passed its gradient on
-                node = ready.pop()
-                g = node._grad
-                a = node._a
-                if a.__class__ is Value:
-                    a._grad += g * node._da  # dL/da += dL/dz * dz/da
-                    uses = a._uses  # 0 for a leaf: it has nothing to pass on
-                    if uses == 1:
-                        a._uses = 0
-                        ready.append(a)
-                    elif uses:
-                        a._uses = uses - 1
-                b = node._b
-                if b.__class__ is Value:
-                    b._grad += g * node._db  # dL/db += dL/dz * dz/db
-                    uses = b._uses
-                    if uses == 1:
-                        b._uses = 0
-                        ready.append(b)
-                    elif uses:
-                        b._uses = uses - 1
-        except BaseException:  # interrupted (KeyboardInterrupt): leave no count for the next pass
-            _reset_uses(self)
-            raise
+            backward_pass(self, seed)
 
     # -- conversions and comparisons -----------------------------------------------
 
@@ -672,93 +637,6 @@ def _binary_reflected(kernels: BinaryKernels, x: object, y: Value) -> Value:
 
 def _operand_constant(kernels: BinaryKernels, value: object) -> float | None:
     return _number(value, kernels[3])
-
-
-def _count_consumers(root: Value, *, zero_intermediate_grads: bool = False) -> dict[Value, int]:
-    """For every node reachable from root, how many edges lead into it from reachable nodes.
-
-    Iterative, so graphs of any depth need no recursion. With ``zero_intermediate_grads``
-    every non-leaf node's grad is set to 0 on the way, ready for a backward pass.
-    """
-    consumers: dict[Value, int] = {root: 0}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        for parent in (node._a, node._b):
-            if parent.__class__ is not Value:
-                continue  # None or a number operand
-            if parent in consumers:
-                consumers[parent] += 1
-            else:
-                consumers[parent] = 1
-                if zero_intermediate_grads and parent._fn is not None:
-                    parent._grad = 0.0
-                stack.append(parent)
-    return consumers
-
-
-def _count_uses(root: Value) -> None:
-    """Set ``_uses`` of every op node below root to its number of consumers; zero their grads.
-
-    Every ``_uses`` is 0 before, so a node seen for the first time is one whose count was 0.
-    Leaves are not counted: nothing waits for them, so their ``_uses`` stays 0 (and backward
-    never puts them on its stack, which leaves the order of the op nodes as it was).
-    """
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        a = node._a
-        if a.__class__ is Value and a._fn is not None:
-            uses = a._uses
-            a._uses = uses + 1
-            if uses == 0:
-                a._grad = 0.0
-                stack.append(a)
-        b = node._b
-        if b.__class__ is Value and b._fn is not None:
-            uses = b._uses
-            b._uses = uses + 1
-            if uses == 0:
-                b._grad = 0.0
-                stack.append(b)
-
-
-def _reset_uses(root: Value) -> None:
-    """Set ``_uses`` back to 0 on every node below root (after an interrupted backward)."""
-    seen = {root}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        node._uses = 0
-        for parent in (node._a, node._b):
-            if parent.__class__ is Value and parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-
-
-def toposort(root: Value) -> list[Value]:
-    """Every node ``root`` depends on, each listed before all of its parents (root first).
-
-    Kahn's algorithm: a node is released once all of its consumers are placed; this is
-    the order ``backward`` visits nodes in.
-    """
-    return _release_order(root, _count_consumers(root))
-
-
-def _release_order(root: Value, consumers: dict[Value, int]) -> list[Value]:
-    """Kahn's order from consumer counts (which it uses up)."""
-    order: list[Value] = []
-    ready = [root]
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for parent in (node._a, node._b):
-            if parent.__class__ is Value:
-                left = consumers[parent] - 1
-                consumers[parent] = left
-                if left == 0:
-                    ready.append(parent)
-    return order
 
 
 def zero_grad(values: Iterable[Value]) -> None:

@@ -22,9 +22,10 @@ from typing import Any
 from . import _explorer_page
 from ._drawing import GraphvizNotFoundError, check_digits, graphviz_module
 from ._files import replace_file
-from .engine import _REASONS, Value, toposort
+from .engine import _REASONS, Value
+from .graph import forward_order, node_names, toposort
 from .js_codegen import PY_RUNTIME, op_table_js
-from .naming import forward_order, node_names, parameter_names
+from .naming import parameter_names
 
 __all__ = ["DEFAULT_MAX_NODES", "Explorer", "explore"]
 
@@ -131,7 +132,7 @@ def engine_gradients(root: Value) -> dict[Value, float]:
 def _page_data(root: Value, order: list[Value], parameters: Any, digits: int) -> dict[str, Any]:
     """Everything the page's script needs: values in forward order, both orders, the numbers."""
     names = node_names(root, parameters)
-    marked = set(parameter_names(parameters)) or _collection(parameters)
+    marked = set(parameter_names(parameters, Value)) or _collection(parameters)
     index = {node: i for i, node in enumerate(order)}
     grads = engine_gradients(root)
     nodes = []

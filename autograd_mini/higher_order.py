@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from ._collector import pauses_collector
 from .compiler import check_each_call
 from .engine import Number, Value, _as_float, _backward_lock, _constant, is_grad_enabled
+from .graph import chain_term, gradient_map
 from .ops import FORMULA_NAMES, OPS
 
 __all__ = ["backward_create_graph", "derivative", "gradients", "hessian", "hvp"]
@@ -231,38 +232,19 @@ def _times(g: Grad, d: Grad) -> Grad:
     return g * d
 
 
+def _value_term(g: Grad, node: Value, index: int) -> Grad:
+    """g * dnode/doperand_index, the local derivative built as a Value graph."""
+    return _times(g, _local_derivative(node, index))
+
+
 def _gradient_map(seeds: Sequence[tuple[Value, Grad]], create_graph: bool) -> dict[Value, Grad]:
     """d(sum of seed * root)/dnode for every node the roots reach, in backward's order.
 
     The local derivatives are the stored floats, or with ``create_graph`` Value graphs.
     """
-    consumers: dict[Value, int] = dict.fromkeys((root for root, _ in seeds), 0)
-    stack = list(consumers)
-    while stack:  # count the edges into each reachable node, as engine._count_consumers does
-        node = stack.pop()
-        for parent in (node._a, node._b):
-            if parent.__class__ is Value:
-                if parent not in consumers:
-                    stack.append(parent)
-                consumers[parent] = consumers.get(parent, 0) + 1
-    grads: dict[Value, Grad] = {}
-    for root, seed in seeds:
-        grads[root] = grads[root] + seed if root in grads else seed
-    ready = [root for root in dict.fromkeys(root for root, _ in seeds) if consumers[root] == 0]
-    while ready:
-        node = ready.pop()
-        g = grads[node]
-        for index, parent in enumerate((node._a, node._b)):
-            if parent.__class__ is not Value:
-                continue
-            assert isinstance(parent, Value)
-            d = _local_derivative(node, index) if create_graph else (node._da, node._db)[index]
-            term = _times(g, d)
-            grads[parent] = grads[parent] + term if parent in grads else term
-            consumers[parent] -= 1
-            if consumers[parent] == 0:
-                ready.append(parent)
-    return grads
+    if create_graph:
+        return gradient_map(seeds, _value_term)
+    return gradient_map(seeds, chain_term, zero=0.0)  # sums start at 0.0, as backward's do
 
 
 def _values(items: object, what: str) -> tuple[Value, ...]:

@@ -1,4 +1,4 @@
-"""Names for the values of a graph, shared by the drawings and the command line's table.
+"""Names for the values of a graph, shared by the drawings, the explorer and the command line.
 
 Every value gets one name, unique within the graph: its label when that is a simple name
 used by no other value (a leaf keeps its name from computed values that share it), else
@@ -6,22 +6,27 @@ its parameter name (``layers.0.neurons.1.w.0``), else an
 automatic ``t1``, ``t2``, ... in forward order that no label or parameter name uses. A
 derivative is then written with names alone (∂t2/∂x): a label such as ``x*w + b`` is
 shown beside its value but never spliced into a fraction.
+
+This module sits below the engine, as ``graph`` does: it is handed the graph's forward
+order and the class of its nodes, and imports no Value.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from .engine import Value, toposort
+if TYPE_CHECKING:
+    from .engine import Value
 
-__all__ = ["forward_order", "is_simple_name", "node_names", "parameter_names"]
+__all__ = ["assign_names", "is_simple_name", "parameter_names"]
 
 # A name that reads unambiguously inside ∂a/∂b: an identifier, optionally a dotted path
 # whose later parts may be numbers (layers.0.neurons.1.w.0).
 _SIMPLE = re.compile(r"[^\W\d]\w*(\.\w+)*")
 
-NamedParameters = Mapping[str, Value] | Iterable[tuple[str, Value]]
+NamedParameters = Mapping[str, "Value"] | Iterable[tuple[str, "Value"]]
 
 
 def is_simple_name(text: str) -> bool:
@@ -29,17 +34,11 @@ def is_simple_name(text: str) -> bool:
     return _SIMPLE.fullmatch(text) is not None
 
 
-def forward_order(root: Value) -> list[Value]:
-    """Every value ``root`` depends on, inputs first and ``root`` last (reverse of ``toposort``)."""
-    if not isinstance(root, Value):
-        raise TypeError(f"root must be a Value, got {type(root).__name__}")
-    return toposort(root)[::-1]
-
-
-def parameter_names(parameters: object) -> dict[Value, str]:
+def parameter_names(parameters: object, node_type: type[Value]) -> dict[Value, str]:
     """Names for parameters: a Module's ``named_parameters()``, a name -> Value mapping, or none.
 
-    A plain collection of Values carries no names and gives an empty dict.
+    A plain collection of Values carries no names and gives an empty dict. ``node_type`` is
+    the class of the graph's nodes (Value), which this module does not import.
     """
     if parameters is None:
         return {}
@@ -48,7 +47,7 @@ def parameter_names(parameters: object) -> dict[Value, str]:
         pairs = list(named())
     elif isinstance(parameters, Mapping):
         pairs = list(parameters.items())
-    elif isinstance(parameters, Collection) and all(isinstance(p, Value) for p in parameters):
+    elif isinstance(parameters, Collection) and all(isinstance(p, node_type) for p in parameters):
         return {}
     else:
         raise TypeError(
@@ -57,19 +56,17 @@ def parameter_names(parameters: object) -> dict[Value, str]:
         )
     names: dict[Value, str] = {}
     for name, value in pairs:
-        if not isinstance(name, str) or not isinstance(value, Value):
+        if not isinstance(name, str) or not isinstance(value, node_type):
             raise TypeError(f"parameters: expected (str, Value) pairs, got ({name!r}, {value!r})")
         names.setdefault(value, name)
     return names
 
 
-def node_names(root: Value, parameters: object = None) -> dict[Value, str]:
-    """A unique simple name for every value ``root`` depends on (see the module docstring).
+def assign_names(order: Sequence[Value], given: Mapping[Value, str]) -> dict[Value, str]:
+    """A unique simple name for every value of ``order`` (forward order; see the module docstring).
 
-    ``parameters`` may be a Module, a mapping of names to Values, or None.
+    ``given`` holds the parameter names (``parameter_names``).
     """
-    order = forward_order(root)
-    given = parameter_names(parameters)
     wanted = {node: _preferred(node, given) for node in order}
     holders: dict[str, list[Value]] = {}
     for node, name in wanted.items():

@@ -41,7 +41,8 @@ from ._drawing import (
 )
 from ._files import replace_file
 from .engine import Value
-from .naming import forward_order, node_names, parameter_names
+from .graph import forward_order, node_names
+from .naming import parameter_names
 from .network_drawing import draw_network
 from .nn import Module
 
@@ -126,7 +127,7 @@ def draw_graph(
     """
     _check_arguments(root, show, rankdir, digits, max_nodes, loss_name)
     names = node_names(root, parameters)
-    given = parameter_names(parameters)
+    given = parameter_names(parameters, Value)
     if fold and not given:
         raise ValueError("draw_graph: fold=True needs parameters=a Module (or a name -> Value mapping)")
     order = forward_order(root)
@@ -222,7 +223,7 @@ def _parameter_set(parameters: Any) -> set[Value]:
         return set()
     if hasattr(parameters, "parameters") and callable(parameters.parameters):
         return set(parameters.parameters())
-    named = parameter_names(parameters)
+    named = parameter_names(parameters, Value)
     return set(named) if named else set(parameters)
 
 

@@ -21,7 +21,7 @@ import pytest
 
 from autograd_mini import Value, explore
 from autograd_mini._drawing import format_number
-from autograd_mini.naming import forward_order, node_names
+from autograd_mini.graph import forward_order, node_names
 from autograd_mini.ops import OPS
 
 OUT = Path(__file__).resolve().parent.parent / "out"

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_mini import Value, nn
-from autograd_mini.naming import node_names
+from autograd_mini.graph import node_names
 from autograd_mini.viz import GraphvizNotFoundError, draw_graph, format_number, render
 
 CHAIN = re.compile(r"d(\S+)/d(\S+) · ∂(\S+)/∂(\S+) = (\S+) · (\S+) = ([^<]+)<")

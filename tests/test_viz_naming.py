@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from autograd_mini import Value, nn
-from autograd_mini.naming import forward_order, is_simple_name, node_names
+from autograd_mini.graph import forward_order, node_names
+from autograd_mini.naming import is_simple_name
 
 
 def test_unnamed_values_get_t1_t2_in_forward_order() -> None:
@@ -66,7 +67,7 @@ def test_bad_input_names_the_argument() -> None:
 def test_naming_needs_no_graphviz() -> None:
     code = (
         "import sys; sys.modules['graphviz'] = None\n"
-        "from autograd_mini import Value\nfrom autograd_mini.naming import node_names\n"
+        "from autograd_mini import Value\nfrom autograd_mini.graph import node_names\n"
         "print(sorted(node_names(Value(1.0, 'x') * 2).values()))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

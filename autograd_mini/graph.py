@@ -1,0 +1,269 @@
+"""The graph walks: every order the library computes over a graph of Values, in one place.
+
+A graph is what a root reaches through its operands. Its walks are Kahn's algorithm, as
+HIPS autograd's iterative sort: count the edges into each node, then release a node once
+every node that consumes it has been released. Released root first, that is ``toposort``:
+the order in which ``backward`` passes dL/dz · ∂z/∂x on to each operand. Reversed, it is
+the forward order (inputs first). Nothing here recurses, so graphs of any depth work.
+
+``view`` computes what the drawings, the explorer and the command line read about one graph
+(its order, names and reference gradients) once, and hands it to all of them.
+
+This module sits below the engine: it reads the nodes' fields (``_a``, ``_b``, ``_da``,
+``_db``, ``_grad``, ``_uses``, see ``engine.Value``) and tells a node from a number operand
+by the root's own class, so it imports no Value at run time.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Union, cast
+
+from .naming import assign_names, parameter_names
+
+if TYPE_CHECKING:
+    from .engine import Value
+
+__all__ = [
+    "GraphView",
+    "backward_pass",
+    "chain_term",
+    "consumer_counts",
+    "consumers",
+    "forward_order",
+    "gradient_map",
+    "node_names",
+    "reference_gradients",
+    "release_order",
+    "toposort",
+    "view",
+]
+
+Grad = Union["Value", float]
+
+
+def _node_type(root: object) -> type[Value]:
+    """The class of the graph's nodes: the root's own, checked (a graph is made of Values)."""
+    node_type = type(root)
+    if not hasattr(node_type, "_uses"):  # the slot of Value's node layout this module walks
+        raise TypeError(f"root must be a Value, got {node_type.__name__}")
+    return cast("type[Value]", node_type)
+
+
+def consumer_counts(roots: Iterable[Value]) -> dict[Value, int]:
+    """For every node the roots reach, how many operand edges lead into it from reached nodes."""
+    counts: dict[Value, int] = {}
+    stack: list[Value] = []
+    for root in roots:
+        if root not in counts:
+            counts[root] = 0
+            stack.append(root)
+    if not stack:
+        return counts
+    node_type = type(stack[0])
+    while stack:
+        node = stack.pop()
+        for parent in (node._a, node._b):
+            if parent.__class__ is not node_type:
+                continue  # None or a number operand
+            if parent in counts:
+                counts[parent] += 1
+            else:
+                counts[parent] = 1
+                stack.append(parent)
+    return counts
+
+
+def release_order(roots: Iterable[Value], counts: dict[Value, int]) -> list[Value]:
+    """Kahn's order from ``consumer_counts`` (which it uses up): each node before its operands."""
+    ready = [root for root in dict.fromkeys(roots) if counts[root] == 0]
+    order: list[Value] = []
+    node_type = type(ready[0]) if ready else None
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent in (node._a, node._b):
+            if parent.__class__ is node_type:
+                left = counts[parent] - 1
+                counts[parent] = left
+                if left == 0:
+                    ready.append(parent)
+    return order
+
+
+def toposort(root: Value) -> list[Value]:
+    """Every node ``root`` depends on, each listed before all of its operands (root first).
+
+    This is the order ``backward`` visits nodes in.
+    """
+    _node_type(root)
+    return release_order((root,), consumer_counts((root,)))
+
+
+def forward_order(root: Value) -> list[Value]:
+    """Every value ``root`` depends on, inputs first and ``root`` last (reverse of ``toposort``)."""
+    return toposort(root)[::-1]
+
+
+def consumers(order: Sequence[Value]) -> dict[Value, list[Value]]:
+    """For each node of ``order``, the nodes of ``order`` that use it as an operand (with repeats)."""
+    used_by: dict[Value, list[Value]] = {}
+    for node in order:
+        for parent in node.parents:
+            used_by.setdefault(parent, []).append(node)
+    return used_by
+
+
+def gradient_map(
+    seeds: Sequence[tuple[Value, Any]],
+    term: Callable[[Any, Value, int], Any],
+    zero: float | None = None,
+) -> dict[Value, Any]:
+    """d(sum of seed * root)/dnode for every node the roots reach: the chain rule as a pure walk.
+
+    ``term(g, node, i)`` is dL/dnode · ∂node/∂operand_i for the operand i of ``node``; the terms
+    reaching a node are added in ``backward``'s order. With ``zero`` the sum starts from it (as
+    ``backward`` starts from 0.0), else from the first term. No node is changed.
+    """
+    counts = consumer_counts(root for root, _ in seeds)
+    grads: dict[Value, Any] = {}
+    for root, seed in seeds:
+        grads[root] = grads[root] + seed if root in grads else seed
+    ready = [root for root in dict.fromkeys(root for root, _ in seeds) if counts[root] == 0]
+    node_type = type(ready[0]) if ready else None
+    while ready:
+        node = ready.pop()
+        g = grads[node]
+        for index, parent in enumerate((node._a, node._b)):
+            if parent.__class__ is not node_type:
+                continue
+            contribution = term(g, node, index)
+            if parent in grads:
+                grads[parent] = grads[parent] + contribution
+            else:
+                grads[parent] = contribution if zero is None else zero + contribution
+            left = counts[parent] - 1
+            counts[parent] = left
+            if left == 0:
+                ready.append(parent)
+    return grads
+
+
+def chain_term(g: float, node: Value, index: int) -> float:
+    """dL/dnode · ∂node/∂operand_index with the local derivative stored in the forward pass."""
+    return g * (node._db if index else node._da)
+
+
+def reference_gradients(root: Value, seed: float = 1.0) -> dict[Value, float]:
+    """What ``root.backward(seed)`` from zero gradients gives every node, bit for bit; no .grad changes."""
+    _node_type(root)
+    start = seed if root._fn is not None else 0.0 + seed  # a leaf root adds the seed to its 0.0
+    return gradient_map([(root, start)], chain_term, zero=0.0)
+
+
+def backward_pass(root: Value, seed: float) -> None:
+    """``backward``'s walk: each node's grad += dL/dz · ∂z/∂node, from every node that consumes it.
+
+    Op nodes are visited in ``toposort``'s order (leaves have nothing to pass on). The counts
+    live in the nodes' ``_uses`` slot rather than in a dictionary, which makes the walk about
+    twice as fast; they are all 0 again when it ends, even when it is interrupted.
+    """
+    try:
+        _count_uses(root)  # only this pass counts: intermediate grads start again at 0
+        root._grad = seed if root._fn is not None else root._grad + seed
+        node_type = root.__class__
+        ready = [root]
+        while ready:  # a node is ready once every node that consumes it has passed its gradient on
+            node = ready.pop()
+            g = node._grad
+            a = node._a
+            if a.__class__ is node_type:
+                a._grad += g * node._da  # dL/da += dL/dz * dz/da
+                uses = a._uses  # 0 for a leaf: it has nothing to pass on
+                if uses == 1:
+                    a._uses = 0
+                    ready.append(a)
+                elif uses:
+                    a._uses = uses - 1
+            b = node._b
+            if b.__class__ is node_type:
+                b._grad += g * node._db  # dL/db += dL/dz * dz/db
+                uses = b._uses
+                if uses == 1:
+                    b._uses = 0
+                    ready.append(b)
+                elif uses:
+                    b._uses = uses - 1
+    except BaseException:  # interrupted (KeyboardInterrupt): leave no count for the next pass
+        _reset_uses(root)
+        raise
+
+
+def _count_uses(root: Value) -> None:
+    """Set ``_uses`` of every op node below root to its number of consumers; zero their grads.
+
+    Every ``_uses`` is 0 before, so a node seen for the first time is one whose count was 0.
+    Leaves are not counted: nothing waits for them, so their ``_uses`` stays 0 (and the walk
+    never puts them on its stack, which leaves the order of the op nodes as it was).
+    """
+    node_type = root.__class__
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for operand in (node._a, node._b):
+            if operand.__class__ is node_type and operand._fn is not None:
+                uses = operand._uses
+                operand._uses = uses + 1
+                if uses == 0:
+                    operand._grad = 0.0
+                    stack.append(operand)
+
+
+def _reset_uses(root: Value) -> None:
+    """Set ``_uses`` back to 0 on every node below root (after an interrupted walk)."""
+    for node in consumer_counts((root,)):
+        node._uses = 0
+
+
+def node_names(root: Value, parameters: object = None) -> dict[Value, str]:
+    """A unique simple name for every value ``root`` depends on (see ``naming``).
+
+    ``parameters`` may be a Module, a mapping of names to Values, or None.
+    """
+    return view(root, parameters).names
+
+
+@dataclass(frozen=True)
+class GraphView:
+    """One graph as its readers see it, computed once: order, names, consumers and gradients."""
+
+    root: Value
+    order: list[Value]  # forward order: inputs first, root last
+    names: dict[Value, str]
+    parameter_names: dict[Value, str]  # the given parameter names (a Module's or a mapping's)
+    seed: float  # dL/droot for ``gradients``
+
+    @property
+    def backward_order(self) -> list[Value]:
+        """The order ``backward`` visits nodes in: root first (``toposort``)."""
+        return self.order[::-1]
+
+    @functools.cached_property
+    def consumers(self) -> dict[Value, list[Value]]:
+        """For each node, the nodes that use it as an operand."""
+        return consumers(self.order)
+
+    @functools.cached_property
+    def gradients(self) -> dict[Value, float]:
+        """What ``root.backward(seed)`` from zero gradients gives every node; no .grad is read or written."""
+        return reference_gradients(self.root, self.seed)
+
+
+def view(root: Value, parameters: object = None, seed: float = 1.0) -> GraphView:
+    """The graph behind ``root`` as drawings, the explorer and the CLI read it (see GraphView)."""
+    node_type = _node_type(root)
+    order = forward_order(root)
+    given = parameter_names(parameters, node_type)
+    return GraphView(root, order, assign_names(order, given), given, seed)
