@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test test-torch bench lint typecheck unit images clean graphviz chromium wheel
+.PHONY: demo test test-torch bench lint typecheck unit images clean graphviz chromium wheel kernels
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -83,6 +83,11 @@ wheel: $(VENV)/.dev
 test-torch: $(VENV)/.dev
 	@$(PY) -c 'import torch' 2>/dev/null || $(PIP) install torch==2.13.0
 	$(VENV)/bin/pytest -q tests_torch
+
+# Value's arithmetic, generated from the op table (autograd_mini/ops.py) into a checked-in file;
+# run after changing the table. A test fails while the file is out of date.
+kernels: | $(PY)
+	$(PY) tools/generate_kernels.py
 
 # Speed and memory, side by side with micrograd and hand-written code. PyTorch and JAX rows
 # appear when they are importable; WITH_TORCH=1 installs torch==2.13.0 (a large download

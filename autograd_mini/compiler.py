@@ -35,7 +35,6 @@ import functools
 import io
 import math
 import re
-import threading
 import time
 import tokenize
 from array import array
@@ -45,18 +44,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._collector import pauses_collector
-from .engine import (
-    _ENGINE_NAMES,
-    Value,
-    _constant,
-    _shorten,
-    is_grad_enabled,
-)
+from ._numbers import real_number, shorten
+from .checks import Check, recorded_checks
+from .engine import KERNEL_NAMES, Value, is_grad_enabled
 from .graph import consumer_counts, release_order
 from .kernels import build_kernel
 from .ops import FORMULA_NAMES, OPS, Op
 
-__all__ = ["trace", "check_each_call", "CompiledFunction", "TraceError"]
+__all__ = ["trace", "CompiledFunction", "TraceError"]
 
 # Above this many nodes the code is split into chunk functions compiled one at a time, so
 # that compiling a 10^6-node graph needs bounded memory (CPython's compiler uses ~3 KB a line).
@@ -71,7 +66,6 @@ MAX_INLINE_DEPTH = 40  # CPython's parser refuses deeply nested expressions
 MAX_INLINE_OPS = 64  # and compiles huge one-line expressions slowly: a neuron's sum fits
 MAX_TERMS = 64  # terms per gradient statement, for the same reason
 
-Check = Callable[[float], None]
 Runner = Callable[[list[float]], tuple[float, list[float]]]
 
 
@@ -215,10 +209,10 @@ def _flatten(arg: object, out: list[float], path: _Path = ("args",)) -> object:
                 structure.append(_flatten(item, out, (*path, i)))
         return tuple(structure)
     try:
-        number = _constant(arg)  # the engine's own reading of a number operand
+        number = real_number(arg)  # the engine's own reading of a number operand
     except OverflowError:
         kind = "an integer" if isinstance(arg, int) else "a number"
-        raise TraceError(f"trace: {_where(path)} is {kind} too large for a float ({_shorten(arg)})") from None
+        raise TraceError(f"trace: {_where(path)} is {kind} too large for a float ({shorten(arg)})") from None
     if number is None:
         raise TraceError(
             f"trace: {_where(path)} must be a number, a Value, or a list/tuple of them, "
@@ -252,29 +246,6 @@ def _describe_mismatch(expected: object, got: object, path: str) -> str:
         return "a list" if isinstance(structure, tuple) else "a number or Value"
 
     return f"{path} is {kind(got)} where the traced call had {kind(expected)}"
-
-
-# -- checks that are not ops (a loss's labels) -------------------------------------------
-
-
-class _Recorder(threading.local):
-    """The checks recorded by the trace running in this thread (None outside ``trace``)."""
-
-    checks: list[tuple[Value, Check]] | None = None
-
-
-_recorder = _Recorder()
-
-
-def check_each_call(value: Value, check: Check) -> None:
-    """Run ``check(value.data)`` now and, inside ``trace``, at every call of the compiled function.
-
-    ``check`` raises ValueError for a bad value (a loss's label). A compiled function
-    runs it on the new number whenever ``value`` is an input or computed from inputs.
-    """
-    check(value.data)
-    if _recorder.checks is not None:
-        _recorder.checks.append((value, check))
 
 
 # -- the compiled function -----------------------------------------------------------------
@@ -378,13 +349,13 @@ def _runner(program: _Program, params: list[Value], checks: tuple[Check, ...]) -
 
 def _run_recording(fn: Callable[..., Value], args: object) -> tuple[Value, list[tuple[Value, Check]]]:
     """Run fn on the traced arguments, collecting the checks it asks to repeat at each call."""
-    outer = _recorder.checks
-    _recorder.checks = []
+    outer = recorded_checks.checks
+    recorded_checks.checks = []
     try:
         root = fn(*args)  # type: ignore[misc]
-        checks = _recorder.checks
+        checks = recorded_checks.checks
     finally:
-        _recorder.checks = outer
+        recorded_checks.checks = outer
     if not isinstance(root, Value):
         raise TraceError(f"trace: fn must return a Value, got {type(root).__name__}")
     return root, checks
@@ -510,7 +481,7 @@ def _plan_nodes(plan: _Plan, target_set: set[Value], shared: set[Value]) -> None
     """
     variable, needs_grad, keep = plan.variable, plan.needs_grad, plan.materialize
     for node in plan.order:
-        if node._fn is None:
+        if node._op_def is None:
             keep.add(node)
             if node in plan.input_slot:
                 variable.add(node)
@@ -524,7 +495,7 @@ def _plan_nodes(plan: _Plan, target_set: set[Value], shared: set[Value]) -> None
         varying = (values[0] and a in variable, values[1] and b in variable)
         a_needs, b_needs = values[0] and a in needs_grad, values[1] and b in needs_grad
         needed = _POSITIONS[a_needs, b_needs]
-        kind = _node_kind(node._fn.name, values, varying, needed)
+        kind = _node_kind(node._op_def.name, values, varying, needed)
         plan.kinds[node] = kind
         if varying[0] or varying[1]:
             variable.add(node)
@@ -611,7 +582,7 @@ def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[
         return constants.literal(p), 0, 0  # type: ignore[arg-type]
 
     for node in plan.order:
-        op = node._fn
+        op = node._op_def
         if op is None:
             slot = plan.input_slot.get(node)
             if slot is None:  # a Value fn read but that is no input: frozen at its trace-time value
@@ -674,7 +645,7 @@ def _write_backward(
         parts = terms.pop(node, None)
         if parts is None:
             continue  # no gradient needed here
-        op = node._fn
+        op = node._op_def
         positions = plan.kinds[node].grad_positions if op is not None else ()
         level = nesting.pop(node)
         if op is not None and len(parts) == 1 and (len(positions) == 1 or _NAME.fullmatch(parts[0])):
@@ -875,7 +846,7 @@ def _record_tape(plan: _Plan) -> _Tape:
         return -1 - len(numbers)
 
     for node in plan.order:
-        fn = node._fn
+        fn = node._op_def
         if fn is not None:
             codes.append(_OP_CODES[fn.name])
             first.append(ref(node._a))
@@ -898,7 +869,7 @@ class _Recording:
 @functools.cache
 def _replay_kernel(code: int, kinds: tuple[bool, ...]) -> Callable[..., Value]:
     """The eager kernel of an op for these operand kinds (Value or number)."""
-    return build_kernel(OPS[_OP_NAMES[code]], kinds, {**_ENGINE_NAMES, "_mode": _Recording})
+    return build_kernel(OPS[_OP_NAMES[code]], kinds, {**KERNEL_NAMES, "_mode": _Recording})
 
 
 def _replay(tape: _Tape, inputs: list[float], checks: tuple[Check, ...]) -> BaseException | None:

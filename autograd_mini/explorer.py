@@ -22,10 +22,11 @@ from typing import Any
 from . import _explorer_page
 from ._drawing import GraphvizNotFoundError, check_digits, graphviz_module
 from ._files import replace_file
-from .engine import _REASONS, Value
+from .engine import Value
 from .graph import forward_order, node_names, toposort
 from .js_codegen import PY_RUNTIME, op_table_js
 from .naming import parameter_names
+from .ops import ERROR_REASONS
 
 __all__ = ["DEFAULT_MAX_NODES", "Explorer", "explore"]
 
@@ -146,7 +147,7 @@ def _page_data(root: Value, order: list[Value], parameters: Any, digits: int) ->
                 "name": names[node],
                 "label": node.label if node.label != names[node] else "",
                 "role": "output" if node is root else role,
-                "op": node.op_name,
+                "op": (node.op_def.name if node.op_def else ""),
                 "operands": operands,
                 "data": node.data,
                 "locals": list(node.local_grads),
@@ -159,7 +160,7 @@ def _page_data(root: Value, order: list[Value], parameters: Any, digits: int) ->
         "root": index[root],
         "nodes": nodes,
         "backward": [index[node] for node in toposort(root)],
-        "reasons": {kind.__name__: reason for kind, reason in _REASONS.items()},
+        "reasons": {kind.__name__: reason for kind, reason in ERROR_REASONS.items()},
     }
 
 

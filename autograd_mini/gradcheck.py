@@ -6,7 +6,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .engine import Number, Value, _as_float, no_grad
+from ._numbers import as_float
+from .engine import Number, Value, no_grad
 from .higher_order import gradients
 
 __all__ = [
@@ -89,7 +90,7 @@ class GradcheckReport:
 
 def _check_setting(what: str, value: object, *, positive: bool = False) -> float:
     """A finite real tolerance or step: >= 0, or > 0 when ``positive`` (NaN would make every check pass)."""
-    number = _as_float(value, f"gradcheck: {what}")
+    number = as_float(value, f"gradcheck: {what}")
     if not math.isfinite(number) or number < 0 or (positive and number == 0):
         bound = "> 0" if positive else ">= 0"
         raise ValueError(f"gradcheck: {what} must be a finite number {bound}, got {value!r}")
@@ -107,13 +108,13 @@ def _check_settings(eps: object, atol: object, rtol: object) -> tuple[float, flo
 
 def _point(inputs: Sequence[Value | Number]) -> tuple[float, ...]:
     """The inputs' numbers: a Value gives its data (its own grad is never touched)."""
-    return tuple(x.data if isinstance(x, Value) else _as_float(x, "gradcheck input") for x in inputs)
+    return tuple(x.data if isinstance(x, Value) else as_float(x, "gradcheck input") for x in inputs)
 
 
 def numerical_grad(f: Callable[..., Value], inputs: Sequence[Number], eps: float = 1e-6) -> tuple[float, ...]:
     """Central differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) for each input i."""
     eps = _check_setting("eps", eps, positive=True)
-    point = [_as_float(x, "gradcheck input") for x in inputs]
+    point = [as_float(x, "gradcheck input") for x in inputs]
     grads = []
     with no_grad():
         for i in range(len(point)):

@@ -159,7 +159,7 @@ def chain_term(g: float, node: Value, index: int) -> float:
 def reference_gradients(root: Value, seed: float = 1.0) -> dict[Value, float]:
     """What ``root.backward(seed)`` from zero gradients gives every node, bit for bit; no .grad changes."""
     _node_type(root)
-    start = seed if root._fn is not None else 0.0 + seed  # a leaf root adds the seed to its 0.0
+    start = seed if root._op_def is not None else 0.0 + seed  # a leaf root adds the seed to its 0.0
     return gradient_map([(root, start)], chain_term, zero=0.0)
 
 
@@ -172,7 +172,7 @@ def backward_pass(root: Value, seed: float) -> None:
     """
     try:
         _count_uses(root)  # only this pass counts: intermediate grads start again at 0
-        root._grad = seed if root._fn is not None else root._grad + seed
+        root._grad = seed if root._op_def is not None else root._grad + seed
         node_type = root.__class__
         ready = [root]
         while ready:  # a node is ready once every node that consumes it has passed its gradient on
@@ -213,7 +213,7 @@ def _count_uses(root: Value) -> None:
     while stack:
         node = stack.pop()
         for operand in (node._a, node._b):
-            if operand.__class__ is node_type and operand._fn is not None:
+            if operand.__class__ is node_type and operand._op_def is not None:
                 uses = operand._uses
                 operand._uses = uses + 1
                 if uses == 0:

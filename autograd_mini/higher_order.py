@@ -21,8 +21,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ._collector import pauses_collector
-from .compiler import check_each_call
-from .engine import Number, Value, _as_float, _backward_lock, _constant, is_grad_enabled
+from ._numbers import as_float, real_number
+from .checks import check_each_call
+from .engine import Number, Value, backward_lock, is_grad_enabled
 from .graph import chain_term, gradient_map
 from .ops import FORMULA_NAMES, OPS
 
@@ -197,7 +198,7 @@ def formula_tree(formula: str) -> _Tree:
 
 def _local_derivative(node: Value, index: int) -> Grad:
     """dnode/doperand[index] as a Value graph: the op's formula evaluated on the node's operands."""
-    op = node._fn
+    op = node._op_def
     assert op is not None  # only called on computed nodes
     tree = formula_tree(op.derivatives[index])
     if tree.__class__ is _Const:  # add, sub, neg: no environment needed
@@ -262,7 +263,7 @@ def _seed(value: object, what: str, create_graph: bool) -> Grad:
     """A grad_outputs entry: a Value (kept with create_graph, else its data) or a real number."""
     if isinstance(value, Value):
         return value if create_graph else value.data
-    number = _constant(value)
+    number = real_number(value)
     if number is None:
         raise TypeError(f"gradients: {what} must be a Value or a real number, got {type(value).__name__}")
     return number
@@ -331,7 +332,7 @@ def gradients(
 @pauses_collector
 def backward_create_graph(root: Value, grad: Number = 1.0) -> None:
     """``root.backward(grad, create_graph=True)``: .grad = the Value gradient's data; leaves accumulate."""
-    seed = _as_float(grad, "backward grad")
+    seed = as_float(grad, "backward grad")
     if root.is_leaf:
         raise ValueError(
             "backward(create_graph=True): this Value has no graph (a leaf, or computed under no_grad)"
@@ -341,7 +342,7 @@ def backward_create_graph(root: Value, grad: Number = 1.0) -> None:
             "backward(create_graph=True) inside no_grad(): the gradients' graph cannot be recorded"
         )
     grads = _gradient_map([(root, seed)], create_graph=True)
-    with _backward_lock:  # every formula evaluated first: an error leaves every .grad as it was
+    with backward_lock:  # every formula evaluated first: an error leaves every .grad as it was
         for node, g in grads.items():
             value = g.data if isinstance(g, Value) else g
             node._grad = node._grad + value if node.is_leaf else value
@@ -356,7 +357,7 @@ def _leaves(args: Sequence[object], what: str) -> list[Value]:
         raise TypeError(f"{what} must be a list or tuple of numbers or Values, got {type(args).__name__}")
     values = []
     for i, arg in enumerate(args):
-        values.append(arg if isinstance(arg, Value) else Value(_as_float(arg, f"{what}: argument {i}")))
+        values.append(arg if isinstance(arg, Value) else Value(as_float(arg, f"{what}: argument {i}")))
     return values
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from ._collector import pauses_collector
-from .compiler import check_each_call
-from .engine import Value, _as_float
+from ._numbers import as_float
+from .checks import check_each_call
+from .engine import Value
 
 __all__ = ["mse", "hinge", "binary_cross_entropy", "cross_entropy", "l2", "log_sum_exp"]
 
@@ -33,7 +34,7 @@ def _mean(terms: list[Value]) -> Value:
 
 
 def _as_value(pred: object, name: str) -> Value:
-    return pred if isinstance(pred, Value) else Value(_as_float(pred, f"{name} prediction"))
+    return pred if isinstance(pred, Value) else Value(as_float(pred, f"{name} prediction"))
 
 
 def _target(target: object, what: str, check: Callable[[float], None] | None = None) -> Value | float:
@@ -45,7 +46,7 @@ def _target(target: object, what: str, check: Callable[[float], None] | None = N
         if check is not None:
             check_each_call(target, check)
         return target
-    number = _as_float(target, what)
+    number = as_float(target, what)
     if check is not None:
         check(number)
     return number

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import numbers
 import os
 import random
 from collections.abc import Iterator, Mapping, Sequence
@@ -16,7 +15,9 @@ from typing import Any
 
 from ._collector import pauses_collector
 from ._files import replace_file
-from .engine import Value, _multiply_add, no_grad, zero_grad
+from ._kernels_generated import multiply_add
+from ._numbers import saturating_float
+from .engine import Value, no_grad, zero_grad
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP"]
 
@@ -121,7 +122,7 @@ class Module:
         problems = []
         missing = [name for name in params if name not in state]
         unexpected = [str(name) for name in state if name not in params]
-        present = [(name, _as_number(state[name])) for name in params if name in state]
+        present = [(name, saturating_float(state[name])) for name in params if name in state]
         non_numeric = [name for name, value in present if value is None]
         non_finite = [name for name, value in present if value is not None and not math.isfinite(value)]
         if missing:
@@ -188,16 +189,6 @@ class Module:
             raise ValueError(f"{name}: {exc}") from None
         for param, value in values:
             param.assign(value)
-
-
-def _as_number(value: object) -> float | None:
-    """``value`` as a float (an int too large for one gives inf), or None for non-numbers and bool."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return None
-    try:
-        return float(value)
-    except OverflowError:
-        return math.inf
 
 
 def _preview(names: Sequence[str], limit: int = 3) -> str:
@@ -284,7 +275,7 @@ class Neuron(Module):
         act = self.w[0] * x[0]
         if self.b is not None:
             act = act + self.b
-        act = _multiply_add(act, self.w[1:], x[1:])  # act + w1*x1 + w2*x2 + ..., node for node
+        act = multiply_add(act, self.w[1:], x[1:])  # act + w1*x1 + w2*x2 + ..., node for node
         return _activate(act, self.activation)
 
     def config(self) -> dict[str, Any]:

@@ -7,38 +7,25 @@ anything: a step either updates every parameter and the optimizer's state, or ra
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Iterable, Sequence
 
-from .engine import Value, _shorten, zero_grad
+from ._numbers import finite_float
+from .engine import Value, zero_grad
 
 __all__ = ["Optimizer", "SGD", "Adam", "LearningRate"]
 
 LearningRate = float | Callable[[int], float]
 
 
-def _real(what: str, value: object) -> float:
-    """``value`` as a finite float, or TypeError (not a real number, or bool) / ValueError (inf, nan)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{what} must be a real number, got {type(value).__name__}")
-    try:
-        number = float(value)
-    except OverflowError:
-        number = math.inf
-    if not math.isfinite(number):
-        raise ValueError(f"{what} must be finite, got {_shorten(value)}")
-    return number
-
-
 def _check_fraction(what: str, value: object) -> float:
-    number = _real(what, value)
+    number = finite_float(value, what)
     if not 0.0 <= number < 1.0:
         raise ValueError(f"{what} must be a number in [0, 1), got {value!r}")
     return number
 
 
 def _check_non_negative(what: str, value: object) -> float:
-    number = _real(what, value)
+    number = finite_float(value, what)
     if number < 0.0:
         raise ValueError(f"{what} must be a number >= 0, got {value!r}")
     return number
@@ -113,7 +100,7 @@ class Optimizer:
             given = list(grads)
             if len(given) != len(self.params):
                 raise ValueError(f"step: {len(given)} gradients for {len(self.params)} parameters")
-        return [_real(f"step: gradient for {self._name(i)}", g) for i, g in enumerate(given)]
+        return [finite_float(g, f"step: gradient for {self._name(i)}") for i, g in enumerate(given)]
 
     def _check_finite(self, new_data: list[float], new_state: dict[str, list[float]]) -> None:
         """Refuse an update that overflows (a learning rate or gradient too large for a float)."""

@@ -459,7 +459,7 @@ def test_gradgradcheck_catches_a_wrong_second_derivative() -> None:
 
 def _with_op(v: Value, op: Op) -> Value:
     out = v.tanh()
-    out._fn = op
+    out._op_def = op
     return out
 
 
