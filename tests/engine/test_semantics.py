@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from autograd_mini import Value, is_grad_enabled, no_grad, toposort
 from autograd_mini.ops import OPS
+from tests.strategies import apply
 
 
 def lecture_neuron() -> tuple[Value, dict[str, Value]]:
@@ -158,7 +159,7 @@ def test_recording_never_fails_where_the_value_succeeds(
 
     def run() -> Value:
         args = (Value(x),) if op.arity == 1 else (Value(x), Value(y) if y_is_value else y)
-        return _apply(name, *args)
+        return apply(name, *args)
 
     with no_grad():
         try:
@@ -172,19 +173,6 @@ def test_recording_never_fails_where_the_value_succeeds(
         assert y_is_value and guarded is not None and guarded.explanation in str(exc)
         return
     assert (math.isnan(value) and math.isnan(recorded.data)) or recorded.data == value
-
-
-def _apply(name: str, *args: Value | float) -> Value:
-    x = args[0]
-    assert isinstance(x, Value)
-    binary = {"add": "__add__", "sub": "__sub__", "mul": "__mul__", "div": "__truediv__", "pow": "__pow__"}
-    if name in binary:
-        return getattr(x, binary[name])(args[1])  # type: ignore[no-any-return]
-    if name == "neg":
-        return -x
-    if name == "leaky_relu":
-        return x.leaky_relu(args[1])
-    return getattr(x, name)()  # type: ignore[no-any-return]
 
 
 # -- NaN through the branching ops: propagate, as PyTorch float64 does ----------------------

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from autograd_mini import Value, nn
-
-from .statecheck import unchanged
+from autograd_mini._files import replace_file
+from tests.statecheck import unchanged
 
 LAST = "layers.1.neurons.0.b"  # assigned last: a bad value here once left 12 of 13 parameters changed
 
@@ -323,3 +323,56 @@ def test_saved_file_gets_the_usual_permissions(tmp_path: Path) -> None:
     path = tmp_path / "model.json"
     model().save(path)
     assert path.stat().st_mode == reference.stat().st_mode
+
+
+def test_save_into_a_missing_folder_names_the_path_not_a_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "model.json"
+    with pytest.raises(FileNotFoundError) as info:
+        nn.MLP(2, [3, 1]).save(target)
+    assert str(target) in str(info.value) and ".tmp" not in str(info.value)
+
+
+def test_save_onto_a_folder_refuses_and_writes_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "models"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError, match="models"):
+        nn.MLP(2, [3, 1]).save(folder)
+    assert sorted(os.listdir(tmp_path)) == ["models"] and os.listdir(folder) == []
+
+
+def test_save_writes_through_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    link = tmp_path / "link.json"
+    real.write_text("old")
+    link.symlink_to(real)
+    model = nn.MLP(2, [3, 1], seed=4)
+    model.save(link)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    fresh = nn.MLP(2, [3, 1], seed=5)
+    fresh.load(real)
+    assert [p.data for p in fresh.parameters()] == [p.data for p in model.parameters()]
+
+
+def test_replace_file_failure_mid_write_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "f.txt"
+    target.write_text("old")
+
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError, match=r"cannot write .*f\.txt: No space left"):
+        replace_file(target, "new")
+    assert target.read_text() == "old" and os.listdir(tmp_path) == ["f.txt"]
+
+
+def test_a_hostile_module_name_gives_a_printable_error(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    model = nn.MLP(2, [3, 1])
+    model.save(path)
+    path.write_text(path.read_text().replace('"module": "MLP"', '"module": "\\ud800"'))
+    with pytest.raises(ValueError) as info:
+        model.load(path)
+    str(info.value).encode("utf-8")  # a lone surrogate in the message would raise here

@@ -15,11 +15,14 @@ from contextlib import redirect_stderr, redirect_stdout
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import autograd_mini.viz  # noqa: F401  (imported once here, so no example pays for the import)
 from autograd_mini.cli import FUNCTIONS, main
+
+pytestmark = pytest.mark.slow  # hundreds of command lines per test
 
 REASON = re.compile(r"autograd-mini( draw| demo)?: (error: )?\S")
 DEMOS = {"chain_rule", "cheatsheet_network", "four_layer_network", "moons", "regression"}

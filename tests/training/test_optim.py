@@ -9,8 +9,7 @@ from fractions import Fraction
 import pytest
 
 from autograd_mini import Value, nn, optim
-
-from .statecheck import unchanged
+from tests.statecheck import unchanged
 
 
 def quadratic_grad(p: Value, target: float) -> None:
@@ -264,3 +263,25 @@ def test_gradients_may_be_any_real_numbers() -> None:
     with pytest.raises(TypeError, match="list or tuple"):
         opt.step(x for x in [0.0, 0.0, 0.0])  # type: ignore[arg-type]
     assert opt.steps == 1
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda p: optim.SGD([p], lr=0.1).step([10**5000]),
+        lambda p: optim.SGD([p], lr=10**5000),
+        lambda p: optim.Adam([p], eps=10**5000),
+        lambda p: optim.SGD([p], lr=0.1).step([10**400]),
+    ],
+)
+def test_optimizer_errors_shorten_huge_integers(call: object) -> None:
+    p = Value(1.0, "p")
+    with pytest.raises(ValueError, match="digits") as info:
+        call(p)  # type: ignore[operator]
+    assert len(str(info.value)) < 200 and p.data == 1.0
+
+
+def test_a_nan_parameter_is_named_as_the_cause() -> None:
+    q = Value(math.nan, "q")
+    with pytest.raises(ValueError, match="parameter itself is not finite"):
+        optim.SGD([q], lr=0.1).step([1.0])

@@ -5,14 +5,13 @@ from __future__ import annotations
 import gc
 import math
 import re
-from collections.abc import Callable
 
 import pytest
 from hypothesis import given
 
 from autograd_mini import TraceError, Value, compiler, datasets, losses, nn, optim, trace
-
-from .test_random_graphs import Step, build, graphs
+from tests.helpers import eager
+from tests.strategies import Graph, graphs
 
 
 def moons_setup() -> tuple[nn.MLP, list[list[float]], list[float]]:
@@ -65,17 +64,14 @@ def test_training_with_compiled_gradients_matches_eager_training() -> None:
 
 
 @given(graphs())
-def test_random_graphs_equal_eager(graph: tuple[int, list[Step], list[float]]) -> None:
-    _, steps, inputs = graph
-    compiled = trace(lambda *leaves: build(steps, *leaves), *inputs)
+def test_random_graphs_equal_eager(graph: Graph) -> None:
+    compiled = trace(graph.build, *graph.inputs)
     # at the traced inputs, and at other inputs on the same compiled code
-    for point in (inputs, [x * 0.5 + 0.1 for x in inputs]):
-        leaves = [Value(x) for x in point]
-        out = build(steps, *leaves)
-        out.backward()
+    for point in (graph.inputs, [x * 0.5 + 0.1 for x in graph.inputs]):
+        out, leaf_grads = eager(graph.build, *point)
         value, grads = compiled(*point)
-        assert (value, grads) == (out.data, [leaf.grad for leaf in leaves])  # no nan here: == is bitwise
-        assert [math.copysign(1.0, g) for g in grads] == [math.copysign(1.0, leaf.grad) for leaf in leaves]
+        assert (value, grads) == (out, leaf_grads)  # no nan here: == is bitwise
+        assert [math.copysign(1.0, g) for g in grads] == [math.copysign(1.0, g) for g in leaf_grads]
 
 
 @pytest.mark.parametrize(
@@ -213,13 +209,7 @@ def test_a_gradient_read_by_one_term_is_inlined_not_given_a_line() -> None:
     out = chain(leaf)
     out.backward()
     assert compiled(0.5) == (out.data, [leaf.grad])
-    assert compiled(-3.0)[1] == [_eager_grad(chain, -3.0)]
-
-
-def _eager_grad(fn: Callable[[Value], Value], x: float) -> float:
-    leaf = Value(x)
-    fn(leaf).backward()
-    return leaf.grad
+    assert compiled(-3.0)[1] == eager(chain, -3.0)[1]
 
 
 def test_long_chains_do_not_nest_too_deeply() -> None:

@@ -59,6 +59,7 @@ def test_reused_intermediate() -> None:
     assert b.grad == 1 + 2 * 0.25
 
 
+@pytest.mark.slow
 def test_million_node_chain_at_default_recursion_limit() -> None:
     assert sys.getrecursionlimit() <= 1000 + 100  # pytest may add a little; far below the depth
     x = Value(1.0)

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from autograd_mini import Value, nn, optim
-
-from .statecheck import snapshot, unchanged
+from tests.statecheck import snapshot, unchanged
 
 
 def other_nan() -> float:

@@ -83,3 +83,8 @@ def test_a_report_with_a_nan_tolerance_never_passes() -> None:
     assert not report.ok
     exact = GradcheckReport(inputs=(3.0,), analytic=(6.0,), numerical=(6.0,), atol=0.0, rtol=0.0)
     assert exact.ok  # zero tolerances still accept an exact match
+
+
+def test_gradcheck_fails_when_the_numerical_side_is_infinite() -> None:
+    with pytest.raises(GradcheckError, match="allowed inf"):
+        gradcheck(lambda a: (a * a).detach() * a, [1.5], eps=1e300)

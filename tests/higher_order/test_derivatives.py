@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
@@ -23,6 +24,7 @@ from autograd_mini import (
 )
 from autograd_mini.higher_order import formula_tree
 from autograd_mini.ops import OPS, Op
+from tests.strategies import EVERY_OP, SMOOTH, Graph, apply, graphs
 
 
 def sigmoid(x: float) -> float:
@@ -55,56 +57,30 @@ def test_first_order_create_graph_equals_the_float_path_bit_for_bit(name: str) -
     op = OPS[name]
     x = Value(0.7)
     y = Value(1.3)
-    out = getattr_op(op)(x, y)
+    out = apply(name, *[x, y][: op.arity])
     graph = gradients(out, [x, y][: op.arity], create_graph=True)
     out.backward()
     assert [g.data for g in graph] == [x.grad, y.grad][: op.arity]
 
 
-def getattr_op(op: Op) -> Callable[[Value, Value], Value]:
-    operators: dict[str, Callable[[Value, Value], Value]] = {
-        "add": lambda a, b: a + b,
-        "sub": lambda a, b: a - b,
-        "mul": lambda a, b: a * b,
-        "div": lambda a, b: a / b,
-        "pow": lambda a, b: a**b,
-        "neg": lambda a, b: -a,
-        "abs": lambda a, b: abs(a),
-        "leaky_relu": lambda a, b: a.leaky_relu(b),
-    }
-    if op.name in operators:
-        return operators[op.name]
-    return lambda a, b: getattr(a, op.name)()
+# Graphs over every op of the table; a step's second operand is a node or a number.
+any_programs = partial(
+    graphs,
+    EVERY_OP,
+    inputs=st.floats(-3.0, 3.0) | st.sampled_from([0.0, -0.0, math.nan]),
+    max_inputs=3,
+    max_steps=8,
+    numbers=st.floats(-2.0, 2.0),
+)
 
 
-@st.composite
-def any_programs(draw: st.DrawFn) -> tuple[list[float], list[tuple[str, int, int | float]]]:
-    """Inputs and steps over every op of the table; a step's second operand is a node or a number."""
-    inputs = draw(
-        st.lists(st.floats(-3.0, 3.0) | st.sampled_from([0.0, -0.0, math.nan]), min_size=1, max_size=3)
-    )
-    steps: list[tuple[str, int, int | float]] = []
-    for k in range(draw(st.integers(1, 8))):
-        available = len(inputs) + k
-        second: int | float = (
-            draw(st.integers(0, available - 1)) if draw(st.booleans()) else draw(st.floats(-2.0, 2.0))
-        )
-        steps.append((draw(st.sampled_from(sorted(OPS))), draw(st.integers(0, available - 1)), second))
-    return inputs, steps
-
-
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(any_programs())
-def test_create_graph_first_order_equals_backward_on_random_graphs(
-    program: tuple[list[float], list[tuple[str, int, int | float]]],
-) -> None:
-    inputs, steps = program
-    leaves = [Value(x) for x in inputs]
-    nodes = list(leaves)
+def test_create_graph_first_order_equals_backward_on_random_graphs(program: Graph) -> None:
+    leaves = [Value(x) for x in program.inputs]
     try:
-        for name, a, b in steps:
-            other = nodes[b] if isinstance(b, int) else b
-            nodes.append(getattr_op(OPS[name])(nodes[a], other))  # type: ignore[arg-type]
+        nodes = program.nodes(leaves)
     except (ArithmeticError, ValueError):
         return  # outside an op's domain: eager refuses, nothing to compare
     out = nodes[-1]
@@ -257,6 +233,18 @@ def test_hvp_closed_form() -> None:
     assert [g.data for g in hvp(f, [1.0, 2.0], [1.0, 0.0])] == [4.0, 2.0]
 
 
+def test_a_gradient_is_never_an_existing_node() -> None:
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    for create_graph in (True, False):
+        ga, gb = gradients(a * b, [a, b], create_graph=create_graph)
+        assert ga is not b and gb is not a and (ga.data, gb.data) == (3.0, 2.0)
+        ga.label = "dL/da"
+        assert b.label == "b"
+    c = Value(1.0)
+    g1, g2 = gradients(a + c, [a, c], create_graph=True)
+    assert g1 is not g2 and g1.data == g2.data == 1.0
+
+
 # -- the .grad rule ---------------------------------------------------------------------
 
 
@@ -389,64 +377,29 @@ def test_backward_create_graph_on_an_error_leaves_every_grad() -> None:
     assert out.grad == 7.0 and x.grad == 0.0
 
 
+def test_transforms_and_create_graph_name_their_bad_arguments() -> None:
+    with pytest.raises(TypeError, match="hessian xs must be a list"):
+        hessian(lambda a: a * a, Value(1.0))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="hvp xs must be a list"):
+        hvp(lambda a: a * a, Value(1.0), [1.0])  # type: ignore[arg-type]
+    x = Value(2.0)
+    with pytest.raises(TypeError, match="create_graph must be True or False"):
+        (x * x).backward(create_graph="yes")  # type: ignore[arg-type]
+    assert x.grad == 0.0
+
+
 # -- second order on random graphs ---------------------------------------------------------
 
-SMOOTH_UNARY: list[Callable[[Value], Value]] = [
-    Value.tanh,
-    Value.sigmoid,
-    Value.softplus,
-    Value.sin,
-    Value.cos,
-    lambda v: (v * 0.5).exp(),
-    lambda v: (v * 0.3).expm1(),
-    lambda v: (v * v).log1p(),
-    lambda v: (v * v + 0.5).log(),
-    lambda v: (v * v + 0.5).sqrt(),
-    lambda v: -v,
-]
-SMOOTH_BINARY: list[Callable[[Value, Value], Value]] = [
-    lambda a, b: a + b,
-    lambda a, b: a - b,
-    lambda a, b: a * b,
-    lambda a, b: a / (b * b + 1.0),
-    lambda a, b: (a * a + 0.5) ** (b * 0.5),
-    lambda a, b: a**2 * b,
-]
 
-
-@st.composite
-def smooth_programs(draw: st.DrawFn) -> tuple[int, list[tuple[int, int, int, int]]]:
-    """(inputs, steps): each step applies a smooth op to earlier nodes."""
-    n = draw(st.integers(1, 3))
-    steps = []
-    for k in range(draw(st.integers(1, 8))):
-        kind = draw(st.integers(0, 1))
-        table = SMOOTH_UNARY if kind == 0 else SMOOTH_BINARY
-        steps.append(
-            (
-                kind,
-                draw(st.integers(0, len(table) - 1)),
-                draw(st.integers(0, n + k - 1)),
-                draw(st.integers(0, n + k - 1)),
-            )
-        )
-    return n, steps
-
-
-def run_program(steps: list[tuple[int, int, int, int]], leaves: tuple[Value, ...]) -> Value:
-    nodes = list(leaves)
-    for kind, op, a, b in steps:
-        nodes.append(SMOOTH_UNARY[op](nodes[a]) if kind == 0 else SMOOTH_BINARY[op](nodes[a], nodes[b]))
+def run_program(program: Graph, leaves: tuple[Value, ...]) -> Value:
+    nodes = program.nodes(list(leaves))
     return sum(nodes[len(leaves) :], nodes[-1] * 0.0).tanh()  # bounded, every step reaches it
 
 
 @settings(max_examples=60, deadline=None)
-@given(smooth_programs(), st.lists(st.floats(-1.5, 1.5), min_size=3, max_size=3))
-def test_random_graphs_second_order_against_central_differences(
-    program: tuple[int, list[tuple[int, int, int, int]]], point: list[float]
-) -> None:
-    n, steps = program
-    gradgradcheck(lambda *v: run_program(steps, v), point[:n], atol=1e-5, rtol=1e-4)
+@given(graphs(SMOOTH, inputs=st.floats(-1.5, 1.5), max_inputs=3, max_steps=8))
+def test_random_graphs_second_order_against_central_differences(program: Graph) -> None:
+    gradgradcheck(lambda *v: run_program(program, v), program.inputs, atol=1e-5, rtol=1e-4)
 
 
 def test_gradgradcheck_catches_a_wrong_second_derivative() -> None:

@@ -8,12 +8,11 @@ to out/. Chromium missing is a failure, never a skip: `make test` installs it.
 from __future__ import annotations
 
 import math
-import operator
 import random
 import re
 import shutil
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,12 @@ from autograd_mini import Value, explore
 from autograd_mini._drawing import format_number
 from autograd_mini.naming import forward_order, node_names
 from autograd_mini.ops import OPS
+from tests.helpers import ROOT
+from tests.strategies import apply
 
-OUT = Path(__file__).resolve().parent.parent / "out"
+pytestmark = pytest.mark.browser
+
+OUT = ROOT / "out"
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -301,25 +304,6 @@ def test_the_notebook_iframe_works(opened: Opened) -> None:
 
 
 # ---- the generated JavaScript against Python, op by op --------------------------------------
-
-_OPERATORS: dict[str, Callable[..., Any]] = {
-    "+": operator.add,
-    "-": operator.sub,
-    "*": operator.mul,
-    "/": operator.truediv,
-    "**": operator.pow,
-    "neg": operator.neg,
-    "abs": abs,
-}
-
-
-def apply(name: str, *operands: Any) -> Value:
-    """Op ``name`` of the table on ``operands`` through Value's own API (method or operator)."""
-    method = getattr(Value, name, None)
-    if callable(method):
-        result: Value = method(*operands)
-        return result
-    return _OPERATORS[OPS[name].symbol](*operands)  # type: ignore[no-any-return]
 
 
 def every_op_root() -> Value:

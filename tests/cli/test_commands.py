@@ -40,6 +40,7 @@ def test_draw_show_forward_only_and_legend(tmp_path: Path) -> None:
     assert main(["draw", "x*w", "--at", "x=2", "w=-3", "--show", "sideways", "-o", str(out)]) == 2
 
 
+@pytest.mark.slow
 def test_console_script_and_module_entry_points(tmp_path: Path) -> None:
     for command in (["autograd-mini"], [sys.executable, "-m", "autograd_mini"]):
         executable = Path(sys.executable).parent / "autograd-mini"
@@ -123,6 +124,7 @@ def test_help_and_demo_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert "cheatsheet_network" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_demo_by_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -17,7 +17,10 @@ from pathlib import Path
 import graphviz
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
+pytestmark = pytest.mark.wheel  # every test here uses the wheel built once for the module
+
 SOURCES = ("pyproject.toml", "README.md", "LICENSE", "autograd_mini")
 
 

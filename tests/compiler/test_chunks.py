@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -11,8 +11,8 @@ from hypothesis import given, settings
 
 from autograd_mini import Value, compiler, datasets, losses, nn, trace
 from autograd_mini.compiler import TraceError
-
-from .test_random_graphs import Step, build, graphs
+from tests.helpers import eager, result_bits
+from tests.strategies import Graph, graphs
 
 
 @contextmanager
@@ -31,27 +31,15 @@ def chunked(statements: int, pieces: list[str]) -> Iterator[None]:
         yield
 
 
-def hexes(value: float, grads: list[float]) -> list[str]:
-    return [x.hex() for x in (value, *grads)]
-
-
-def eager(fn: Callable[..., Value], point: list[float]) -> list[str]:
-    leaves = [Value(x) for x in point]
-    out = fn(*leaves)
-    out.backward()
-    return hexes(out.data, [leaf.grad for leaf in leaves])
-
-
 @settings(max_examples=60, deadline=None)
 @given(graphs())
-def test_chunked_random_graphs_equal_eager_bit_for_bit(graph: tuple[int, list[Step], list[float]]) -> None:
-    _, steps, inputs = graph
+def test_chunked_random_graphs_equal_eager_bit_for_bit(graph: Graph) -> None:
     pieces: list[str] = []
     with chunked(2, pieces):
-        compiled = trace(lambda *leaves: build(steps, *leaves), *inputs)
+        compiled = trace(graph.build, *graph.inputs)
     assert len(pieces) >= 2  # chunks and a driver
-    for point in (inputs, [x * 0.5 + 0.1 for x in inputs]):
-        assert hexes(*compiled(*point)) == eager(lambda *leaves: build(steps, *leaves), point)
+    for point in (graph.inputs, [x * 0.5 + 0.1 for x in graph.inputs]):
+        assert result_bits(compiled(*point)) == result_bits(eager(graph.build, *point))
 
 
 def test_chunked_moons_step_equals_eager_bit_for_bit() -> None:
@@ -70,7 +58,7 @@ def test_chunked_moons_step_equals_eager_bit_for_bit() -> None:
     model.zero_grad()
     out = loss_fn(X, y)  # type: ignore[arg-type]
     out.backward()
-    assert hexes(*compiled(X, y)) == hexes(out.data, [p.grad for p in params] + [0.0])
+    assert result_bits(compiled(X, y)) == result_bits((out.data, [p.grad for p in params] + [0.0]))
 
 
 def test_long_sums_split_across_chunks_equal_eager(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,7 +75,7 @@ def test_long_sums_split_across_chunks_equal_eager(monkeypatch: pytest.MonkeyPat
         compiled = trace(fn, 0.7)
     continued = [re.findall(r"^ +(\S+) = \1 \+ ", piece, re.M) for piece in pieces]
     assert sum(map(len, continued)) > 5  # continuation lines: g = g + ...
-    assert hexes(*compiled(-0.4)) == eager(fn, [-0.4])
+    assert result_bits(compiled(-0.4)) == result_bits(eager(fn, -0.4))
 
 
 _LOAD = re.compile(r"    [vg]\d+ = [IS]\[\d+\]")
@@ -123,7 +111,7 @@ def test_chunks_keep_values_in_locals_and_share_only_what_crosses() -> None:
         # a value is stored exactly when a later piece reads it
         assert set(stores) == {n for n in defined if n in later_loads or stores.get(n) in returned}
     assert "    v3 = v2 + v0" in chunks[0] and "= v3\n" not in chunks[0]  # read in chunk 0 only: a local
-    assert hexes(*compiled(-0.2)) == eager(fn, [-0.2])
+    assert result_bits(compiled(-0.2)) == result_bits(eager(fn, -0.2))
 
 
 def test_argument_errors_name_the_place_in_nested_arguments() -> None:

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from demos import DEMOS, _common, chain_rule, cheatsheet_network, four_layer_network, moons
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 
 
 @pytest.fixture
@@ -73,6 +72,7 @@ def test_four_layer_gradient_descent_lowers_the_cost() -> None:
     assert costs[-1] < costs[0] / 1000
 
 
+@pytest.mark.slow
 def test_moons_reaches_97_percent_with_the_default_seed() -> None:
     run = moons.train(show_progress=False)
     assert len(run.loss) == 100
@@ -80,6 +80,7 @@ def test_moons_reaches_97_percent_with_the_default_seed() -> None:
     assert run.loss[-1] < run.loss[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(DEMOS))
 def test_every_demo_runs_in_quick_mode(name: str, out_dir: Path) -> None:
     module = __import__(f"demos.{name}", fromlist=["main"])
@@ -89,6 +90,7 @@ def test_every_demo_runs_in_quick_mode(name: str, out_dir: Path) -> None:
         assert any(out_dir.glob("*.png"))
 
 
+@pytest.mark.slow
 def test_demos_run_as_scripts(tmp_path: Path) -> None:
     for name in ("chain_rule", "four_layer_network"):
         result = subprocess.run(
@@ -116,6 +118,7 @@ def test_demos_write_dot_files_and_a_hint_without_graphviz(
     assert "dot program is not installed" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_moons_compiled_training_matches_eager() -> None:
     eager = moons.train(5, show_progress=False)
     compiled = moons.train(5, show_progress=False, compiled=True)
