@@ -70,7 +70,7 @@ def wrong(x: Value) -> Value:
     ],
 )
 def test_bad_settings_are_refused(setting: str, value: object, error: type[Exception]) -> None:
-    # Before: atol=nan or rtol=nan made every comparison False, so a wrong gradient "passed".
+    # atol=nan or rtol=nan would make every comparison False, so a wrong gradient would "pass".
     with pytest.raises(error, match=setting):
         gradcheck(wrong, [3.0], **{setting: value})  # type: ignore[arg-type]
     if setting == "eps":

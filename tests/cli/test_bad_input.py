@@ -1,4 +1,4 @@
-"""The command line against hostile input: each case of issue 10 that once crashed or misled."""
+"""The command line against hostile input: each case that could crash it or mislead its user."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The speed-ups of issue 14 build exactly the graph the plain operators build."""
+"""The fast paths (a neuron's fused multiply-add, generated kernels) build the plain operators' graph."""
 
 from __future__ import annotations
 
