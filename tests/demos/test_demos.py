@@ -80,8 +80,14 @@ def test_moons_reaches_97_percent_with_the_default_seed() -> None:
     assert run.loss[-1] < run.loss[0]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", list(DEMOS))
+# The two drawing-only demos take a fraction of a second; the others train or plot: slow.
+@pytest.mark.parametrize(
+    "name",
+    [
+        n if n in ("chain_rule", "cheatsheet_network") else pytest.param(n, marks=pytest.mark.slow)
+        for n in DEMOS
+    ],
+)
 def test_every_demo_runs_in_quick_mode(name: str, out_dir: Path) -> None:
     module = __import__(f"demos.{name}", fromlist=["main"])
     quick = [] if name in ("chain_rule", "cheatsheet_network") else ["--quick"]
