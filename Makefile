@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test test-torch bench lint typecheck unit images clean graphviz chromium wheel kernels
+.PHONY: demo test test-fast test-torch bench lint typecheck unit images clean graphviz chromium wheel kernels
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -74,8 +74,12 @@ unit: $(VENV)/.dev
 
 test: graphviz chromium lint typecheck unit
 
+# The quick loop while editing: leaves out the browser, notebook, wheel and slow tests (make test runs all).
+test-fast: $(VENV)/.dev
+	$(VENV)/bin/pytest -q -m "not browser and not slow and not notebook and not wheel"
+
 # A wheel in dist/ (pip install dist/autograd_mini-*.whl anywhere). No network: setuptools
-# comes from the dev extra. make test checks such a wheel in a fresh venv (tests/test_package.py).
+# comes from the dev extra. make test checks such a wheel in a fresh venv (tests/package/test_wheel.py).
 wheel: $(VENV)/.dev
 	$(PY) -m build --wheel --no-isolation --outdir dist .
 
@@ -106,7 +110,7 @@ README_IMAGES := $(addsuffix .png,$(README_DRAWINGS)) $(addsuffix .dot,$(README_
 
 images: graphviz chromium $(VENV)/.demos $(VENV)/.dev
 	$(PY) -m demos
-	$(VENV)/bin/pytest -q tests/test_explorer_browser.py -k readme_screenshot  # writes out/explorer.png
+	$(VENV)/bin/pytest -q tests/explorer/test_in_browser.py -k readme_screenshot  # writes out/explorer.png
 	@mkdir -p docs/images
 	cd out && cp $(README_IMAGES) explorer.png ../docs/images/
 	@echo "updated docs/images/: $(README_IMAGES) explorer.png"

@@ -11,19 +11,14 @@ a path by its bytes (a folder: every file in it, so a leftover temporary file sh
 from __future__ import annotations
 
 import inspect
-import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from autograd_mini import Value
+from tests.helpers import bits
 
 Frozen = object
-
-
-def bits(x: float) -> str:
-    """The float's IEEE 754 bytes as hex: equal exactly when the two floats are the same bits."""
-    return struct.pack("<d", x).hex()
 
 
 def snapshot(thing: object) -> Frozen:
