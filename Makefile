@@ -33,7 +33,7 @@ $(VENV)/.bench: pyproject.toml | $(PY)
 
 demo: graphviz $(VENV)/.demos
 	@mkdir -p out
-	$(PY) -m demos
+	$(PY) -m autograd_mini.demos
 
 # Graphviz's `dot` program renders the drawings; the tests render real SVG with it.
 graphviz:
@@ -109,7 +109,7 @@ README_IMAGES := $(addsuffix .png,$(README_DRAWINGS)) $(addsuffix .dot,$(README_
 	moons_boundary.png moons_training.png newton_paths.png
 
 images: graphviz chromium $(VENV)/.demos $(VENV)/.dev
-	$(PY) -m demos
+	$(PY) -m autograd_mini.demos
 	$(VENV)/bin/pytest -q tests/explorer/test_in_browser.py -k readme_screenshot  # writes out/explorer.png
 	@mkdir -p docs/images
 	cd out && cp $(README_IMAGES) explorer.png ../docs/images/
@@ -117,7 +117,7 @@ images: graphviz chromium $(VENV)/.demos $(VENV)/.dev
 
 # Fails when docs/images differs from what the code draws (drawings by DOT source, plots by pixels).
 images-check: $(VENV)/.demos
-	$(PY) -m demos.check_images --plots
+	$(PY) -m autograd_mini.demos.check_images --plots
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info

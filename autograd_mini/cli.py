@@ -19,9 +19,11 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, NoReturn
 
+from .demos import DEMOS, Demo
+from .demos import check as check_demo
+from .demos import listing as demo_listing
 from .engine import Value
 from .graph import forward_order, node_names, toposort
 from .ops import OPS
@@ -296,19 +298,6 @@ def _bounded_int(low: int, high: int | None) -> Callable[[str], int]:
     return convert
 
 
-def _demos_package() -> dict[str, str]:
-    """The demos of a source checkout (name: description); makes ``demos`` importable."""
-    root = Path(__file__).resolve().parent.parent
-    if not (root / "demos" / "__init__.py").is_file():
-        raise FileNotFoundError(
-            "the demos live in the source repository (demos/); clone it and run this from there"
-        )
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    demos = importlib.import_module("demos")
-    return dict(demos.DEMOS)
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse, except that a usage error raises _Refusal (reason first) instead of exiting."""
 
@@ -351,10 +340,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     draw.add_argument("--legend", action="store_true", help="add a legend of the colours")
     _explore_parser(commands)
-    demo = commands.add_parser("demo", help="run a demo by name", description="Run one of the demos.")
-    demo.add_argument("name", nargs="?", help="the demo to run (see --list)")
-    demo.add_argument("--list", action="store_true", help="list the demos")
-    demo.add_argument("--quick", action="store_true", help="the demo's fast mode, where it has one")
+    _demo_parser(commands)
     return parser
 
 
@@ -406,6 +392,38 @@ def _explore_parser(commands: Any) -> None:
     explore.add_argument("--why", action="store_true", help="open in the 'why a topological order' mode")
 
 
+def _demo_parser(commands: Any) -> None:
+    """The demo command: one demo of autograd_mini.demos.DEMOS, its own options after its name."""
+    table = "\n".join(f"  {demo.name:<20} {demo.usage()}" for demo in DEMOS.values())
+    demo = commands.add_parser(
+        "demo",
+        help="run a demo by name (--list lists them)",
+        usage="autograd-mini demo [-h] [--list] [NAME [--quick] [OPTION ...]]",
+        description="Run one of the demos: it prints what it computes and writes its pictures and\n"
+        "pages to out/ (or to $AUTOGRAD_MINI_OUT). The demos draw with matplotlib and\n"
+        "the graphviz package: pip install 'autograd-mini[demos]'. Exit status: 0 done,\n"
+        "1 the demo failed or needs a package that is not installed, 2 the input was refused.",
+        epilog=f"the demos and their options:\n{table}\n\n"
+        "example: autograd-mini demo moons --quick --compiled",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    demo.add_argument("name", metavar="NAME", nargs="?", help="the demo to run (see --list)")
+    demo.add_argument("--list", action="store_true", help="list the demos, their options and their files")
+    demo.add_argument("--quick", action="store_true", help="the demo's fast mode (for demos that have one)")
+
+
+class _DemoOptions(_Parser):
+    """A demo's own options, checked before it starts; an error names the demo and its options."""
+
+    def __init__(self, demo: Demo) -> None:
+        super().__init__(prog=f"autograd-mini demo {demo.name}", add_help=False)
+        self.demo = demo
+        demo.add_arguments(self)
+
+    def error(self, message: str) -> NoReturn:
+        raise _Refusal(f"demo {self.demo.name}: {message}; its options: {self.demo.usage()}")
+
+
 # What an option looks like (--name, --name=value): such a word is never taken as an expression.
 _OPTION = re.compile(r"--[A-Za-z][\w-]*(=.*)?\Z", re.DOTALL)
 
@@ -413,6 +431,8 @@ _OPTION = re.compile(r"--[A-Za-z][\w-]*(=.*)?\Z", re.DOTALL)
 def _arguments(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     """Parsed arguments; an unknown 'option' such as -x*2 is taken as draw's expression."""
     args, extras = parser.parse_known_args(argv)
+    if args.command == "demo" and args.name is not None and not args.list:
+        args.demo_options, extras = extras, []  # the demo's own options: _demo checks them
     lone = extras[0] if len(extras) == 1 else ""
     takes_expression = args.command in ("draw", "explore")
     if takes_expression and args.expression is None and lone[:1] == "-" and not _OPTION.match(lone):
@@ -502,15 +522,20 @@ def _print_table(result: Value, digits: int) -> None:
 
 
 def _demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    demos = _demos_package()
     if args.list or args.name is None:
-        for name, description in demos.items():
-            print(f"{name:<20} {description}")
+        print("\n".join(demo_listing()))
         return 0
-    if args.name not in demos:
-        parser.error(f"unknown demo {args.name!r}; known: {', '.join(demos)}")
-    module = importlib.import_module(f"demos.{args.name}")
-    demo_args = ["--quick"] if args.quick and args.name not in ("chain_rule", "cheatsheet_network") else []
+    if args.name not in DEMOS:
+        parser.error(f"unknown demo {args.name!r}; known: {', '.join(DEMOS)}")
+    demo = DEMOS[args.name]
+    if args.quick and not demo.quick:
+        raise _Refusal(
+            f"demo {demo.name} has no quick mode (it is quick already); its options: {demo.usage()}"
+        )
+    demo_args = [*(["--quick"] if args.quick else []), *args.demo_options]
+    _DemoOptions(demo).parse_args(demo_args)  # refuses what the demo's own parser would, reason first
+    check_demo(demo.name)  # a missing optional package: MissingExtraError naming the extra, exit 1
+    module = importlib.import_module(f".demos.{demo.name}", __package__)
     status: int = module.main(demo_args)
     return status
 

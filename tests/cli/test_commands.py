@@ -128,7 +128,7 @@ def test_help_and_demo_list(capsys: pytest.CaptureFixture[str]) -> None:
 def test_demo_by_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from demos import _common
+    from autograd_mini.demos import _common
 
     monkeypatch.setattr(_common, "OUT", tmp_path)
     assert main(["demo", "chain_rule"]) == 0

@@ -21,11 +21,12 @@ from hypothesis import strategies as st
 
 import autograd_mini.viz  # noqa: F401  (imported once here, so no example pays for the import)
 from autograd_mini.cli import FUNCTIONS, main
+from autograd_mini.demos import DEMOS as LISTED_DEMOS
 
 pytestmark = pytest.mark.slow  # hundreds of command lines per test
 
 REASON = re.compile(r"autograd-mini( draw| demo)?: (error: )?\S")
-DEMOS = {"chain_rule", "cheatsheet_network", "four_layer_network", "moons", "regression"}
+DEMOS = set(LISTED_DEMOS)
 FUZZ = settings(
     max_examples=250,
     deadline=timedelta(seconds=3),

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import itertools
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from demos import DEMOS, _common, chain_rule, cheatsheet_network, four_layer_network, moons
+from autograd_mini.cli import main as cli
+from autograd_mini.demos import (
+    DEMOS,
+    _common,
+    argument_parser,
+    chain_rule,
+    cheatsheet_network,
+    four_layer_network,
+    moons,
+    run,
+)
+from autograd_mini.demos.__main__ import main as run_all
 from tests.helpers import ROOT
 
 
@@ -89,29 +101,106 @@ def test_moons_reaches_97_percent_with_the_default_seed() -> None:
     ],
 )
 def test_every_demo_runs_in_quick_mode(name: str, out_dir: Path) -> None:
-    module = __import__(f"demos.{name}", fromlist=["main"])
-    quick = [] if name in ("chain_rule", "cheatsheet_network") else ["--quick"]
+    module = __import__(f"autograd_mini.demos.{name}", fromlist=["main"])
+    quick = ["--quick"] if DEMOS[name].quick else []
     assert module.main(quick) == 0
-    if name in ("four_layer_network", "moons", "regression"):
+    if any(
+        file.endswith(".png") and file.replace(".png", ".dot") not in DEMOS[name].writes
+        for file in DEMOS[name].writes
+    ):  # a matplotlib picture
         assert any(out_dir.glob("*.png"))
+    # The list says what each demo writes (with Graphviz's dot program, which make test installs).
+    assert sorted(path.name for path in out_dir.iterdir()) == sorted(DEMOS[name].writes)
+
+
+@pytest.mark.parametrize("name", [name for name, demo in DEMOS.items() if not demo.quick])
+def test_a_demo_the_list_gives_no_quick_mode_refuses_quick(name: str) -> None:
+    with pytest.raises(SystemExit):
+        argument_parser(name, None).parse_args(["--quick"])
 
 
 @pytest.mark.slow
-def test_demos_run_as_scripts(tmp_path: Path) -> None:
+def test_demos_run_as_modules(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout, wherever the test runs from
+    env.pop("AUTOGRAD_MINI_OUT", None)
     for name in ("chain_rule", "four_layer_network"):
         result = subprocess.run(
             [
                 sys.executable,
-                str(ROOT / "demos" / f"{name}.py"),
+                "-m",
+                f"autograd_mini.demos.{name}",
                 *(["--quick"] if name != "chain_rule" else []),
             ],
             capture_output=True,
             text=True,
             cwd=tmp_path,
+            env=env,
             check=False,
         )
         assert result.returncode == 0, result.stderr
         assert result.stdout
+        assert (tmp_path / "out" / DEMOS[name].writes[0]).is_file()  # out/ of the working folder
+
+
+def test_the_runner_and_the_command_list_every_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    for list_them in (lambda: run_all(["--list"]), lambda: cli(["demo", "--list"])):
+        assert list_them() == 0
+        names = [line.split()[0] for line in capsys.readouterr().out.splitlines() if line[:1].isalpha()]
+        assert names[: len(DEMOS)] == list(DEMOS)
+
+
+def test_the_command_passes_a_demos_own_options(out_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["demo", "moons", "--quick", "--compiled", "--seed", "1"]) == 0
+    assert "10 steps" in capsys.readouterr().out
+    assert sorted(path.name for path in out_dir.iterdir()) == sorted(DEMOS["moons"].writes)
+
+
+@pytest.mark.parametrize(
+    ("argv", "reason"),
+    [
+        (["demo", "folded_mlp", "--compiled"], "demo folded_mlp: unrecognized arguments: --compiled"),
+        (["demo", "chain_rule", "--quick"], "demo chain_rule has no quick mode"),
+        (["demo", "moons", "--seed", "two"], "demo moons: argument --seed: invalid int value: 'two'"),
+    ],
+)
+def test_the_command_refuses_an_option_the_demo_does_not_take(
+    argv: list[str], reason: str, out_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"autograd-mini: error: {reason}")
+    assert "options: " in err.splitlines()[0]
+    assert not any(out_dir.iterdir())  # refused before the demo ran
+
+
+@pytest.mark.parametrize(
+    ("name", "hidden", "extra"),
+    [("chain_rule", "graphviz", "viz"), ("moons", "matplotlib", "demos"), ("newton", "matplotlib", "demos")],
+)
+def test_a_missing_package_names_the_extra_to_install(
+    name: str,
+    hidden: str,
+    extra: str,
+    out_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setitem(sys.modules, hidden, None)  # import and find_spec both fail, as when not installed
+    install = f"pip install 'autograd-mini[{extra}]'"
+    assert cli(["demo", name]) == 1
+    assert (
+        capsys.readouterr().err
+        == f"autograd-mini: error: demo {name} needs {hidden}, which is not installed: {install}\n"
+    )
+    assert run(name, []) == 1
+    assert install in capsys.readouterr().err
+    assert not any(out_dir.iterdir())  # checked before the demo ran
+
+
+def test_plots_without_matplotlib_name_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError, match=r"pip install 'autograd-mini\[demos\]'"):
+        _common.pyplot()
 
 
 def test_demos_write_dot_files_and_a_hint_without_graphviz(
@@ -134,13 +223,13 @@ def test_moons_compiled_training_matches_eager() -> None:
 
 def test_docs_images_show_what_the_code_draws() -> None:
     """The README's drawings are current: docs/images/STEM.dot equals today's DOT source."""
-    from demos import check_images
+    from autograd_mini.demos import check_images
 
     assert check_images.stale_drawings() == []
 
 
 def test_the_currency_check_notices_a_stale_drawing(tmp_path: Path) -> None:
-    from demos import check_images
+    from autograd_mini.demos import check_images
 
     for path in check_images.IMAGES.iterdir():
         (tmp_path / path.name).write_bytes(path.read_bytes())
@@ -151,7 +240,7 @@ def test_the_currency_check_notices_a_stale_drawing(tmp_path: Path) -> None:
 
 def test_folded_mlp_draws_the_lecture_loss_in_far_fewer_boxes() -> None:
     from autograd_mini import toposort
-    from demos import folded_mlp
+    from autograd_mini.demos import folded_mlp
 
     _, total = folded_mlp.loss(4)
     drawings = folded_mlp.drawings()
@@ -174,7 +263,7 @@ def test_seed_drawings_show_named_gradients_and_both_halves() -> None:
 
 def test_folded_mlp_docstring_counts_are_the_real_ones() -> None:
     from autograd_mini import toposort
-    from demos import folded_mlp
+    from autograd_mini.demos import folded_mlp
 
     one, four = (len(toposort(folded_mlp.loss(samples)[1])) for samples in (1, 4))
     doc = " ".join((folded_mlp.__doc__ or "").split())

@@ -410,7 +410,7 @@ def test_numbers_are_formatted_as_python_formats_them(opened: Opened) -> None:
 
 def test_readme_screenshot_of_the_lecture_neuron(opened: Opened) -> None:
     """out/explorer.png: the README's picture (docs/images/explorer.png is a copy of it)."""
-    from demos.explorer_pages import pages
+    from autograd_mini.demos.explorer_pages import pages
 
     root, _ = pages()["explorer_neuron"]
     page = opened.load(explore(root, rankdir="TB", title="backward explorer: the lecture's neuron").html)

@@ -212,7 +212,7 @@ def test_compacting_the_svg_keeps_every_text_and_shape() -> None:
 
 
 def test_the_demo_writes_three_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from demos import _common, explorer_pages
+    from autograd_mini.demos import _common, explorer_pages
 
     monkeypatch.setattr(_common, "OUT", tmp_path)
     assert explorer_pages.main([]) == 0
@@ -224,6 +224,6 @@ def test_the_demo_writes_three_pages(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_random_graph_has_the_size_asked_for() -> None:
-    from demos.explorer_pages import random_graph
+    from autograd_mini.demos.explorer_pages import random_graph
 
     assert len(explorer_module.forward_order(random_graph(100))) == 100

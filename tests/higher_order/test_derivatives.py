@@ -452,7 +452,7 @@ def test_a_traced_branch_of_a_derivative_refuses_the_other_side() -> None:
 
 
 def test_newton_demo_converges_faster_than_gradient_descent() -> None:
-    from demos import newton
+    from autograd_mini.demos import newton
 
     assert abs(newton.newton(6)[-1] - newton.MINIMUM) < 1e-13
     assert abs(newton.gradient_descent(6)[-1] - newton.MINIMUM) > 1e-2

@@ -22,7 +22,7 @@ LAYERS: list[set[str]] = [
     {"engine"},
     {"compiler", "higher_order", "gradcheck", "nn", "losses", "optim"},
     {"_drawing", "network_drawing", "viz", "_explorer_page", "explorer"},
-    {"cli", "__init__", "__main__"},
+    {"cli", "demos", "__init__", "__main__"},
 ]
 
 # (importer, imported): the one documented lazy import that goes up a layer.

@@ -17,6 +17,7 @@ from pathlib import Path
 import graphviz
 import pytest
 
+from autograd_mini.demos import DEMOS
 from tests.helpers import ROOT
 
 pytestmark = pytest.mark.wheel  # every test here uses the wheel built once for the module
@@ -70,6 +71,8 @@ def test_wheel_holds_the_package_the_marker_and_the_license(wheel: Path) -> None
         metadata = next(archive.read(n).decode() for n in names if n.endswith(".dist-info/METADATA"))
     assert "autograd_mini/py.typed" in names
     assert "autograd_mini/engine.py" in names
+    assert {f"autograd_mini/demos/{name}.py" for name in DEMOS} <= names  # the demos ship in the package
+    assert {"autograd_mini/demos/__init__.py", "autograd_mini/demos/__main__.py"} <= names
     assert any(".dist-info/" in n and n.endswith("LICENSE") for n in names)
     assert not any(n.startswith(("tests/", "demos/", "benchmarks/")) for n in names)
     assert "MIT" in metadata
@@ -127,3 +130,46 @@ def test_command_with_the_graphviz_package_draws(venv: Path, tmp_path: Path) -> 
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.strip()}
     assert rows["w"] == ["input", "-3", "1.00194"]  # dtanh/dw = x * (1 - tanh^2) at the given point
     assert "<svg" in (tmp_path / "graph.svg").read_text()
+
+
+def _graphviz_extra(tmp_path: Path) -> dict[str, str]:
+    """An environment with only the graphviz package added: an offline stand-in for the viz extra."""
+    extra = tmp_path / "viz-extra"
+    extra.mkdir()
+    (extra / "graphviz").symlink_to(Path(graphviz.__file__).parent)
+    return _clean_env(PYTHONPATH=str(extra))
+
+
+def test_installed_command_lists_the_demos(venv: Path, tmp_path: Path) -> None:
+    listed = _ok(_run(venv / "bin" / "autograd-mini", "demo", "--list", cwd=tmp_path))
+    names = [line.split()[0] for line in listed.splitlines() if line[:1].isalpha()]
+    assert names[: len(DEMOS)] == list(DEMOS)
+    assert "--compiled" in _ok(_run(venv / "bin" / "autograd-mini", "demo", "--help", cwd=tmp_path))
+    runner = _ok(_run(venv / "bin" / "python", "-m", "autograd_mini.demos", "--list", cwd=tmp_path))
+    assert runner == listed
+
+
+def test_installed_demo_without_its_extra_names_the_extra(venv: Path, tmp_path: Path) -> None:
+    # Only the standard library is installed: the package and its demo list import, the demo stops at once.
+    result = _run(venv / "bin" / "autograd-mini", "demo", "chain_rule", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "autograd-mini: error: demo chain_rule needs graphviz, which is not installed: "
+        "pip install 'autograd-mini[viz]'"
+    ]
+    assert not (tmp_path / "out").exists()
+    result = _run(venv / "bin" / "python", "-m", "autograd_mini.demos.moons", "--quick", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "pip install 'autograd-mini[demos]'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_installed_demo_runs_from_the_wheel(venv: Path, tmp_path: Path) -> None:
+    env = _graphviz_extra(tmp_path)
+    code = "import autograd_mini.demos.chain_rule as m; print(m.__file__)"
+    where = _ok(_run(venv / "bin" / "python", "-c", code, cwd=tmp_path, env=env)).strip()
+    assert Path(where).is_relative_to(venv)  # the installed copy: the source tree is not on the path
+    out = _ok(_run(venv / "bin" / "autograd-mini", "demo", "chain_rule", cwd=tmp_path, env=env))
+    assert "dL/dx = dL/dz * dz/dx = 2 * -4 = -8" in out
+    assert (tmp_path / "out" / "chain_rule_graph.dot").read_text().startswith("digraph")
+    refused = _run(venv / "bin" / "autograd-mini", "demo", "chain_rule", "--quick", cwd=tmp_path, env=env)
+    assert refused.returncode == 2 and refused.stderr.startswith("autograd-mini: error: demo chain_rule")

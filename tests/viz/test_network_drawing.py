@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from autograd_mini import Value, nn
+from autograd_mini.demos import cheatsheet_network, four_layer_network
 from autograd_mini.viz import draw_network, render
-from demos import cheatsheet_network, four_layer_network
 
 Box = tuple[str, float, float, float, float, str]  # name, centre x, y, half width, half height (pt), shape
 

@@ -2,21 +2,18 @@
 
 Forward: z = f(x, y), and at the same moment the local derivatives dz/dx and dz/dy.
 Backward: receive dL/dz from above and hand dL/dx = dL/dz * dz/dx to x, dL/dy = dL/dz * dz/dy to y.
-Run: python demos/chain_rule.py
+Run: python -m autograd_mini.demos.chain_rule
 """
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 from typing import Any
 
 from autograd_mini import Value
 
-try:
-    from demos._common import save_drawing
-except ImportError:  # run as a script: python demos/NAME.py
-    from _common import save_drawing  # type: ignore[no-redef]
+from . import argument_parser, run_main
+from ._common import save_drawing
 
 X, Y = 3.0, -4.0
 DL_DZ = 2.0  # the gradient arriving from the rest of the network (the seed of backward)
@@ -48,7 +45,7 @@ def chain_rule_rows() -> list[dict[str, float | str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
+    argument_parser("chain_rule", __doc__).parse_args(argv)
     x, y = Value(X, "x"), Value(Y, "y")
     z = x * y
     z.label = "z"
@@ -105,4 +102,4 @@ def drawings() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_main("chain_rule", main))

@@ -1,20 +1,17 @@
 """Fit noisy sin(x) with a tanh MLP, mean squared error and Adam.
 
 Writes the data, the fitted curve and the loss curve to out/regression.png.
-Run: python demos/regression.py [--quick]
+Run: python -m autograd_mini.demos.regression [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 
 from autograd_mini import datasets, losses, nn, no_grad, optim
 
-try:
-    from demos._common import progress, pyplot, save_figure
-except ImportError:  # run as a script: python demos/NAME.py
-    from _common import progress, pyplot, save_figure  # type: ignore[no-redef]
+from . import argument_parser, run_main
+from ._common import progress, pyplot, save_figure
 
 STEPS = 300
 
@@ -35,14 +32,10 @@ def train(steps: int = STEPS, seed: int = 0) -> tuple[nn.MLP, list[list[float]],
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20 steps (for tests)")
-    args = parser.parse_args(argv)
+    args = argument_parser("regression", __doc__).parse_args(argv)
     model, X, y, history = train(20 if args.quick else STEPS)
     print(f"{len(history)} Adam steps: MSE {history[0]:.4f} -> {history[-1]:.4f} (noise variance 0.01)")
     plt = pyplot()
-    if plt is None:
-        return 0
     xs = [-math.pi + 2 * math.pi * i / 199 for i in range(200)]
     with no_grad():
         fit = [model([x]).data for x in xs]
@@ -63,4 +56,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_main("regression", main))

@@ -8,21 +8,18 @@ equations, and with the engine; the demo fails if any pair differs by more than 
     C'(w) = (layer input)^T . (layer error)   and C'(b) = the error summed over samples
 
 (y_hat - y) is exactly dC/dy_hat for the cost C = 1/2 * sum of squared errors over samples and outputs.
-Run: python demos/cheatsheet_network.py
+Run: python -m autograd_mini.demos.cheatsheet_network
 """
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from typing import Any
 
 from autograd_mini import Value, nn
 
-try:
-    from demos._common import save_drawing
-except ImportError:  # run as a script: python demos/NAME.py
-    from _common import save_drawing  # type: ignore[no-redef]
+from . import argument_parser, run_main
+from ._common import save_drawing
 
 Matrix = list[list[float]]
 
@@ -105,7 +102,7 @@ def build_model() -> nn.MLP:
 def with_engine() -> tuple[nn.MLP, Value]:
     """Forward, cost 1/2 * sum (y_hat - y)^2, and backward with the engine."""
     model = build_model()
-    terms = []
+    terms: list[Value] = []
     for x, y in zip(X, Y, strict=True):
         outputs = model(x)
         terms.extend(0.5 * (o - t) ** 2 for o, t in zip(outputs, y, strict=True))
@@ -153,7 +150,7 @@ def show(name: str, m: Matrix) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
+    argument_parser("cheatsheet_network", __doc__).parse_args(argv)
     hand = by_hand()
     _, cost = with_engine()
     print("Cheatsheet network: INPUT 1 -> HIDDEN 2 -> OUTPUT 2, ReLU on both layers, 3 samples")
@@ -188,4 +185,4 @@ def drawing() -> Any:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_main("cheatsheet_network", main))

@@ -5,20 +5,17 @@ through MLP(3, [4, 4, 1]) is 115 values, the lecture's 4-sample loss 340. With
 draw_graph(..., parameters=model, fold=True) each neuron's weighted sum Σ wᵢxᵢ + b becomes one
 node that lists its own weights and bias, with ∂t/∂w and dL/dw = dL/dt · ∂t/∂w on every row;
 share_constants=True draws each input number once.
-Run: python demos/folded_mlp.py
+Run: python -m autograd_mini.demos.folded_mlp
 """
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 from autograd_mini import Value, nn
 
-try:
-    from demos._common import save_drawing
-except ImportError:  # run as a script: python demos/NAME.py
-    from _common import save_drawing  # type: ignore[no-redef]
+from . import argument_parser, run_main
+from ._common import save_drawing
 
 XS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
 YS = [1.0, -1.0, -1.0, 1.0]
@@ -48,9 +45,7 @@ def drawings() -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="no effect (already quick)")
-    parser.parse_args(argv)
+    argument_parser("folded_mlp", __doc__).parse_args(argv)
     from autograd_mini import toposort
 
     for samples in (1, 4):
@@ -65,4 +60,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_main("folded_mlp", main))

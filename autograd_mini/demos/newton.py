@@ -4,22 +4,19 @@ f(x) = exp(x/2) + exp(-x) is convex with its minimum where f'(x) = 0. Gradient d
 x <- x - lr f'(x); Newton's method steps x <- x - f'(x) / f''(x), where f'' is the derivative
 of the gradient's own graph (derivative(derivative(f))). Also draws the gradient of the
 lecture's neuron, do/dw1, which create_graph=True builds out of the same ops as the forward pass.
-Run: python demos/newton.py [--quick]
+Run: python -m autograd_mini.demos.newton [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 from collections.abc import Callable
 from typing import Any
 
 from autograd_mini import Value, derivative, gradients
 
-try:
-    from demos._common import pyplot, save_drawing, save_figure
-except ImportError:  # run as a script: python demos/NAME.py
-    from _common import pyplot, save_drawing, save_figure  # type: ignore[no-redef]
+from . import argument_parser, run_main
+from ._common import pyplot, save_drawing, save_figure
 
 START = 3.0
 LEARNING_RATE = 0.5
@@ -54,8 +51,6 @@ def newton(steps: int) -> list[float]:
 def plot(paths: dict[str, list[float]]) -> None:
     """f with both paths on it, and the distance to the minimum per step (log scale)."""
     plt = pyplot()
-    if plt is None:
-        return
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     xs = [-1.5 + 5.0 * i / 200 for i in range(201)]
     left.plot(xs, [f(Value(x)).data for x in xs], color="0.5", label="f(x) = exp(x/2) + exp(-x)")
@@ -92,9 +87,7 @@ def drawing() -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer steps")
-    args = parser.parse_args(argv)
+    args = argument_parser("newton", __doc__).parse_args(argv)
     steps = 6 if args.quick else 12
     paths = {"gradient descent": gradient_descent(steps), "Newton": newton(steps)}
     print(f"f(x) = exp(x/2) + exp(-x), minimum at x* = ln(2)/1.5 = {MINIMUM:.15f}")
@@ -112,4 +105,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_main("newton", main))

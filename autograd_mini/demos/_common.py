@@ -7,6 +7,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+from . import MissingExtraError
+
 T = TypeVar("T")
 
 OUT = Path(os.environ.get("AUTOGRAD_MINI_OUT", "out"))
@@ -19,12 +21,14 @@ def out_path(name: str) -> Path:
 
 
 def pyplot() -> Any:
-    """matplotlib.pyplot on a file-only backend, or None when the `demos` extra is not installed."""
+    """matplotlib.pyplot on a file-only backend; MissingExtraError names the extra when it is missing."""
     try:
         import matplotlib
     except ImportError:
-        print("(matplotlib is not installed: pip install 'autograd-mini[demos]' for the pictures)")
-        return None
+        raise MissingExtraError(
+            "the demos draw their plots with matplotlib, which is not installed: "
+            "pip install 'autograd-mini[demos]'"
+        ) from None
     matplotlib.use("Agg")  # files only: demos run on machines with no display
     import matplotlib.pyplot as plt
 
@@ -32,7 +36,7 @@ def pyplot() -> Any:
 
 
 def progress(items: Iterable[T], total: int, description: str) -> Iterator[T]:
-    """tqdm's progress bar when installed, else the plain iterable."""
+    """tqdm's progress bar when installed (the `demos` extra), else the plain iterable (a nicety only)."""
     try:
         from tqdm import tqdm
     except ImportError:

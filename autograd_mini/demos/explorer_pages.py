@@ -3,12 +3,11 @@
 Writes out/explorer_xy.html (the x,y -> z diagram, z = x * y), out/explorer_neuron.html (the
 lecture's neuron) and out/explorer_reuse.html (a = 1; b = a + a; c = b + b, opened in the
 "why a topological order" mode). Open them in any browser; nothing is fetched.
-Run: python demos/explorer_pages.py
+Run: python -m autograd_mini.demos.explorer_pages
 """
 
 from __future__ import annotations
 
-import argparse
 import random
 import shutil
 import time
@@ -16,12 +15,9 @@ import time
 from autograd_mini import Value, explore
 from autograd_mini.viz import GraphvizNotFoundError
 
-try:
-    from demos._common import out_path
-    from demos.chain_rule import lecture_neuron
-except ImportError:  # run as a script: python demos/NAME.py
-    from _common import out_path  # type: ignore[no-redef]
-    from chain_rule import lecture_neuron  # type: ignore[no-redef]
+from . import argument_parser, run_main
+from ._common import out_path
+from .chain_rule import lecture_neuron
 
 
 def xy_graph() -> Value:
@@ -68,7 +64,11 @@ def random_graph(size: int, seed: int = 0) -> Value:
 
 def measure() -> int:
     """Page size for 100 values, step render time and recompute time for 400 (headless Chromium)."""
-    from playwright.sync_api import sync_playwright
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("measuring needs the playwright package (in the dev extra: pip install -e '.[dev]')")
+        return 1
 
     executable = shutil.which("chromium")
     if executable is None:
@@ -113,12 +113,7 @@ _TIMING = """() => {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="(no effect: the pages are quick)")
-    parser.add_argument(
-        "--measure", action="store_true", help="measure page size and step times in headless Chromium instead"
-    )
-    if parser.parse_args(argv).measure:
+    if argument_parser("explorer_pages", __doc__).parse_args(argv).measure:
         return measure()
     for stem, (root, why) in pages().items():
         try:
@@ -132,4 +127,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_main("explorer_pages", main))

@@ -3,20 +3,17 @@
 100 samples of make_moons(noise=0.1), loss = hinge + 1e-4 * L2, SGD with the learning rate
 decaying linearly from 1.0 to 0.1 over 100 steps, exactly as in micrograd's demo notebook.
 Writes a loss/accuracy curve and a decision-boundary picture to out/.
-Run: python demos/moons.py [--quick]
+Run: python -m autograd_mini.demos.moons [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, field
 
 from autograd_mini import Value, datasets, losses, nn, no_grad, optim, trace
 
-try:
-    from demos._common import progress, pyplot, save_figure
-except ImportError:  # run as a script: python demos/NAME.py
-    from _common import progress, pyplot, save_figure  # type: ignore[no-redef]
+from . import argument_parser, run_main
+from ._common import progress, pyplot, save_figure
 
 STEPS = 100
 ALPHA = 1e-4  # L2 regularization strength
@@ -72,7 +69,7 @@ def train(steps: int = STEPS, seed: int = 0, show_progress: bool = True, compile
         run.loss.append(loss_value)
         run.accuracy.append(accuracy(scores, y))
         if hasattr(bar, "set_postfix"):
-            bar.set_postfix(loss=f"{loss.data:.4f}", accuracy=f"{run.accuracy[-1]:.0%}")
+            bar.set_postfix(loss=f"{loss_value:.4f}", accuracy=f"{run.accuracy[-1]:.0%}")
     return run
 
 
@@ -84,8 +81,6 @@ def final_accuracy(run: Training) -> float:
 def draw(run: Training, grid: int) -> None:
     """The training curves and the decision boundary, as PNG files in out/."""
     plt = pyplot()
-    if plt is None:
-        return
     figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
     left.plot(run.loss, color="tab:red", label="loss")
     left.set_xlabel("step")
@@ -136,11 +131,7 @@ def draw(run: Training, grid: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="10 steps and a coarse picture (for tests)")
-    parser.add_argument("--seed", type=int, default=0, help="data and initialization seed")
-    parser.add_argument("--compiled", action="store_true", help="train with trace (compiled mode)")
-    args = parser.parse_args(argv)
+    args = argument_parser("moons", __doc__).parse_args(argv)
     run = train(10 if args.quick else STEPS, seed=args.seed, compiled=args.compiled)
     print(f"{len(run.loss)} steps: loss {run.loss[0]:.4f} -> {run.loss[-1]:.4f}")
     print(f"final accuracy: {final_accuracy(run):.0%}")
@@ -149,4 +140,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_main("moons", main))

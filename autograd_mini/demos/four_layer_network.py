@@ -9,22 +9,19 @@ with f the sigmoid. The article's example gradient, dC/dw22 of layer 2, by its c
 is computed by hand and by the engine; every other gradient comes from the article's local gradients
 delta = dC/dz, and is checked against the engine too. Then the article's gradient descent,
 w := w - eps * dC/dw, runs until the cost stops falling.
-Run: python demos/four_layer_network.py [--quick]
+Run: python -m autograd_mini.demos.four_layer_network [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 from dataclasses import dataclass
 from typing import Any
 
 from autograd_mini import Value, nn
 
-try:
-    from demos._common import pyplot, save_drawing, save_figure
-except ImportError:  # run as a script: python demos/NAME.py
-    from _common import pyplot, save_drawing, save_figure  # type: ignore[no-redef]
+from . import argument_parser, run_main
+from ._common import pyplot, save_drawing, save_figure
 
 # W[j][k]: j indexes the neuron in the next layer, k the neuron in the previous one (the article's rule).
 X = [0.5, -1.0, 2.0, 0.1]
@@ -111,7 +108,8 @@ def build_model() -> nn.MLP:
 
 
 def cost(model: nn.MLP) -> Value:
-    s = model(X)
+    """C = 1/2 (s - y)^2 at the article's input."""
+    s: Value = model(X)  # one output neuron: MLP returns the Value itself
     return 0.5 * (s - Y) ** 2
 
 
@@ -157,9 +155,7 @@ def gradient_descent(max_steps: int) -> list[float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="at most 20 descent steps")
-    args = parser.parse_args(argv)
+    args = argument_parser("four_layer_network", __doc__).parse_args(argv)
 
     v = forward_by_hand()
     print("4-layer network: x (4) -> hidden 2 -> hidden 2 -> s, f = sigmoid, C = 1/2 (s - y)^2")
@@ -193,16 +189,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  step {step:>5}: C = {costs[step]:.3e}")
     print(f"stopped after {len(costs) - 1} steps, C = {costs[-1]:.3e} (from {costs[0]:.3e})")
     plt = pyplot()
-    if plt is not None:
-        figure, axes = plt.subplots(figsize=(6, 3.5))
-        axes.semilogy(costs, label=f"C, ε = {EPSILON}")
-        axes.set_xlabel("step")
-        axes.set_ylabel("cost C")
-        axes.set_title("4-layer network: gradient descent")
-        axes.legend()
-        save_figure(figure, "four_layer_cost.png")
+    figure, axes = plt.subplots(figsize=(6, 3.5))
+    axes.semilogy(costs, label=f"C, ε = {EPSILON}")
+    axes.set_xlabel("step")
+    axes.set_ylabel("cost C")
+    axes.set_title("4-layer network: gradient descent")
+    axes.legend()
+    save_figure(figure, "four_layer_cost.png")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_main("four_layer_network", main))
