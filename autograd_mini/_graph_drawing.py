@@ -86,10 +86,11 @@ def draw_view(view: GraphView, gradients: Mapping[Value, float], options: DrawOp
         show = "forward"  # nothing has flowed back: a drawn seed of 0 would be invented
     loss = options.loss_name or _loss_name(view, gradients)
     drawing = GraphDrawing(view, gradients, loss, options.digits, show, options.share_constants)
+    drawing.edge_text = _edge_text(steps)
     drawing.entry_side = _ENTRY_SIDE[options.rankdir]
     graph = new_digraph(
         name="computation_graph",
-        graph_attr=_graph_attributes(options.rankdir, steps, drawn, drawing),
+        graph_attr=_graph_attributes(options.rankdir, steps, drawn, drawing.edge_text),
         node_attr={"fontname": FONT, "fontsize": "12"},
         edge_attr={"fontname": FONT, "fontsize": "11", "color": FORWARD, "arrowsize": "0.7"},
     )
@@ -149,14 +150,18 @@ def _layer_of(names: dict[Value, str]) -> Cluster:
     return group
 
 
-def _graph_attributes(
-    rankdir: str, steps: dict[Value, Step], drawn: list[Value], drawing: GraphDrawing
-) -> dict[str, str]:
-    """Layout settings, and the drawing's edge-text kind, by the graph's size (see the constants)."""
+def _edge_text(steps: dict[Value, Step]) -> str:
+    """How edge text is placed: "label" (in the layout) for few edges, else "xlabel" (after it)."""
     edges = sum(isinstance(p, Value) for step in steps.values() for p, _ in step.inputs)
-    drawing.edge_text = "label" if edges <= _LABELLED_EDGES else "xlabel"
+    return "label" if edges <= _LABELLED_EDGES else "xlabel"
+
+
+def _graph_attributes(
+    rankdir: str, steps: dict[Value, Step], drawn: list[Value], edge_text: str
+) -> dict[str, str]:
+    """Layout settings by the graph's size (see the constants)."""
     attributes = {"rankdir": rankdir, **_GRAPH_ATTRS}
-    if drawing.edge_text == "xlabel":
+    if edge_text == "xlabel":
         attributes["forcelabels"] = "false"  # no edge text over other text; every edge has a tooltip
     if _layout_size(steps, drawn) > _BIG_LAYOUT:
         attributes.update(nslimit="0.00001", splines="line")

@@ -75,7 +75,16 @@ def draw_graph(
     _check_arguments(root, show, rankdir, digits, max_nodes, loss_name)
     view = graph.view(root, parameters)
     options = DrawOptions(
-        show, rankdir, digits, max_nodes, parameters, cluster, fold, share_constants, legend, loss_name
+        show=show,
+        rankdir=rankdir,
+        digits=digits,
+        max_nodes=max_nodes,
+        parameters=parameters,
+        cluster=cluster,
+        fold=fold,
+        share_constants=share_constants,
+        legend=legend,
+        loss_name=loss_name,
     )
     return draw_view(view, {node: node.grad for node in view.order}, options)
 
