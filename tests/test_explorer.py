@@ -246,3 +246,20 @@ def test_random_graph_has_the_size_asked_for() -> None:
     from demos.explorer_pages import random_graph
 
     assert len(forward_order(random_graph(100))) == 100
+
+
+def test_the_page_takes_its_colours_from_the_drawings_palette() -> None:
+    from autograd_mini._drawing import BACKWARD, ROLES, palette
+    from autograd_mini._explorer_page import asset
+
+    style, script = asset("explorer.css"), asset("explorer.js")
+    assert not re.search(r"#(?:[0-9a-fA-F]{3}){1,2}\b", style + script)  # no colour of its own
+    used = set(re.findall(r"var\(--([\w-]+)\)", style + script)) | set(
+        re.findall(r'colour\("([\w-]+)"\)', script)
+    )
+    used |= {
+        f"role-{role}" for role in ("input", "parameter", "output")
+    }  # the swatches: "var(--role-" + role
+    assert {"backward", "forward", "highlight", "error"} <= used <= set(palette())
+    page = explore(neuron()).html
+    assert f"--backward: {BACKWARD};" in page and f"--role-parameter: {ROLES['parameter'][0]};" in page
