@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test test-fast test-torch bench lint typecheck unit images clean graphviz chromium wheel kernels
+.PHONY: demo test test-fast test-torch bench lint lint-js typecheck unit images clean graphviz chromium wheel kernels
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -66,13 +66,20 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The explorer page's hand-written JavaScript, linted by ESLint (eslint.config.mjs). package-lock.json
+# pins ESLint; npm installs it into node_modules/ the first time. Node.js and npm must be installed.
+lint-js:
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing; lint-js needs Node.js and npm (Debian: apt-get install nodejs npm)"; exit 1; }
+	@[ -d node_modules ] || npm ci --no-audit --no-fund
+	node_modules/.bin/eslint autograd_mini/explorer_assets
+
 typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy --strict autograd_mini
 
 unit: $(VENV)/.dev
 	$(VENV)/bin/pytest -q
 
-test: graphviz chromium lint typecheck unit
+test: graphviz chromium lint lint-js typecheck unit
 
 # The quick loop while editing: leaves out the browser, notebook, wheel and slow tests (make test runs all).
 test-fast: $(VENV)/.dev

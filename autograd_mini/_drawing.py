@@ -42,6 +42,39 @@ BACKWARD = "#c2410c"  # gradients flow backward along these (dashed)
 POSITIVE = "#2563eb"  # weight edges, w >= 0
 NEGATIVE = "#dc2626"  # weight edges, w < 0
 MUTED = "#6b7280"
+FAINT = "#9ca3af"  # cluster boxes, the legend's frame, edges from constants
+CONSTANT_BORDER = "#d1d5db"
+
+# The explorer page's own colours (its text, rules, error line and the current step's outline).
+PAGE_TEXT = "#111827"
+PAGE_RULE = "#e5e7eb"
+PAGE_ERROR = "#b91c1c"
+PAGE_CURRENT = "#f59e0b"
+PAGE_BACKGROUND = "#ffffff"
+PAGE_HIGHLIGHT = ROLES["output"][0]  # the step the page is at, in the output's yellow
+
+
+def palette() -> dict[str, str]:
+    """Every colour above by a CSS-style name (the explorer page's custom properties --name)."""
+    colours = {f"role-{role}": fill for role, (fill, _) in ROLES.items()}
+    colours |= {
+        "op-fill": OP_FILL,
+        "border": BORDER,
+        "forward": FORWARD,
+        "backward": BACKWARD,
+        "positive": POSITIVE,
+        "negative": NEGATIVE,
+        "muted": MUTED,
+        "faint": FAINT,
+        "constant-border": CONSTANT_BORDER,
+        "text": PAGE_TEXT,
+        "rule": PAGE_RULE,
+        "error": PAGE_ERROR,
+        "current": PAGE_CURRENT,
+        "background": PAGE_BACKGROUND,
+        "highlight": PAGE_HIGHLIGHT,
+    }
+    return colours
 
 
 class GraphvizNotFoundError(RuntimeError):
@@ -146,6 +179,6 @@ def legend_label(roles: Sequence[str], extra: Sequence[tuple[str, str, str]] = (
         for colour, symbol, meaning in extra
     ]
     return (
-        '<<TABLE BORDER="1" COLOR="#9ca3af" CELLBORDER="0" CELLSPACING="3" CELLPADDING="2" BGCOLOR="white">'
+        f'<<TABLE BORDER="1" COLOR="{FAINT}" CELLBORDER="0" CELLSPACING="3" CELLPADDING="2" BGCOLOR="white">'
         '<TR><TD COLSPAN="2"><B>legend</B></TD></TR>' + "".join(rows) + "</TABLE>>"
     )

@@ -3,7 +3,7 @@
 ``explore(root)`` draws the graph as ``draw_graph`` does (same names, colours and layout, as
 inline SVG) and adds controls: the forward pass lights the values in topological order with
 z = f(x, y) and the local derivatives; the backward pass walks the engine's own order
-(``toposort``), adding dL/dz · ∂z/∂x to each operand's running gradient. Leaves are editable;
+(``graph.toposort``), adding dL/dz · ∂z/∂x to each operand's running gradient. Leaves are editable;
 the page then recomputes both passes with JavaScript generated from the op table
 (``js_codegen``). Nothing is fetched when the page is opened.
 """
@@ -19,13 +19,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from . import _explorer_page
+from . import _explorer_page, graph
 from ._drawing import GraphvizNotFoundError, check_digits, graphviz_module
 from ._files import replace_file
+from ._graph_drawing import DrawOptions, draw_view, parameter_set
 from .engine import Value
-from .graph import forward_order, node_names, toposort
+from .graph import GraphView
 from .js_codegen import PY_RUNTIME, op_table_js
-from .naming import parameter_names
 from .ops import ERROR_REASONS
 
 __all__ = ["DEFAULT_MAX_NODES", "Explorer", "explore"]
@@ -80,15 +80,15 @@ def explore(
     _check_arguments(root, digits, max_nodes, rankdir, title)
     if not isinstance(why, bool):
         raise TypeError(f"explore: why must be a bool, got {type(why).__name__}")
-    order = forward_order(root)
-    if max_nodes is not None and len(order) > max_nodes:
+    view = graph.view(root, parameters)
+    if max_nodes is not None and len(view.order) > max_nodes:
         raise ValueError(
-            f"explore: root's graph has {len(order)} values, more than max_nodes={max_nodes}; "
+            f"explore: root's graph has {len(view.order)} values, more than max_nodes={max_nodes}; "
             "pass max_nodes=None (or a larger number) to explore it anyway"
         )
-    data = _page_data(root, order, parameters, digits) | {"why": why}
-    svg = _svg(root, parameters, digits, rankdir)
-    shown_title = title or f"backward explorer: {data['nodes'][-1]['name']}"
+    data = _page_data(view, parameters, digits) | {"why": why}
+    svg = _svg(view, parameters, digits, rankdir)
+    shown_title = title or f"backward explorer: {view.names[root]}"
     used_ops = sorted({node["op"] for node in data["nodes"] if node["op"]})
     page = _explorer_page.page(
         title=shown_title,
@@ -111,87 +111,57 @@ def _check_arguments(root: object, digits: object, max_nodes: object, rankdir: o
         raise TypeError(f"explore: title must be a str, got {type(title).__name__}")
 
 
-def engine_gradients(root: Value) -> dict[Value, float]:
-    """What root.backward() from zero gradients gives every value, leaving every .grad untouched.
+def _page_data(view: GraphView, parameters: Any, digits: int) -> dict[str, Any]:
+    """Everything the page's script needs: values in forward order, both orders, the numbers.
 
-    The engine's own ``backward_step`` in ``toposort`` order, on saved and restored gradients.
+    The gradients are those ``root.backward()`` gives from zero gradients (``view.gradients``),
+    computed without touching any node's .grad.
     """
-    order = toposort(root)
-    saved = [node.grad for node in order]
-    try:
-        for node in order:
-            node.grad = 0.0
-        root.grad = 1.0
-        for node in order:
-            node.backward_step()
-        return {node: node.grad for node in order}
-    finally:
-        for node, grad in zip(order, saved, strict=True):
-            node.grad = grad
-
-
-def _page_data(root: Value, order: list[Value], parameters: Any, digits: int) -> dict[str, Any]:
-    """Everything the page's script needs: values in forward order, both orders, the numbers."""
-    names = node_names(root, parameters)
-    marked = set(parameter_names(parameters, Value)) or _collection(parameters)
-    index = {node: i for i, node in enumerate(order)}
-    grads = engine_gradients(root)
-    nodes = []
-    for node in order:
-        operands = [["v", index[p]] if isinstance(p, Value) else ["c", p] for p in node.operands]
-        role = (
-            "output" if node is root else "parameter" if node in marked else "input" if node.is_leaf else ""
-        )
-        nodes.append(
-            {
-                "name": names[node],
-                "label": node.label if node.label != names[node] else "",
-                "role": "output" if node is root else role,
-                "op": (node.op_def.name if node.op_def else ""),
-                "operands": operands,
-                "data": node.data,
-                "locals": list(node.local_grads),
-                "grad": grads[node],
-            }
-        )
+    marked = parameter_set(view, parameters)
+    index = {node: i for i, node in enumerate(view.order)}
+    nodes = [_node_data(view, node, index, marked) for node in view.order]
     return {
         "digits": digits,
-        "loss": names[root],
-        "root": index[root],
+        "loss": view.names[view.root],
+        "root": index[view.root],
         "nodes": nodes,
-        "backward": [index[node] for node in toposort(root)],
+        "backward": [index[node] for node in view.backward_order],
         "reasons": {kind.__name__: reason for kind, reason in ERROR_REASONS.items()},
     }
 
 
-def _collection(parameters: Any) -> set[Value]:
-    if parameters is None or isinstance(parameters, (str, bytes)):
-        return set()
-    try:
-        return {p for p in parameters if isinstance(p, Value)}
-    except TypeError:
-        return set()
+def _node_data(view: GraphView, node: Value, index: dict[Value, int], marked: set[Value]) -> dict[str, Any]:
+    """One value as the page reads it: name, role, op, operands (by index, or numbers) and numbers."""
+    name = view.names[node]
+    if node is view.root:
+        role = "output"
+    elif node in marked:
+        role = "parameter"
+    else:
+        role = "input" if node.is_leaf else ""
+    return {
+        "name": name,
+        "label": node.label if node.label != name else "",
+        "role": role,
+        "op": "" if node.op_def is None else node.op_def.name,
+        "operands": [["v", index[p]] if isinstance(p, Value) else ["c", p] for p in node.operands],
+        "data": node.data,
+        "locals": list(node.local_grads),
+        "grad": view.gradients[node],
+    }
 
 
-def _svg(root: Value, parameters: Any, digits: int, rankdir: str) -> str:
-    """draw_graph's drawing of both halves as SVG markup (no XML prolog), laid out by dot."""
-    from .viz import draw_graph  # viz imports graphviz lazily; so does this
+def _svg(view: GraphView, parameters: Any, digits: int, rankdir: str) -> str:
+    """draw_graph's drawing of both halves as SVG markup (no XML prolog), laid out by dot.
 
+    Drawn with the gradients the page ends on, so the layout leaves room for them.
+    """
     if shutil.which("dot") is None:
         raise GraphvizNotFoundError("needed to lay out the explorer's drawing")
-    saved = {node: node.grad for node in forward_order(root)}
-    grads = engine_gradients(root)
-    try:  # drawn with the gradients the page ends on, so the layout leaves room for them
-        for node, grad in grads.items():
-            node.grad = grad
-        graph = draw_graph(
-            root, show="both", digits=digits, rankdir=rankdir, max_nodes=None, parameters=parameters
-        )
-    finally:
-        for node, grad in saved.items():
-            node.grad = grad
+    options = DrawOptions(show="both", rankdir=rankdir, digits=digits, max_nodes=None, parameters=parameters)
+    drawing = draw_view(view, view.gradients, options)
     try:
-        svg: str = graph.pipe(format="svg", quiet=True).decode("utf-8")
+        svg: str = drawing.pipe(format="svg", quiet=True).decode("utf-8")
     except graphviz_module().ExecutableNotFound as exc:
         raise GraphvizNotFoundError(str(exc)) from None
     return _compact(svg[svg.index("<svg") :])

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from autograd_mini import Value, explore
 from autograd_mini import explorer as explorer_module
+from autograd_mini.graph import forward_order
 from autograd_mini.js_codegen import CodegenError, op_js, op_table_js, translate
 from autograd_mini.ops import OPS, Op
 from autograd_mini.viz import GraphvizNotFoundError
@@ -78,19 +81,35 @@ def test_save_writes_one_self_contained_page(tmp_path: Path) -> None:
 def test_explore_leaves_the_graph_as_it_was() -> None:
     out = neuron()
     out.backward()
-    before = [(v.data, v.grad) for v in explorer_module.forward_order(out)]
+    before = [(v.data, v.grad) for v in forward_order(out)]
     explore(out)
-    assert [(v.data, v.grad) for v in explorer_module.forward_order(out)] == before
+    assert [(v.data, v.grad) for v in forward_order(out)] == before
 
 
-def test_engine_gradients_equal_a_fresh_backward() -> None:
+def _page_numbers(page: str) -> dict[str, Any]:
+    """The data the page's script reads (its JSON <script id="data">)."""
+    found = re.search(r'<script type="application/json" id="data">(.*?)</script>', page, re.DOTALL)
+    assert found is not None
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data
+
+
+def test_page_gradients_are_one_fresh_backward_and_no_grad_is_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     out, fresh = neuron(), neuron()
+    out.backward()
+    out.backward()  # leaves accumulate: the page still shows one backward from zero gradients
+    before = [v.grad for v in forward_order(out)]
     fresh.backward()
-    grads = explorer_module.engine_gradients(out)
-    assert [grads[v] for v in explorer_module.forward_order(out)] == [
-        v.grad for v in explorer_module.forward_order(fresh)
-    ]
-    assert all(v.grad == 0.0 for v in explorer_module.forward_order(out))
+
+    def refuse(self: Value, grad: float) -> None:
+        raise AssertionError("explore wrote a .grad")
+
+    monkeypatch.setattr(Value, "grad", property(Value.grad.fget, refuse))
+    data = _page_numbers(explore(out).html)
+    assert [node["grad"] for node in data["nodes"]] == [v.grad for v in forward_order(fresh)]
+    assert [v.grad for v in forward_order(out)] == before
 
 
 def test_repr_html_is_an_isolated_iframe() -> None:
@@ -226,4 +245,21 @@ def test_the_demo_writes_three_pages(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_random_graph_has_the_size_asked_for() -> None:
     from autograd_mini.demos.explorer_pages import random_graph
 
-    assert len(explorer_module.forward_order(random_graph(100))) == 100
+    assert len(forward_order(random_graph(100))) == 100
+
+
+def test_the_page_takes_its_colours_from_the_drawings_palette() -> None:
+    from autograd_mini._drawing import BACKWARD, ROLES, palette
+    from autograd_mini._explorer_page import asset
+
+    style, script = asset("explorer.css"), asset("explorer.js")
+    assert not re.search(r"#(?:[0-9a-fA-F]{3}){1,2}\b", style + script)  # no colour of its own
+    used = set(re.findall(r"var\(--([\w-]+)\)", style + script)) | set(
+        re.findall(r'colour\("([\w-]+)"\)', script)
+    )
+    used |= {
+        f"role-{role}" for role in ("input", "parameter", "output")
+    }  # the swatches: "var(--role-" + role
+    assert {"backward", "forward", "highlight", "error"} <= used <= set(palette())
+    page = explore(neuron()).html
+    assert f"--backward: {BACKWARD};" in page and f"--role-parameter: {ROLES['parameter'][0]};" in page

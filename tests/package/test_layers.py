@@ -21,7 +21,16 @@ LAYERS: list[set[str]] = [
     {"graph", "kernels", "_kernels_generated", "js_codegen"},
     {"engine"},
     {"compiler", "higher_order", "gradcheck", "nn", "losses", "optim"},
-    {"_drawing", "network_drawing", "viz", "_explorer_page", "explorer"},
+    {
+        "_drawing",
+        "_folding",
+        "_graph_drawing",
+        "_rendering",
+        "network_drawing",
+        "viz",
+        "_explorer_page",
+        "explorer",
+    },
     {"cli", "demos", "__init__", "__main__"},
 ]
 

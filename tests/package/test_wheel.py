@@ -73,6 +73,8 @@ def test_wheel_holds_the_package_the_marker_and_the_license(wheel: Path) -> None
     assert "autograd_mini/engine.py" in names
     assert {f"autograd_mini/demos/{name}.py" for name in DEMOS} <= names  # the demos ship in the package
     assert {"autograd_mini/demos/__init__.py", "autograd_mini/demos/__main__.py"} <= names
+    for asset in ("explorer.js", "explorer.css", "body.html"):  # the explorer page's fixed parts
+        assert f"autograd_mini/explorer_assets/{asset}" in names
     assert any(".dist-info/" in n and n.endswith("LICENSE") for n in names)
     assert not any(n.startswith(("tests/", "demos/", "benchmarks/")) for n in names)
     assert "MIT" in metadata
@@ -93,11 +95,14 @@ def test_installed_package_imports_from_the_venv_with_its_type_marker(venv: Path
         "print(here)\n"
         "print((here / 'py.typed').is_file())\n"
         "x = a.Value(3.0); y = x * x; y.backward(); print(x.grad)\n"
+        "from autograd_mini._explorer_page import asset\n"
+        "print(len(asset('explorer.js')) > 1000 and 'use strict' in asset('explorer.js'))\n"
     )
-    where, typed, grad = _ok(_run(venv / "bin" / "python", "-c", code, cwd=tmp_path)).split()
+    where, typed, grad, script = _ok(_run(venv / "bin" / "python", "-c", code, cwd=tmp_path)).split()
     assert Path(where).is_relative_to(venv)  # the installed copy, not the source tree
     assert typed == "True"
     assert grad == "6.0"
+    assert script == "True"  # the explorer's script is read from the installed package
 
 
 def test_command_without_the_viz_extra_names_the_extra(venv: Path, tmp_path: Path) -> None:

@@ -389,9 +389,9 @@ def test_png_too_big_is_drawn_at_a_lower_dpi_with_a_warning(
 ) -> None:
     import struct
 
-    import autograd_mini.viz as viz
+    from autograd_mini import _rendering
 
-    monkeypatch.setattr(viz, "MAX_PNG_SIDE", 300)
+    monkeypatch.setattr(_rendering, "MAX_PNG_SIDE", 300)
     with pytest.warns(UserWarning, match=r"drawn at \d+ dpi to stay within 300 px a side"):
         path = render(draw_graph(xyz()), tmp_path / "xyz.png", dpi=192)
     width, height = struct.unpack(">II", path.read_bytes()[16:24])
