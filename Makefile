@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test test-torch bench lint typecheck unit images clean graphviz chromium wheel
+.PHONY: demo test test-torch bench lint typecheck unit docs images clean graphviz chromium wheel
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -72,7 +72,11 @@ typecheck: $(VENV)/.dev
 unit: $(VENV)/.dev
 	$(VENV)/bin/pytest -q
 
-test: graphviz chromium lint typecheck unit
+test: graphviz chromium lint typecheck unit docs
+
+# The documentation site (mkdocs.yml) in site/; --strict fails on any warning, a broken link included.
+docs: $(VENV)/.dev
+	$(VENV)/bin/mkdocs build --strict --site-dir site
 
 # A wheel in dist/ (pip install dist/autograd_mini-*.whl anywhere). No network: setuptools
 # comes from the dev extra. make test checks such a wheel in a fresh venv (tests/test_package.py).
@@ -111,4 +115,4 @@ images-check: $(VENV)/.demos
 	$(PY) -m demos.check_images --plots
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info
+	rm -rf $(VENV) out site .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info

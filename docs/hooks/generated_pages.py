@@ -8,15 +8,19 @@ to the site.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
 from mkdocs.structure.files import File, Files
 
-from autograd_mini.ops import OPS, Domain, Op
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # document this checkout's package, installed or not
+
+from autograd_mini.ops import OPS, Domain, Op  # noqa: E402
 
 PAGE = "ops.md"
-CHANGELOG = Path(__file__).resolve().parents[2] / "CHANGELOG.md"
+CHANGELOG = ROOT / "CHANGELOG.md"
 
 INTRO = """# Op table
 
