@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test test-fast test-torch bench lint lint-js typecheck unit images clean graphviz chromium wheel kernels
+.PHONY: demo test test-fast test-torch bench lint lint-js typecheck unit docs images clean graphviz chromium wheel kernels
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -79,11 +79,15 @@ typecheck: $(VENV)/.dev
 unit: $(VENV)/.dev
 	$(VENV)/bin/pytest -q
 
-test: graphviz chromium lint lint-js typecheck unit
+test: graphviz chromium lint lint-js typecheck unit docs
 
 # The quick loop while editing: leaves out the browser, notebook, wheel and slow tests (make test runs all).
 test-fast: $(VENV)/.dev
 	$(VENV)/bin/pytest -q -m "not browser and not slow and not notebook and not wheel"
+
+# The documentation site (mkdocs.yml) in site/; --strict fails on any warning, a broken link included.
+docs: $(VENV)/.dev
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
 # A wheel in dist/ (pip install dist/autograd_mini-*.whl anywhere). No network: setuptools
 # comes from the dev extra. make test checks such a wheel in a fresh venv (tests/package/test_wheel.py).
@@ -127,4 +131,4 @@ images-check: $(VENV)/.demos
 	$(PY) -m autograd_mini.demos.check_images --plots
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info
+	rm -rf $(VENV) out site .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info

@@ -392,7 +392,7 @@ def derivative(f: Callable[..., Value], argnum: int = 0) -> Callable[..., Value]
 
 
 def hessian(f: Callable[..., Value], xs: Sequence[Value | Number]) -> tuple[tuple[Value, ...], ...]:
-    """H[i][j] = d^2 f / dx_i dx_j at xs, as Values: one backward pass per row through the gradient."""
+    """``H[i][j]`` = d^2 f / dx_i dx_j at xs, as Values: one backward pass per row through the gradient."""
     _check_function(f, "hessian")
     leaves = _leaves(xs, "hessian xs")
     out = _call(f, leaves, "hessian")
