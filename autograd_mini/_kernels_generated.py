@@ -21,7 +21,7 @@ from .ops import op_error as _op_error
 if TYPE_CHECKING:
     from .engine import Number, Value
 
-__all__ = ["Arithmetic", "bind", "multiply_add"]
+__all__ = ["Arithmetic", "bind", "multiply_add", "new_leaf"]
 
 _new_value = object.__new__
 
@@ -31,7 +31,7 @@ def bind(value_class: type[Value]) -> None:
     globals()["Value"] = value_class
 
 
-def _leaf(data: float) -> Value:
+def new_leaf(data: float) -> Value:
     """A node made under no_grad: a value with no history."""
     node: Value = _new_value(Value)
     node._data = data
@@ -157,7 +157,7 @@ class Arithmetic:
             try:
                 out = x + y
                 if _open.depth and _mode.paused:  # no_grad open in this thread
-                    return _leaf(out)
+                    return new_leaf(out)
                 d0 = 1.0
                 d1 = 1.0
             except (ArithmeticError, ValueError) as exc:
@@ -185,7 +185,7 @@ class Arithmetic:
         try:
             out = x + y
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d0 = 1.0
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_ADD, exc, (x, y)) from None
@@ -211,7 +211,7 @@ class Arithmetic:
         try:
             out = x + y
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d1 = 1.0
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_ADD, exc, (x, y)) from None
@@ -235,7 +235,7 @@ class Arithmetic:
             try:
                 out = x - y
                 if _open.depth and _mode.paused:  # no_grad open in this thread
-                    return _leaf(out)
+                    return new_leaf(out)
                 d0 = 1.0
                 d1 = -1.0
             except (ArithmeticError, ValueError) as exc:
@@ -263,7 +263,7 @@ class Arithmetic:
         try:
             out = x - y
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d0 = 1.0
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_SUB, exc, (x, y)) from None
@@ -289,7 +289,7 @@ class Arithmetic:
         try:
             out = x - y
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d1 = -1.0
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_SUB, exc, (x, y)) from None
@@ -313,7 +313,7 @@ class Arithmetic:
             try:
                 out = x * y
                 if _open.depth and _mode.paused:  # no_grad open in this thread
-                    return _leaf(out)
+                    return new_leaf(out)
                 d0 = y
                 d1 = x
             except (ArithmeticError, ValueError) as exc:
@@ -341,7 +341,7 @@ class Arithmetic:
         try:
             out = x * y
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d0 = y
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_MUL, exc, (x, y)) from None
@@ -367,7 +367,7 @@ class Arithmetic:
         try:
             out = x * y
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d1 = x
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_MUL, exc, (x, y)) from None
@@ -391,7 +391,7 @@ class Arithmetic:
             try:
                 out = x / y
                 if _open.depth and _mode.paused:  # no_grad open in this thread
-                    return _leaf(out)
+                    return new_leaf(out)
                 d0 = 1.0 / y
                 d1 = -out / y
             except (ArithmeticError, ValueError) as exc:
@@ -419,7 +419,7 @@ class Arithmetic:
         try:
             out = x / y
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d0 = 1.0 / y
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_DIV, exc, (x, y)) from None
@@ -445,7 +445,7 @@ class Arithmetic:
         try:
             out = x / y
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d1 = -out / y
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_DIV, exc, (x, y)) from None
@@ -471,7 +471,7 @@ class Arithmetic:
                     raise ValueError('a negative base needs an integer exponent (the result would be complex)')
                 out = x ** y
                 if _open.depth and _mode.paused:  # no_grad open in this thread
-                    return _leaf(out)
+                    return new_leaf(out)
                 d0 = y * (out / x) if y < 1.0 and 0.0 < abs(x) < 1.0 else (y * x ** (y - 1.0) if x != 0.0 or y >= 1.0 else (0.0 if y == 0.0 else inf))
                 if not (x > 0.0):
                     raise ValueError('a Value exponent needs base x > 0 (d/dy = x**y * ln(x))')
@@ -503,7 +503,7 @@ class Arithmetic:
                 raise ValueError('a negative base needs an integer exponent (the result would be complex)')
             out = x ** y
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d0 = y * (out / x) if y < 1.0 and 0.0 < abs(x) < 1.0 else (y * x ** (y - 1.0) if x != 0.0 or y >= 1.0 else (0.0 if y == 0.0 else inf))
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_POW, exc, (x, y)) from None
@@ -531,7 +531,7 @@ class Arithmetic:
                 raise ValueError('a negative base needs an integer exponent (the result would be complex)')
             out = x ** y
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             if not (x > 0.0):
                 raise ValueError('a Value exponent needs base x > 0 (d/dy = x**y * ln(x))')
             d1 = out * log(x)
@@ -555,7 +555,7 @@ class Arithmetic:
         try:
             out = -x
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d0 = -1.0
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_NEG, exc, (x,)) from None
@@ -577,7 +577,7 @@ class Arithmetic:
         try:
             out = abs(x)
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d0 = 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_ABS, exc, (x,)) from None
@@ -601,7 +601,7 @@ class Arithmetic:
         try:
             out = exp(x)
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d0 = out
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_EXP, exc, (x,)) from None
@@ -625,7 +625,7 @@ class Arithmetic:
                 raise ValueError('needs x > 0')
             out = log(x)
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d0 = 1.0 / x
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_LOG, exc, (x,)) from None
@@ -647,7 +647,7 @@ class Arithmetic:
         try:
             out = expm1(x)
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d0 = exp(x)
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_EXPM1, exc, (x,)) from None
@@ -671,7 +671,7 @@ class Arithmetic:
                 raise ValueError('needs x > -1')
             out = log1p(x)
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d0 = 1.0 / (1.0 + x)
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_LOG1P, exc, (x,)) from None
@@ -695,7 +695,7 @@ class Arithmetic:
                 raise ValueError('needs x >= 0')
             out = sqrt(x)
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d0 = 0.5 / out if out != 0.0 else inf
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_SQRT, exc, (x,)) from None
@@ -717,7 +717,7 @@ class Arithmetic:
         try:
             out = tanh(x)
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d0 = 1.0 - out * out
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_TANH, exc, (x,)) from None
@@ -739,7 +739,7 @@ class Arithmetic:
         try:
             out = 1.0 / (1.0 + exp(-x)) if x >= 0.0 else exp(x) / (1.0 + exp(x))
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d0 = out * (1.0 - out)
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_SIGMOID, exc, (x,)) from None
@@ -761,7 +761,7 @@ class Arithmetic:
         try:
             out = 0.0 if x < 0.0 else x
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d0 = 0.0 if x <= 0.0 else 1.0
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_RELU, exc, (x,)) from None
@@ -785,7 +785,7 @@ class Arithmetic:
             try:
                 out = x if x > 0.0 else y * x
                 if _open.depth and _mode.paused:  # no_grad open in this thread
-                    return _leaf(out)
+                    return new_leaf(out)
                 d0 = 1.0 if x > 0.0 else y
                 d1 = 0.0 if x > 0.0 else x
             except (ArithmeticError, ValueError) as exc:
@@ -809,7 +809,7 @@ class Arithmetic:
         try:
             out = x if x > 0.0 else y * x
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d0 = 1.0 if x > 0.0 else y
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_LEAKY_RELU, exc, (x, y)) from None
@@ -831,7 +831,7 @@ class Arithmetic:
         try:
             out = log1p(exp(-abs(x))) + (x if x > 0.0 else 0.0)
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d0 = -expm1(-out)
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_SOFTPLUS, exc, (x,)) from None
@@ -853,7 +853,7 @@ class Arithmetic:
         try:
             out = sin(x)
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d0 = cos(x)
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_SIN, exc, (x,)) from None
@@ -875,7 +875,7 @@ class Arithmetic:
         try:
             out = cos(x)
             if _open.depth and _mode.paused:  # no_grad open in this thread
-                return _leaf(out)
+                return new_leaf(out)
             d0 = -sin(x)
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_COS, exc, (x,)) from None

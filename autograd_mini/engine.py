@@ -283,11 +283,6 @@ def _node(
     return node
 
 
-def _leaf(data: float) -> Value:
-    """A node made under no_grad: a value with no history."""
-    return _node(data, None, None, None, 0.0, 0.0)
-
-
 _kernels_generated.bind(Value)
 
 # The names a kernel built at run time finds (kernels.build_kernel, for the compiled mode's
@@ -296,7 +291,7 @@ KERNEL_NAMES = {
     "Value": Value,
     "_number": operand_number,
     "_new_value": _new_value,
-    "_leaf": _leaf,
+    "new_leaf": _kernels_generated.new_leaf,
     "_open": open_blocks,
     "_mode": thread_mode,
     "_op_error": op_error,

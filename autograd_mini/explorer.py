@@ -77,7 +77,7 @@ def explore(
     ``draw_graph``; ``why=True`` opens the page in its "why a topological order" mode. Needs
     Graphviz's ``dot`` (GraphvizNotFoundError otherwise).
     """
-    _check_arguments(root, digits, max_nodes, rankdir, title)
+    _check_explore_arguments(root, digits, max_nodes, rankdir, title)
     if not isinstance(why, bool):
         raise TypeError(f"explore: why must be a bool, got {type(why).__name__}")
     view = graph.view(root, parameters)
@@ -99,7 +99,7 @@ def explore(
     return Explorer(page, shown_title)
 
 
-def _check_arguments(root: object, digits: object, max_nodes: object, rankdir: object, title: object) -> None:
+def _check_explore_arguments(root: object, digits: object, max_nodes: object, rankdir: object, title: object) -> None:
     if not isinstance(root, Value):
         raise TypeError(f"explore: root must be a Value, got {type(root).__name__}")
     check_digits(digits)

@@ -85,7 +85,7 @@ def _body(
     lines.append(f"    out = {op.forward}")
     if into is None:
         lines.append("    if _open.depth and _mode.paused:  # no_grad open in this thread")
-        lines.append("        return _leaf(out)")
+        lines.append("        return new_leaf(out)")
     locals_: list[str] = []
     for index, is_value in enumerate(value_operands):
         if not is_value:
@@ -238,7 +238,7 @@ from .ops import op_error as _op_error
 if TYPE_CHECKING:
     from .engine import Number, Value
 
-__all__ = ["Arithmetic", "bind", "multiply_add"]
+__all__ = ["Arithmetic", "bind", "multiply_add", "new_leaf"]
 
 _new_value = object.__new__
 
@@ -248,7 +248,7 @@ def bind(value_class: type[Value]) -> None:
     globals()["Value"] = value_class
 
 
-def _leaf(data: float) -> Value:
+def new_leaf(data: float) -> Value:
     """A node made under no_grad: a value with no history."""
     node: Value = _new_value(Value)
     node._data = data

@@ -72,7 +72,7 @@ def draw_graph(
     "no backward() yet", whatever ``show`` asks: there is no seed to show.
     Node ids follow the forward order, so the same graph always gives the same DOT source.
     """
-    _check_arguments(root, show, rankdir, digits, max_nodes, loss_name)
+    _check_draw_arguments(root, show, rankdir, digits, max_nodes, loss_name)
     view = graph.view(root, parameters)
     options = DrawOptions(
         show=show,
@@ -89,7 +89,7 @@ def draw_graph(
     return draw_view(view, {node: node.grad for node in view.order}, options)
 
 
-def _check_arguments(
+def _check_draw_arguments(
     root: object, show: object, rankdir: object, digits: object, max_nodes: object, loss_name: object
 ) -> None:
     """Every argument checked before anything is drawn; the error names the argument."""
