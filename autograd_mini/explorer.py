@@ -99,7 +99,9 @@ def explore(
     return Explorer(page, shown_title)
 
 
-def _check_explore_arguments(root: object, digits: object, max_nodes: object, rankdir: object, title: object) -> None:
+def _check_explore_arguments(
+    root: object, digits: object, max_nodes: object, rankdir: object, title: object
+) -> None:
     if not isinstance(root, Value):
         raise TypeError(f"explore: root must be a Value, got {type(root).__name__}")
     check_digits(digits)
