@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from ._grad_mode import open_blocks as _open
 from ._grad_mode import thread_mode as _mode
+from ._numbers import Number
 from ._numbers import operand_number as _number
 from .ops import OPS
 from .ops import op_error as _op_error
 
 if TYPE_CHECKING:
-    from .engine import Number, Value
+    from .engine import Value
 
 __all__ = ["Arithmetic", "bind", "multiply_add", "new_leaf"]
 

@@ -10,7 +10,18 @@ from __future__ import annotations
 import math
 import numbers
 
-__all__ = ["as_float", "finite_float", "operand_number", "real_number", "saturating_float", "shorten"]
+# What the public signatures accept as a number (any numbers.Real but bool works at run time).
+Number = float | int
+
+__all__ = [
+    "Number",
+    "as_float",
+    "finite_float",
+    "operand_number",
+    "real_number",
+    "saturating_float",
+    "shorten",
+]
 
 
 def real_number(value: object) -> float | None:

@@ -13,16 +13,15 @@ import warnings
 from collections.abc import Iterable
 from typing import final
 
-from . import _kernels_generated
+from . import _kernels_generated, _nodes
 from ._grad_mode import is_grad_enabled, no_grad, open_blocks, thread_mode
 from ._kernels_generated import Arithmetic
-from ._numbers import as_float, operand_number, real_number
+from ._numbers import Number, as_float, operand_number, real_number
 from .graph import backward_pass, toposort
 from .ops import Op, op_error
 
-__all__ = ["Value", "is_grad_enabled", "no_grad", "toposort", "zero_grad"]
+__all__ = ["Number", "Value", "is_grad_enabled", "no_grad", "toposort", "zero_grad"]
 
-Number = float | int
 
 # backward() runs under this process-wide lock. Python runs one thread at a time anyway, so it
 # costs no parallelism, and it keeps two backward passes from interleaving their += on shared nodes.
@@ -208,6 +207,10 @@ class Value(Arithmetic):
 
     # -- conversions and comparisons -----------------------------------------------
 
+    def __pos__(self) -> Value:
+        """+x is x itself (no node: its derivative is 1)."""
+        return self
+
     def __float__(self) -> float:
         return self._data
 
@@ -283,7 +286,18 @@ def _node(
     return node
 
 
+def _name_methods_as_values(value_class: type[Value]) -> None:
+    """Name the inherited arithmetic methods Value's (``Value.tanh``), in help() and error messages."""
+    for function in vars(Arithmetic).values():
+        if callable(function) and function.__qualname__.startswith("Arithmetic."):
+            function.__qualname__ = f"{value_class.__name__}.{function.__name__}"
+            if hasattr(function.__code__, "co_qualname"):  # Python 3.11+ words its TypeErrors with it
+                function.__code__ = function.__code__.replace(co_qualname=function.__qualname__)
+
+
 _kernels_generated.bind(Value)
+_nodes.register(Value)
+_name_methods_as_values(Value)
 
 # The names a kernel built at run time finds (kernels.build_kernel, for the compiled mode's
 # replay): the same the generated kernels use.

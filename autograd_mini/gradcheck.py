@@ -6,8 +6,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ._numbers import as_float
-from .engine import Number, Value, no_grad
+from ._numbers import Number, as_float
+from .engine import Value, no_grad
 from .higher_order import gradients
 
 __all__ = [

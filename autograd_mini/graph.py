@@ -19,8 +19,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union, cast
+from typing import TYPE_CHECKING, Any, Union
 
+from ._nodes import is_node, node_class
+from ._numbers import as_float
 from .naming import assign_names, parameter_names
 
 if TYPE_CHECKING:
@@ -28,7 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GraphView",
-    "backward_pass",
     "chain_term",
     "consumer_counts",
     "consumers",
@@ -45,11 +46,10 @@ Grad = Union["Value", float]
 
 
 def _node_type(root: object) -> type[Value]:
-    """The class of the graph's nodes: the root's own, checked (a graph is made of Values)."""
-    node_type = type(root)
-    if not hasattr(node_type, "_uses"):  # the slot of Value's node layout this module walks
-        raise TypeError(f"root must be a Value, got {node_type.__name__}")
-    return cast("type[Value]", node_type)
+    """The class of the graph's nodes, after checking that ``root`` is one (a Value)."""
+    if not is_node(root):
+        raise TypeError(f"root must be a Value, got {type(root).__name__}")
+    return node_class()
 
 
 def consumer_counts(roots: Iterable[Value]) -> dict[Value, int]:
@@ -159,12 +159,15 @@ def chain_term(g: float, node: Value, index: int) -> float:
 def reference_gradients(root: Value, seed: float = 1.0) -> dict[Value, float]:
     """What ``root.backward(seed)`` from zero gradients gives every node, bit for bit; no .grad changes."""
     _node_type(root)
+    seed = as_float(seed, "reference_gradients: seed")
     start = seed if root._op_def is not None else 0.0 + seed  # a leaf root adds the seed to its 0.0
     return gradient_map([(root, start)], chain_term, zero=0.0)
 
 
 def backward_pass(root: Value, seed: float) -> None:
     """``backward``'s walk: each node's grad += dL/dz · ∂z/∂node, from every node that consumes it.
+
+    The engine's: call ``Value.backward``, which checks the seed and holds the backward lock.
 
     Op nodes are visited in ``toposort``'s order (leaves have nothing to pass on). The counts
     live in the nodes' ``_uses`` slot rather than in a dictionary, which makes the walk about
@@ -264,6 +267,7 @@ class GraphView:
 def view(root: Value, parameters: object = None, seed: float = 1.0) -> GraphView:
     """The graph behind ``root`` as drawings, the explorer and the CLI read it (see GraphView)."""
     node_type = _node_type(root)
+    seed = as_float(seed, "view: seed")
     order = forward_order(root)
     given = parameter_names(parameters, node_type)
     return GraphView(root, order, assign_names(order, given), given, seed)

@@ -21,9 +21,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ._collector import pauses_collector
-from ._numbers import as_float, real_number
+from ._numbers import Number, as_float, real_number
 from .checks import check_each_call
-from .engine import Number, Value, backward_lock, is_grad_enabled
+from .engine import Value, backward_lock, is_grad_enabled
 from .graph import chain_term, gradient_map
 from .ops import FORMULA_NAMES, OPS
 

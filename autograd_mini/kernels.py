@@ -168,8 +168,23 @@ def _unary_source(op: Op) -> list[str]:
     return lines
 
 
+def _check_entry(op: Op) -> None:
+    """Refuse an entry the generator would turn into a wrong method: say what to change."""
+    where = f"op table entry {op.name!r}"
+    dunder = op.method.startswith("__") and op.method.endswith("__")
+    if op.reflected and (op.arity != 2 or not dunder or op.parameter is not None):
+        raise ValueError(f"{where}: reflected= is for a binary operator method such as __mul__")
+    if op.parameter is not None and (op.arity != 2 or dunder):
+        raise ValueError(f"{where}: parameter= is for a binary op called as a named method")
+    if op.arity == 2 and op.method and not dunder and op.parameter is None:
+        raise ValueError(f"{where}: a binary op with method {op.method!r} needs parameter=(name, default)")
+    if (op.method or op.aliases) and not (op.method and op.doc):
+        raise ValueError(f"{where}: a method needs both method= and doc= (the math in one line)")
+
+
 def _method_sources(op: Op) -> list[list[str]]:
     """Every method of Value that applies ``op``, as lines at class level."""
+    _check_entry(op)
     if not op.method:
         return []
     if op.arity == 1:
@@ -231,12 +246,13 @@ from typing import TYPE_CHECKING, Any
 
 from ._grad_mode import open_blocks as _open
 from ._grad_mode import thread_mode as _mode
+from ._numbers import Number
 from ._numbers import operand_number as _number
 from .ops import OPS
 from .ops import op_error as _op_error
 
 if TYPE_CHECKING:
-    from .engine import Number, Value
+    from .engine import Value
 
 __all__ = ["Arithmetic", "bind", "multiply_add", "new_leaf"]
 

@@ -8,7 +8,7 @@ derivative is then written with names alone (∂t2/∂x): a label such as ``x*w 
 shown beside its value but never spliced into a fraction.
 
 This module sits below the engine, as ``graph`` does: it is handed the graph's forward
-order and the class of its nodes, and imports no Value.
+order, and knows the class of its nodes from ``_nodes``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
+
+from ._nodes import node_class
 
 if TYPE_CHECKING:
     from .engine import Value
@@ -34,12 +36,13 @@ def is_simple_name(text: str) -> bool:
     return _SIMPLE.fullmatch(text) is not None
 
 
-def parameter_names(parameters: object, node_type: type[Value]) -> dict[Value, str]:
+def parameter_names(parameters: object, node_type: type[Value] | None = None) -> dict[Value, str]:
     """Names for parameters: a Module's ``named_parameters()``, a name -> Value mapping, or none.
 
     A plain collection of Values carries no names and gives an empty dict. ``node_type`` is
-    the class of the graph's nodes (Value), which this module does not import.
+    the class of the graph's nodes, Value by default.
     """
+    node_type = node_class() if node_type is None else node_type
     if parameters is None:
         return {}
     named = getattr(parameters, "named_parameters", None)

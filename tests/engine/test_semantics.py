@@ -284,3 +284,8 @@ def test_separate_graphs_sharing_parameters_lose_no_update() -> None:
     for t in threads:
         t.join()
     assert w.grad == 6 * 200 * 6.0
+
+
+def test_unary_plus_is_the_value_itself() -> None:
+    x = Value(2.0)
+    assert +x is x

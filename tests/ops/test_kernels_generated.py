@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 import sys
 import textwrap
+import typing
 from pathlib import Path
+
+import pytest
 
 from autograd_mini import Value
 from autograd_mini.kernels import GENERATED_PATH, module_source
@@ -79,3 +83,33 @@ def test_a_new_op_is_one_table_entry(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["[8,12]"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"method": "maximum", "reflected": ""}, "needs parameter="),
+        ({"reflected": "__rexp__"}, "reflected= is for a binary operator"),
+        ({"parameter": ("slope", 0.1)}, "parameter= is for a binary op"),
+        ({"doc": ""}, "needs both method= and doc="),
+    ],
+)
+def test_the_generator_refuses_an_entry_it_would_turn_into_a_wrong_method(
+    changes: dict[str, object], message: str
+) -> None:
+    base = OPS["mul"] if changes.get("method") == "maximum" else OPS["exp"]
+    entry = dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=message):
+        module_source({**OPS, entry.name: entry})
+
+
+def test_arithmetic_methods_are_named_values_in_help_and_errors() -> None:
+    assert Value.tanh.__qualname__ == "Value.tanh"
+    with pytest.raises(TypeError, match=r"^Value\.leaky_relu\(\) got an unexpected keyword"):
+        Value(1.0).leaky_relu(negative_slope=0.1)  # type: ignore[call-arg]
+
+
+def test_the_generated_methods_type_hints_resolve_at_run_time() -> None:
+    hints = typing.get_type_hints(Value.__radd__)
+    assert hints["return"] is Value
+    assert typing.get_type_hints(Value.leaky_relu)["slope"] == Value | float | int
