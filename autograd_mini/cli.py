@@ -34,6 +34,8 @@ __all__ = ["main", "evaluate", "ExpressionError", "FUNCTIONS", "MAX_EXPRESSION_L
 MAX_EXPRESSION_LENGTH = 10_000  # characters; longer text is refused before parsing
 MAX_DIGITS = 17  # significant digits of a float: more shows only noise
 DEFAULT_MAX_NODES = 400  # beyond this, dot's layout gets slow and the drawing unreadable
+# Words that name a file to write, not an expression or an input value: a forgotten -o.
+_FILE_SUFFIXES = (".svg", ".png", ".pdf", ".dot", ".gv", ".html", ".htm")
 
 
 def _callable_ops() -> dict[str, tuple[Callable[..., Value], tuple[int, ...]]]:
@@ -308,9 +310,12 @@ def _binding(text: str) -> tuple[str, float]:
     name, sep, number = text.partition("=")
     name = unicodedata.normalize("NFKC", name.strip())
     if not sep or not name.isidentifier():
-        raise argparse.ArgumentTypeError(
-            f"expected NAME=NUMBER, got {_shorten(repr(text))} (an expression after --at must follow --)"
+        hint = (
+            f"the file to write goes after -o: -o {_shorten(text, 40)}"
+            if os.path.splitext(text)[1].lower() in _FILE_SUFFIXES
+            else "an expression after --at must follow --"
         )
+        raise argparse.ArgumentTypeError(f"expected NAME=NUMBER, got {_shorten(repr(text))} ({hint})")
     try:
         value = float(number)
     except ValueError:
@@ -337,10 +342,16 @@ def _bounded_int(low: int, high: int | None) -> Callable[[str], int]:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, except that a usage error raises _Refusal (reason first) instead of exiting."""
+    """argparse, except that a usage error raises _Refusal (reason first) instead of exiting.
+
+    Every refusal starts "autograd-mini: error: ", a subcommand's naming it next ("draw: ..."),
+    where argparse would write "autograd-mini draw: error: ".
+    """
 
     def error(self, message: str) -> NoReturn:
-        raise _Refusal(f"{self.prog}: error: {message}", self.format_usage().rstrip().splitlines())
+        command = self.prog.removeprefix("autograd-mini").strip()
+        where = f"{command}: " if command else ""
+        raise _Refusal(f"autograd-mini: error: {where}{message}", self.format_usage().rstrip().splitlines())
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -479,7 +490,10 @@ def _arguments(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> a
         _refuse_misplaced_bindings(parser, args.command, args.expression, extras)
     if extras:
         hint = ""
-        if takes_expression:
+        files = [extra for extra in extras if os.path.splitext(extra)[1].lower() in _FILE_SUFFIXES]
+        if takes_expression and files:
+            hint = f" (the file to write goes after -o: -o {_shorten(files[0], 40)})"
+        elif takes_expression:
             hint = (
                 " (an expression starting with - may go last, after --)"
                 if any(extra[:1] == "-" for extra in extras)

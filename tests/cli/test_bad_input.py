@@ -123,7 +123,7 @@ def test_an_undecodable_output_name_is_printed_escaped(
 def test_digits_out_of_range_are_refused(digits: str, capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(["draw", "x", "--at", "x=1", "--digits", digits], capsys)
     assert status == 2
-    assert first_line(err).startswith("autograd-mini draw: error: argument --digits: ")
+    assert first_line(err).startswith(f"{ERROR}draw: argument --digits: ")
 
 
 @pytest.mark.parametrize("digits", ["1", "17"])
@@ -377,6 +377,24 @@ def test_two_expressions_get_a_hint_to_quote_one(capsys: pytest.CaptureFixture[s
     assert first_line(err) == (
         f"{ERROR}unrecognized arguments: * x (draw takes one expression: quote it, as in 'x * y')"
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "reason"),
+    [
+        (["draw", "x*2", "g.svg", "--at", "x=1"], "unrecognized arguments: g.svg"),
+        (["explore", "x*2", "p.html", "--at", "x=1"], "unrecognized arguments: p.html"),
+        (["draw", "x*2", "--at", "x=1", "g.svg"], "draw: argument --at: expected NAME=NUMBER, got 'g.svg'"),
+    ],
+)
+def test_a_file_name_without_o_gets_a_hint_to_use_o(
+    argv: list[str], reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = run(argv, capsys)
+    name = next(word for word in argv if "." in word)
+    assert status == 2
+    assert first_line(err) == f"{ERROR}{reason} (the file to write goes after -o: -o {name})"
+    assert not Path(name).exists()
 
 
 @pytest.mark.parametrize("name", ["e.svg", "page", "page.html.svg", "page.dot"])
