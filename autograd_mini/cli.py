@@ -18,6 +18,7 @@ import os
 import re
 import sys
 import unicodedata
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
@@ -33,6 +34,8 @@ __all__ = ["main", "evaluate", "ExpressionError", "FUNCTIONS", "MAX_EXPRESSION_L
 MAX_EXPRESSION_LENGTH = 10_000  # characters; longer text is refused before parsing
 MAX_DIGITS = 17  # significant digits of a float: more shows only noise
 DEFAULT_MAX_NODES = 400  # beyond this, dot's layout gets slow and the drawing unreadable
+# Words that name a file to write, not an expression or an input value: a forgotten -o.
+_FILE_SUFFIXES = (".svg", ".png", ".pdf", ".dot", ".gv", ".html", ".htm")
 
 
 def _callable_ops() -> dict[str, tuple[Callable[..., Value], tuple[int, ...]]]:
@@ -114,7 +117,11 @@ def _parse(source: str) -> ast.expr:
     if bad is not None:
         raise ExpressionError(f"the expression is not valid UTF-8 (at character {bad + 1})", "")
     try:
-        return ast.parse(source, mode="eval").body
+        # Python's parser warns about some text ("1not 2": invalid decimal literal) on stderr,
+        # which would print before the reason; whatever it warns about is refused or harmless.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source, mode="eval").body
     except SyntaxError as exc:
         where = f" (at character {exc.offset})" if exc.offset else ""
         raise ExpressionError(f"not a valid expression: {exc.msg}{where}", source) from None
@@ -176,7 +183,40 @@ def _operands(node: ast.expr, source: str, leaves: dict[str, Value]) -> list[ast
         return [node.left, node.right]
     if isinstance(node, ast.Call):
         return _call_arguments(node, source)
-    raise ExpressionError(f"{_describe(node)} is not allowed", source, node)
+    raise ExpressionError(f"{_describe(node)} is not allowed{_hint(node, source)}", source, node)
+
+
+# Operators the whitelist refuses, by their symbol and name (ast calls ^ "BitXor").
+_OPERATORS: dict[type[ast.AST], str] = {
+    ast.BitXor: "^ (bitwise xor)",
+    ast.FloorDiv: "// (floor division)",
+    ast.Mod: "% (remainder)",
+    ast.MatMult: "@ (matrix product)",
+    ast.BitAnd: "& (bitwise and)",
+    ast.BitOr: "| (bitwise or)",
+    ast.LShift: "<< (shift)",
+    ast.RShift: ">> (shift)",
+    ast.Invert: "~ (bitwise not)",
+    ast.Not: "not",
+}
+
+
+def _operand_text(node: ast.expr, source: str) -> str:
+    """An operand's source, in parentheses unless it is a name, number or call (** binds tightly)."""
+    text = ast.get_source_segment(source, node) or "x"
+    return text if isinstance(node, (ast.Name, ast.Constant, ast.Call)) else f"({text})"
+
+
+def _hint(node: ast.expr, source: str) -> str:
+    """What the user probably meant by a refused operator, as '; ...', or ''."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor):
+        example = _shorten(f"{_operand_text(node.left, source)}**{_operand_text(node.right, source)}", 40)
+        return f"; a power is written **, as in {example}"
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.FloorDiv):
+        return "; / divides"
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert):
+        return "; - negates"
+    return ""
 
 
 def _check_number(node: ast.Constant, source: str) -> None:
@@ -261,7 +301,7 @@ def _describe(node: ast.AST) -> str:
         ast.Await: "await",
     }
     if isinstance(node, (ast.BinOp, ast.UnaryOp)):
-        return f"the operator {type(node.op).__name__}"
+        return f"the operator {_OPERATORS.get(type(node.op), type(node.op).__name__)}"
     return names.get(type(node), type(node).__name__)
 
 
@@ -270,9 +310,12 @@ def _binding(text: str) -> tuple[str, float]:
     name, sep, number = text.partition("=")
     name = unicodedata.normalize("NFKC", name.strip())
     if not sep or not name.isidentifier():
-        raise argparse.ArgumentTypeError(
-            f"expected NAME=NUMBER, got {_shorten(repr(text))} (an expression after --at must follow --)"
+        hint = (
+            f"the file to write goes after -o: -o {_shorten(text, 40)}"
+            if os.path.splitext(text)[1].lower() in _FILE_SUFFIXES
+            else "an expression after --at must follow --"
         )
+        raise argparse.ArgumentTypeError(f"expected NAME=NUMBER, got {_shorten(repr(text))} ({hint})")
     try:
         value = float(number)
     except ValueError:
@@ -299,10 +342,16 @@ def _bounded_int(low: int, high: int | None) -> Callable[[str], int]:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, except that a usage error raises _Refusal (reason first) instead of exiting."""
+    """argparse, except that a usage error raises _Refusal (reason first) instead of exiting.
+
+    Every refusal starts "autograd-mini: error: ", a subcommand's naming it next ("draw: ..."),
+    where argparse would write "autograd-mini draw: error: ".
+    """
 
     def error(self, message: str) -> NoReturn:
-        raise _Refusal(f"{self.prog}: error: {message}", self.format_usage().rstrip().splitlines())
+        command = self.prog.removeprefix("autograd-mini").strip()
+        where = f"{command}: " if command else ""
+        raise _Refusal(f"autograd-mini: error: {where}{message}", self.format_usage().rstrip().splitlines())
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -437,11 +486,27 @@ def _arguments(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> a
     takes_expression = args.command in ("draw", "explore")
     if takes_expression and args.expression is None and lone[:1] == "-" and not _OPTION.match(lone):
         args.expression, extras = lone, []
-    if extras:
-        shown = " ".join(_shorten(extra, 40) for extra in extras[:5]) + (" …" if len(extras) > 5 else "")
-        hint = " (an expression starting with - may go last, after --)" if takes_expression else ""
-        parser.error(f"unrecognized arguments: {shown}{hint}")
     if takes_expression:
+        _refuse_misplaced_bindings(parser, args.command, args.expression, extras)
+    if extras:
+        hint = ""
+        files = [extra for extra in extras if os.path.splitext(extra)[1].lower() in _FILE_SUFFIXES]
+        if takes_expression and files:
+            hint = f" (the file to write goes after -o: -o {_shorten(files[0], 40)})"
+        elif takes_expression:
+            hint = (
+                " (an expression starting with - may go last, after --)"
+                if any(extra[:1] == "-" for extra in extras)
+                else f" ({args.command} takes one expression: quote it, as in 'x * y')"
+            )
+        parser.error(f"unrecognized arguments: {_words(extras)}{hint}")
+    if takes_expression:
+        if args.command == "explore" and os.path.splitext(args.output)[1].lower() not in (".html", ".htm"):
+            # The page is HTML whatever the name says: an .svg name would hold HTML, not a drawing.
+            raise _Refusal(
+                "explore writes an HTML page: the output must end in .html or .htm, "
+                f"got {_shorten(args.output, 200)}"
+            )
         if args.expression is None:
             parser.error(
                 f"{args.command} needs an expression, e.g. autograd-mini {args.command} 'x*y' --at x=2 y=3"
@@ -451,6 +516,31 @@ def _arguments(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> a
         if twice:
             parser.error(f"--at gives {', '.join(twice)} more than once")
     return args
+
+
+def _words(words: Sequence[str]) -> str:
+    """Command-line words for a message: at most five, each shortened."""
+    return " ".join(_shorten(word, 40) for word in words[:5]) + (" …" if len(words) > 5 else "")
+
+
+def _looks_like_binding(word: str) -> bool:
+    """NAME=..., what --at takes: a word no expression can be (= is not an operator)."""
+    name, sep, rest = word.partition("=")
+    return bool(sep) and unicodedata.normalize("NFKC", name.strip()).isidentifier() and rest[:1] != "="
+
+
+def _refuse_misplaced_bindings(
+    parser: argparse.ArgumentParser, command: str, expression: str | None, extras: Sequence[str]
+) -> None:
+    """Input values given without --at (draw 'x*y' x=2) are refused with the command that works."""
+    words = [*([expression] if expression is not None else []), *extras]
+    bindings = [word for word in words if _looks_like_binding(word)]
+    if not bindings:
+        return
+    hint = f"input values go after --at: --at {_words(bindings)}"
+    if expression is not None and _looks_like_binding(expression):
+        parser.error(f"{_shorten(expression, 40)} is an input value, not an expression for {command}; {hint}")
+    parser.error(f"unrecognized arguments: {_words(extras)} ({hint})")
 
 
 def _draw(args: argparse.Namespace) -> int:

@@ -14,7 +14,22 @@ __all__ = ["mse", "hinge", "binary_cross_entropy", "cross_entropy", "l2", "log_s
 Prediction = Value | float
 
 
+def _check_list(name: str, what: str, items: object, kind: str = "Values or numbers", hint: str = "") -> None:
+    """``items`` must be a list (any sized sequence but text): a lone Value or number has no len()."""
+    try:
+        len(items)  # type: ignore[arg-type]
+    except TypeError:
+        pass
+    else:
+        if not isinstance(items, (str, bytes)):
+            return
+    raise TypeError(f"{name}: {what} must be a list of {kind}, got {type(items).__name__}{hint}")
+
+
 def _pairs(name: str, preds: Sequence[object], targets: Sequence[object]) -> None:
+    per_sample = "Values or numbers, one per sample"
+    _check_list(name, "predictions", preds, per_sample, "; for one sample write [p]")
+    _check_list(name, "targets", targets, per_sample, "; for one sample write [t]")
     if len(preds) != len(targets):
         raise ValueError(f"{name}: {len(preds)} predictions but {len(targets)} targets")
     if not preds:
@@ -59,7 +74,9 @@ def _hinge_label(label: float) -> None:
 
 def _binary_label(label: float) -> None:
     if not 0.0 <= label <= 1.0:
-        raise ValueError(f"binary_cross_entropy: labels must be in [0, 1], got {label!r}")
+        # -1 is hinge's label, and make_moons' and make_circles' by default
+        hint = "; for -1/+1 labels use hinge, or make_moons(..., labels=(0, 1))" if label == -1.0 else ""
+        raise ValueError(f"binary_cross_entropy: labels must be in [0, 1], got {label!r}{hint}")
 
 
 @pauses_collector
@@ -105,6 +122,7 @@ def log_sum_exp(logits: Sequence[Prediction]) -> Value:
     new logits (a shift read from the data would be frozen). Its gradient, 1 - sum(softmax),
     is zero up to rounding, and each small softmax entry keeps its relative accuracy.
     """
+    _check_list("log_sum_exp", "logits", logits)
     if not logits:
         raise ValueError("log_sum_exp: no logits")
     values = [_as_value(z, "log_sum_exp") for z in logits]
@@ -120,6 +138,7 @@ def cross_entropy(logits: Sequence[Sequence[Prediction]], targets: Sequence[int]
     _pairs("cross_entropy", logits, targets)
     terms = []
     for row, target in zip(logits, targets, strict=True):
+        _check_list("cross_entropy", "each row of logits", row, "Values or numbers, one per class")
         if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(row):
             raise ValueError(
                 f"cross_entropy: target must be a class index in [0, {len(row)}), got {target!r}"
@@ -131,6 +150,7 @@ def cross_entropy(logits: Sequence[Sequence[Prediction]], targets: Sequence[int]
 @pauses_collector
 def l2(params: Sequence[Value]) -> Value:
     """Sum of squares sum(p^2), for weight decay: d/dp = 2p."""
+    _check_list("l2", "params", params, "Values")
     if not params:
         raise ValueError("l2: no parameters")
     return _sum([p * p for p in params])

@@ -1,7 +1,8 @@
 """Neurons, layers and MLPs on the engine, shaped like PyTorch's ``nn``.
 
 A neuron computes act(w . x + b). Parameters are leaf Values; a module finds them
-by walking its attributes, so names read like ``layers.0.neurons.3.w.1``.
+by walking its attributes (and the lists, tuples and dicts in them), so names read
+like ``layers.0.neurons.3.w.1``.
 """
 
 from __future__ import annotations
@@ -67,25 +68,20 @@ def _check_size(what: str, value: object) -> int:
 
 
 class Module:
-    """Base class: parameters found by walking attributes (Values, Modules, and lists of them)."""
+    """Base class: parameters found by walking attributes (Values, Modules, lists, tuples, dicts)."""
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """(dotted name, parameter) pairs in a fixed order, e.g. ('layers.0.neurons.3.w.1', w)."""
-        return list(self._walk(""))
+        """(dotted name, parameter) pairs in a fixed order, e.g. ('layers.0.neurons.3.w.1', w).
 
-    def _walk(self, prefix: str) -> Iterator[tuple[str, Value]]:
-        for name, attr in vars(self).items():
-            items = enumerate(attr) if isinstance(attr, (list, tuple)) else [(None, attr)]
-            for index, item in items:
-                path = f"{prefix}{name}" if index is None else f"{prefix}{name}.{index}"
-                if isinstance(item, Value):
-                    yield path, item
-                elif isinstance(item, Module):
-                    yield from item._walk(path + ".")
+        The walk reads the module's attributes in order, entering Modules, lists, tuples and
+        dicts (str keys) at any depth; each Module and Value is visited once, so a module that
+        refers to itself, or a Value held twice, is listed once, under the first name reached.
+        """
+        return _named_parameters(self)
 
     def parameters(self) -> list[Value]:
         """The trainable leaf Values, in ``named_parameters`` order."""
-        return [p for _, p in self._walk("")]
+        return [p for _, p in _named_parameters(self)]
 
     def num_parameters(self) -> int:
         """How many scalar parameters the module has."""
@@ -104,7 +100,7 @@ class Module:
 
     def state_dict(self) -> dict[str, float]:
         """{parameter name: value}: plain floats, JSON-ready."""
-        return {name: p.data for name, p in self._walk("")}
+        return {name: p.data for name, p in _named_parameters(self)}
 
     def load_state_dict(self, state: Mapping[str, object]) -> None:
         """Set every parameter from ``state``; on any missing, extra or non-finite entry, change nothing."""
@@ -118,7 +114,7 @@ class Module:
             raise ValueError(
                 f"state must be a mapping of parameter names to numbers, got {type(state).__name__}"
             )
-        params = dict(self._walk(""))
+        params = dict(_named_parameters(self))
         problems = []
         missing = [name for name in params if name not in state]
         unexpected = [str(name) for name in state if name not in params]
@@ -146,7 +142,7 @@ class Module:
         """The largest model file ``load`` reads: generous for this model's names and numbers."""
         # Each entry needs its quoted name and a float of at most 24 characters; allow 8 times
         # that (indentation, escapes) plus 64 KiB for the header, and refuse anything bigger unread.
-        return 65536 + 8 * sum(len(name) + 32 for name, _ in self._walk(""))
+        return 65536 + 8 * sum(len(name) + 32 for name, _ in _named_parameters(self))
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write shape and weights as strict JSON, atomically; non-finite weights are refused."""
@@ -189,6 +185,70 @@ class Module:
             raise ValueError(f"{name}: {exc}") from None
         for param, value in values:
             param.assign(value)
+
+
+def _named_parameters(module: Module) -> list[tuple[str, Value]]:
+    """Every Value reachable from ``module``'s attributes, by dotted path; see ``named_parameters``."""
+    found: list[tuple[str, Value]] = []
+    seen = {id(module)}  # Modules, containers and Values reached: a cycle or a shared one is walked once
+    # An explicit stack, so no nesting depth reaches Python's recursion limit: per open container,
+    # its path prefix, its (key, item) pairs left to read, whether its keys are a dict's, and why
+    # a Value in it could not be named (None if it can).
+    stack: list[tuple[str, Iterator[tuple[object, object]], bool, str | None]] = [
+        ("", iter(vars(module).items()), False, None)
+    ]
+    while stack:
+        prefix, entries, keyed, unnamed = stack[-1]
+        for key, item in entries:
+            if not isinstance(item, _SEARCHED) or id(item) in seen:
+                continue  # numbers, strings, other objects: never searched
+            seen.add(id(item))
+            path = f"{prefix}{key}"
+            reason = unnamed
+            if reason is None and keyed and not (isinstance(key, str) and key and "." not in key):
+                reason = (
+                    f"{prefix[:-1]} has key {key!r} ({type(key).__name__}), which cannot name a "
+                    "parameter; a dict holding parameters needs str keys without '.'"
+                )
+            if isinstance(item, Value):
+                if reason is not None:
+                    raise TypeError(f"{type(module).__name__}.parameters: {reason}")
+                found.append((path, item))
+                continue
+            if isinstance(item, Module):
+                stack.append((f"{path}.", iter(vars(item).items()), False, reason))
+            elif isinstance(item, (list, tuple)):
+                stack.append((f"{path}.", enumerate(item), False, reason))
+            elif isinstance(item, dict):
+                stack.append((f"{path}.", iter(item.items()), True, reason))
+            else:  # a set: searched only to refuse a parameter in it, which no order could name
+                reason = reason or (
+                    f"{path} is a {type(item).__name__}: a set has no order, so parameters cannot "
+                    "be named in it; hold them in a list, tuple or dict"
+                )
+                stack.append((f"{path}.", ((None, entry) for entry in item), False, reason))
+            break  # read the new container first, then come back to this one
+        else:
+            stack.pop()
+    return found
+
+
+_SEARCHED = (Value, Module, list, tuple, dict, set, frozenset)
+
+
+def _check_inputs(module: str, x: object, nin: int) -> None:
+    """A list (any sequence) of ``nin`` inputs, or a TypeError/ValueError saying what came instead."""
+    try:
+        count = len(x)  # type: ignore[arg-type]
+    except TypeError:
+        count = -1
+    if count < 0 or isinstance(x, (str, bytes)):
+        hint = "; for one input write [x]" if nin == 1 else ""
+        raise TypeError(
+            f"{module} expects a list of {nin} input(s) (numbers or Values), got {type(x).__name__}{hint}"
+        )
+    if count != nin:
+        raise ValueError(f"{module} expects {nin} inputs, got {count}")
 
 
 def _preview(names: Sequence[str], limit: int = 3) -> str:
@@ -270,8 +330,7 @@ class Neuron(Module):
         return self._forward(x)
 
     def _forward(self, x: Input) -> Value:
-        if len(x) != self.nin:
-            raise ValueError(f"Neuron expects {self.nin} inputs, got {len(x)}")
+        _check_inputs("Neuron", x, self.nin)
         act = self.w[0] * x[0]
         if self.b is not None:
             act = act + self.b
@@ -311,8 +370,7 @@ class Layer(Module):
         return self._forward(x)
 
     def _forward(self, x: Input) -> list[Value]:
-        if len(x) != self.nin:
-            raise ValueError(f"Layer expects {self.nin} inputs, got {len(x)}")
+        _check_inputs("Layer", x, self.nin)
         # A neuron of another class (a subclass, or a module of yours) is called as it asks.
         return [neuron._forward(x) if type(neuron) is Neuron else neuron(x) for neuron in self.neurons]
 
@@ -373,8 +431,7 @@ class MLP(Module):
         return self._forward(x)
 
     def _forward(self, x: Input) -> Any:
-        if len(x) != self.nin:
-            raise ValueError(f"MLP expects {self.nin} inputs, got {len(x)}")
+        _check_inputs("MLP", x, self.nin)
         out: Input = x
         for layer in self.layers:
             out = layer._forward(out) if type(layer) is Layer else layer(out)

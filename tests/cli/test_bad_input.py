@@ -123,7 +123,7 @@ def test_an_undecodable_output_name_is_printed_escaped(
 def test_digits_out_of_range_are_refused(digits: str, capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(["draw", "x", "--at", "x=1", "--digits", digits], capsys)
     assert status == 2
-    assert first_line(err).startswith("autograd-mini draw: error: argument --digits: ")
+    assert first_line(err).startswith(f"{ERROR}draw: argument --digits: ")
 
 
 @pytest.mark.parametrize("digits", ["1", "17"])
@@ -307,3 +307,111 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
     command = f'"{sys.executable}" -m autograd_mini draw "x*2" --at x=3 -o "{tmp_path / "g.dot"}" | true'
     result = subprocess.run(["sh", "-c", command], capture_output=True, text=True, check=False, timeout=60)
     assert "Traceback" not in result.stderr and "Broken pipe" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        ("1not 2", "not a valid expression: invalid syntax (at character 6)"),
+        ("1if x else 2", "an if-expression is not allowed"),
+        ("0x1for x", "and/or is not allowed"),  # 0x1f or x
+    ],
+)
+@pytest.mark.parametrize("warnings", ["default", "error"])
+def test_python_syntax_warnings_never_come_before_the_reason(
+    expression: str, reason: str, warnings: str, tmp_path: Path
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-W", warnings, "-m", "autograd_mini", "draw", expression, "--at", "x=1",
+         "-o", str(tmp_path / "g.dot")],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert first_line(result.stderr).startswith(f"{ERROR}{reason}"), result.stderr
+    assert "Warning" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        ("x^2", "the operator ^ (bitwise xor) is not allowed; a power is written **, as in x**2"),
+        ("(x+1)^3", "the operator ^ (bitwise xor) is not allowed; a power is written **, as in (x+1)**3"),
+        ("-x^y*2", "the operator ^ (bitwise xor) is not allowed; a power is written **, as in (-x)**(y*2)"),
+        ("x//2", "the operator // (floor division) is not allowed; / divides"),
+        ("x % 2", "the operator % (remainder) is not allowed"),
+        ("~x", "the operator ~ (bitwise not) is not allowed; - negates"),
+        ("not x", "the operator not is not allowed"),
+    ],
+)
+def test_refused_operators_are_named_by_their_symbol_with_a_hint(
+    expression: str, reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = run(["draw", expression, "--at", "x=2", "-o", "unused.dot"], capsys)
+    assert status == 2
+    assert first_line(err) == f"{ERROR}{reason}"
+
+
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        (["draw", "x*y", "x=2", "y=3"], "input values go after --at: --at x=2 y=3"),
+        (["explore", "x*y", "--digits", "3", "x=2", "y=3"], "input values go after --at: --at x=2 y=3"),
+        (["draw", "x=2", "y=3", "x*y"], "input values go after --at: --at x=2 y=3"),
+        (["draw", "x=2"], "input values go after --at: --at x=2"),
+        (["draw", "x*y", "--at", "x=2", "y=3", "-o", "g.dot", "z=4"], "input values go after --at: --at z=4"),
+    ],
+)
+def test_bindings_without_at_are_refused_with_a_hint_to_use_at(
+    argv: list[str], hint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = run(argv, capsys)
+    assert status == 2
+    assert first_line(err).startswith(ERROR) and hint in first_line(err), err
+    assert "starting with -" not in err
+    assert not Path("graph.svg").exists() and not Path("explorer.html").exists()
+
+
+def test_two_expressions_get_a_hint_to_quote_one(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(["draw", "x", "*", "x", "--at", "x=2"], capsys)
+    assert status == 2
+    assert first_line(err) == (
+        f"{ERROR}unrecognized arguments: * x (draw takes one expression: quote it, as in 'x * y')"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "reason"),
+    [
+        (["draw", "x*2", "g.svg", "--at", "x=1"], "unrecognized arguments: g.svg"),
+        (["explore", "x*2", "p.html", "--at", "x=1"], "unrecognized arguments: p.html"),
+        (["draw", "x*2", "--at", "x=1", "g.svg"], "draw: argument --at: expected NAME=NUMBER, got 'g.svg'"),
+    ],
+)
+def test_a_file_name_without_o_gets_a_hint_to_use_o(
+    argv: list[str], reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = run(argv, capsys)
+    name = next(word for word in argv if "." in word)
+    assert status == 2
+    assert first_line(err) == f"{ERROR}{reason} (the file to write goes after -o: -o {name})"
+    assert not Path(name).exists()
+
+
+@pytest.mark.parametrize("name", ["e.svg", "page", "page.html.svg", "page.dot"])
+def test_explore_refuses_an_output_that_is_not_an_html_page(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = run(["explore", "x*2", "--at", "x=1", "-o", str(tmp_path / name)], capsys)
+    assert status == 2
+    assert first_line(err) == (
+        f"{ERROR}explore writes an HTML page: the output must end in .html or .htm, got {tmp_path / name}"
+    )
+    assert not (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize("name", ["page.html", "PAGE.HTM", "p.Html"])
+def test_explore_writes_html_and_htm_pages(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, _ = run(["explore", "x*2", "--at", "x=1", "-o", str(tmp_path / name)], capsys)
+    assert status == 0 and (tmp_path / name).read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

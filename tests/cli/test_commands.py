@@ -69,7 +69,7 @@ def test_console_script_and_module_entry_points(tmp_path: Path) -> None:
         ("x if x else 1", "an if-expression is not allowed", "x if x else 1"),
         ("x < 1", "a comparison is not allowed", "x < 1"),
         ("[x][0]", "subscripting is not allowed", "[x][0]"),
-        ("x % 2", "the operator Mod is not allowed", "x % 2"),
+        ("x % 2", "the operator % (remainder) is not allowed", "x % 2"),
         ("log(x, 2)", "log takes 1 argument", "log(x, 2)"),
     ],
 )

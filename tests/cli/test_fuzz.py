@@ -25,7 +25,7 @@ from autograd_mini.demos import DEMOS as LISTED_DEMOS
 
 pytestmark = pytest.mark.slow  # hundreds of command lines per test
 
-REASON = re.compile(r"autograd-mini( draw| demo)?: (error: )?\S")
+REASON = re.compile(r"autograd-mini: error: \S")
 DEMOS = set(LISTED_DEMOS)
 FUZZ = settings(
     max_examples=250,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd_mini import Value, nn
+from autograd_mini import Value, nn, optim
 
 
 def test_parameter_counts_names_and_order() -> None:
@@ -229,3 +229,96 @@ def test_reproduces_micrograds_initial_weights_bit_for_bit() -> None:
     assert model.state_dict() == nn.MLP(2, [16, 16, 1], init="uniform", seed=random.Random(1337)).state_dict()
     neuron = nn.Neuron(3, nonlin=False, init="uniform", seed=random.Random(1337))
     assert [p.data for p in neuron.parameters()] == micrograd_initial_weights(1337, 3, [1])
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "count"),
+    [(nn.Neuron(1), "Neuron", 1), (nn.Layer(2, 3), "Layer", 2), (nn.MLP(1, [2, 1]), "MLP", 1)],
+)
+@pytest.mark.parametrize("bad", [3.0, Value(3.0), "ab", None])
+def test_calling_a_module_without_a_list_of_inputs_is_a_clear_type_error(
+    module: nn.Module, name: str, count: int, bad: object
+) -> None:
+    expected = f"{name} expects a list of {count} input(s) (numbers or Values), got {type(bad).__name__}"
+    with pytest.raises(TypeError) as info:
+        module(bad)  # type: ignore[arg-type]
+    assert str(info.value).startswith(expected)
+    if count == 1:
+        assert str(info.value).endswith("; for one input write [x]")
+
+
+class _Holder(nn.Module):
+    """A user's module: parameters held directly, in nested lists, tuples and dicts."""
+
+    def __init__(self) -> None:
+        self.scale = Value(1.0)
+        self.blocks = [
+            [Value(2.0), Value(3.0)],
+            (Value(4.0),),
+            {"a": Value(5.0), "b": [nn.Neuron(1, seed=3)]},
+        ]
+        self.extra = {"bias": Value(6.0), "notes": ["text", 1.5, None]}
+
+
+def test_parameters_are_found_in_nested_lists_tuples_and_dicts() -> None:
+    model = _Holder()
+    assert [name for name, _ in model.named_parameters()] == [
+        "scale", "blocks.0.0", "blocks.0.1", "blocks.1.0", "blocks.2.a", "blocks.2.b.0.w.0", "blocks.2.b.0.b",
+        "extra.bias",
+    ]  # fmt: skip
+    assert [p.data for p in model.parameters()][:5] == [1.0, 2.0, 3.0, 4.0, 5.0]
+    state = model.state_dict()
+    state["blocks.2.a"] = -5.0
+    model.load_state_dict(state)
+    assert model.blocks[2]["a"].data == -5.0  # type: ignore[index]
+
+
+def test_a_self_referring_module_lists_each_parameter_once() -> None:
+    model = _Holder()
+    model.me = model  # type: ignore[attr-defined]
+    child = nn.Neuron(1, seed=0)
+    child.parent = model  # type: ignore[attr-defined]
+    model.child = child  # type: ignore[attr-defined]
+    model.tied = model.scale  # type: ignore[attr-defined]
+    loop: list[object] = [Value(7.0)]
+    loop.append(loop)
+    model.loop = loop  # type: ignore[attr-defined]
+    names = [name for name, _ in model.named_parameters()]
+    assert names[-3:] == ["child.w.0", "child.b", "loop.0"]
+    assert names.count("scale") == 1 and "tied" not in names and not any("me." in n for n in names)
+    assert len({id(p) for p in model.parameters()}) == len(model.parameters()) == 11
+    optim.SGD(model.parameters(), lr=0.1)  # refuses a parameter listed twice: none is
+
+
+def test_deeply_nested_lists_never_reach_the_recursion_limit() -> None:
+    model = _Holder()
+    deep: list[object] = [Value(8.0)]
+    for _ in range(5000):
+        deep = [deep]
+    model.deep = deep  # type: ignore[attr-defined]
+    assert model.parameters()[-1].data == 8.0
+
+
+@pytest.mark.parametrize(
+    ("holding", "message"),
+    [
+        ({Value(1.0)}, "holder.held is a set: a set has no order, so parameters cannot be named"),
+        (frozenset({nn.Neuron(1)}), "holder.held is a frozenset: a set has no order"),
+        ({1: Value(1.0)}, "holder.held has key 1 (int), which cannot name a parameter"),
+        ({"a.b": [Value(1.0)]}, "holder.held has key 'a.b' (str), which cannot name a parameter"),
+    ],
+)
+def test_parameters_that_cannot_be_named_are_refused(holding: object, message: str) -> None:
+    model = _Holder()
+    model.held = holding  # type: ignore[attr-defined]
+    with pytest.raises(TypeError) as info:
+        model.parameters()
+    assert message.replace("holder.", "") in str(info.value)
+
+
+def test_sets_and_dicts_without_parameters_are_fine() -> None:
+    model = _Holder()
+    model.tags = {"a", "b"}  # type: ignore[attr-defined]
+    model.lookup = {1: "one", (2, 3): [4.0], "w": Value(9.0)}  # type: ignore[attr-defined]
+    assert len(model.parameters()) == 9
+    assert model.named_parameters()[-1][0] == "lookup.w"

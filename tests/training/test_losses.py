@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd_mini import Value, gradcheck, losses
+from autograd_mini import Value, datasets, gradcheck, losses
 
 small = st.floats(-5, 5, allow_nan=False)
 
@@ -90,11 +90,45 @@ def test_losses_pass_gradcheck(preds: list[float], targets: list[float]) -> None
         (lambda: losses.cross_entropy([[Value(1.0), Value(2.0)]], [2]), "class index"),
         (lambda: losses.l2([]), "no parameters"),
         (lambda: losses.mse([Value(1.0)], ["a"]), "mse target"),
+        (
+            lambda: losses.mse(Value(1.0), 3.0),
+            "mse: predictions must be a list of Values or numbers, one per sample, got Value; "
+            "for one sample write \\[p\\]",
+        ),
+        (
+            lambda: losses.mse([Value(1.0)], 3.0),
+            "mse: targets must be a list of Values or numbers, one per sample, got float",
+        ),
+        (lambda: losses.hinge("ab", [1, -1]), "hinge: predictions must be a list .* got str"),
+        (
+            lambda: losses.binary_cross_entropy(Value(1.0), [1]),
+            "binary_cross_entropy: predictions must be a list",
+        ),
+        (lambda: losses.cross_entropy([[Value(1.0)]], 0), "cross_entropy: targets must be a list"),
+        (
+            lambda: losses.cross_entropy([Value(1.0)], [0]),
+            "cross_entropy: each row of logits must be a list .* got Value",
+        ),
+        (lambda: losses.log_sum_exp(Value(1.0)), "log_sum_exp: logits must be a list"),
+        (lambda: losses.l2(Value(1.0)), "l2: params must be a list"),
+        (
+            lambda: losses.binary_cross_entropy([Value(1.0)], [-1]),
+            r"labels must be in \[0, 1\], got -1.0; "
+            r"for -1/\+1 labels use hinge, or make_moons\(\.\.\., labels=\(0, 1\)\)",
+        ),
     ],
 )
 def test_bad_arguments(call: object, message: str) -> None:
     with pytest.raises((ValueError, TypeError), match=message):
         call()  # type: ignore[operator]
+
+
+def test_binary_cross_entropy_on_make_moons_points_to_its_labels_option() -> None:
+    X, y = datasets.make_moons(10, seed=0)
+    with pytest.raises(ValueError, match=r"make_moons\(\.\.\., labels=\(0, 1\)\)"):
+        losses.binary_cross_entropy([Value(x[0]) for x in X], y)
+    X, y = datasets.make_moons(10, seed=0, labels=(0, 1))
+    assert losses.binary_cross_entropy([Value(x[0]) for x in X], y).data > 0
 
 
 @pytest.mark.parametrize(
