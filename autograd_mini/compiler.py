@@ -25,7 +25,8 @@ S) and stores into S on exit what later pieces read, so only values crossing chu
 through a list.
 
 Errors follow eager too: the code checks what the eager kernels check, and when a call
-fails it replays the graph through the eager kernels to raise eager's own exception.
+fails it replays the graph through the eager kernels, in the order fn made its nodes (seen
+by a profile hook while tracing), to raise eager's own exception at eager's own op.
 """
 
 from __future__ import annotations
@@ -306,6 +307,8 @@ def trace(
     Any other Value ``fn`` reads keeps its trace-time value. The graph's shape is fixed:
     branches (relu, abs, leaky_relu) re-evaluate on new values, but Python ``if``s in ``fn``
     were decided once, and calling with arguments of another structure raises TraceError.
+    TraceError also refuses a function of nothing (its result would be one frozen number)
+    and a Value that is both an argument and a parameter, or read by ``fn`` directly too.
     """
     started = time.perf_counter()
     if not is_grad_enabled():
@@ -667,6 +670,7 @@ def _generate(run: _Run, inputs: list[Value], targets: list[Value], arguments: d
     root = run.root
     plan = _plan(root, inputs, targets, [values for values, _ in run.checks], arguments)
     tape = _record_tape(plan, _program_order(plan, inputs, run.created), run.created)
+    run.created = None  # freed before the code is written (peak memory on big graphs)
     constants = _Constants()
     forward, expressions = _write_forward(plan, constants)
     plan.forget_forward_tables()
@@ -945,7 +949,7 @@ _ATOM = re.compile(r"[A-Za-z_]\w*(\[\d+\])?|\d[\d.e+-]*|\(-[\d.e+-]+\)")
 _OP_NAMES = tuple(OPS)
 _OP_CODES = {name: code for code, name in enumerate(_OP_NAMES)}
 _INPUT, _FROZEN = 254, 255  # tape codes of leaves; ops are numbered by their place in OPS
-_NONE = -1  # operand refs: a node index >= 0, no operand, or a constant -2 - k
+_NONE = -1  # operand refs: a place on the tape >= 0, no operand, or a constant -2 - k
 
 
 @dataclass
@@ -1001,12 +1005,15 @@ def _record_tape(plan: _Plan, order: list[Value], created: dict[Value, int] | No
     A check runs after every node fn made before recording it, and after the values it reads.
     """
     numbers: list[float] = []
-    place = {node: k for k, node in enumerate(order)}
+    index = plan.index
+    place = array("q", bytes(8 * len(order)))  # each node's place on the tape, by its index
+    for k, node in enumerate(order):
+        place[index[node]] = k
     codes, first, second = bytearray(), array("q"), array("q")
 
     def ref(p: Value | float | None) -> int:
         if p.__class__ is Value:
-            return place[p]
+            return place[index[p]]
         if p is None:
             return _NONE
         numbers.append(float(p))
@@ -1024,7 +1031,7 @@ def _record_tape(plan: _Plan, order: list[Value], created: dict[Value, int] | No
             first.append(ref(node._data) if slot is None else slot)
             second.append(_NONE)
     check_args = [
-        tuple(("node", place[x]) if kind == "node" else (kind, x) for kind, x in args)
+        tuple(("node", place[index[x]]) if kind == "node" else (kind, x) for kind, x in args)
         for args in plan.check_args
     ]
     after = [-1] * len(check_args)  # the last place made before each check was recorded
@@ -1034,7 +1041,8 @@ def _record_tape(plan: _Plan, order: list[Value], created: dict[Value, int] | No
             while number < min(checks_before, len(after)):
                 after[number] = latest
                 number += 1
-            latest = max(latest, place.get(node, -1))
+            if node in index:
+                latest = max(latest, place[index[node]])
         after[number:] = [latest] * (len(after) - number)
     checks_after: dict[int, list[int]] = {}
     for number, args in enumerate(check_args):
