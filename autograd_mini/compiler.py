@@ -184,17 +184,20 @@ MAX_ARGUMENT_DEPTH = 100
 _Path = tuple[object, ...]
 
 
-def _flatten(arg: object, out: list[float], path: _Path = ("args",)) -> object:
+def _flatten(arg: object, out: list[float], params: dict[Value, int], path: _Path = ("args",)) -> object:
     """Append the numbers in ``arg`` to ``out``; return its structure (for the structure check).
 
-    Numbers and Values are interchangeable inputs, so both are recorded as one kind, "leaf".
-    Any real number counts (int, float, NumPy scalars), bool excepted. Runs at every call of
-    a compiled function, so floats and lists take the shortest way and paths stay tuples.
+    Numbers and Values are interchangeable inputs, so both are recorded as one kind, "leaf";
+    a Value that is one of ``params`` (by its place) is refused. Any real number counts (int,
+    float, NumPy scalars), bool excepted. Runs at every call of a compiled function, so
+    floats and lists take the shortest way and paths stay tuples.
     """
     if type(arg) is float:  # type(), not __class__, which an object can fake
         out.append(arg)
         return "leaf"
     if type(arg) is Value:
+        if arg in params:
+            raise _both_argument_and_parameter(_where(path), params[arg])
         out.append(arg.data)
         return "leaf"
     if isinstance(arg, (list, tuple)) and issubclass(type(arg), (list, tuple)):  # not a faked __class__
@@ -208,7 +211,7 @@ def _flatten(arg: object, out: list[float], path: _Path = ("args",)) -> object:
                 out.append(item)
                 structure.append("leaf")
             else:
-                structure.append(_flatten(item, out, (*path, i)))
+                structure.append(_flatten(item, out, params, (*path, i)))
         return tuple(structure)
     try:
         number = real_number(arg)  # the engine's own reading of a number operand
@@ -266,6 +269,7 @@ class CompiledFunction:
         source: str,
         run: Runner,
         structure: object,
+        params: dict[Value, int],
         num_nodes: int,
         grad_names: list[str],
         compile_seconds: float,
@@ -273,6 +277,7 @@ class CompiledFunction:
         self.source = source  # the generated code: forward lines, then the chain rule's backward lines
         self._run = run
         self._structure = structure
+        self._params = params  # refused as arguments: each is an input of its own
         self.num_nodes = num_nodes
         self.grad_names = grad_names  # what each returned gradient is the derivative with respect to
         self.compile_seconds = compile_seconds
@@ -280,7 +285,7 @@ class CompiledFunction:
     def __call__(self, *args: object) -> tuple[float, list[float]]:
         """(value, gradients) at new argument values; the parameters' current data is read too."""
         flat: list[float] = []
-        structure = _flatten(list(args), flat)
+        structure = _flatten(list(args), flat, self._params)
         if structure != self._structure:
             raise TraceError("trace: " + _describe_mismatch(self._structure, structure, "args"))
         return self._run(flat)
@@ -313,11 +318,10 @@ def trace(
     started = time.perf_counter()
     if not is_grad_enabled():
         raise TraceError("trace: called inside no_grad(), where no graph is recorded; call it outside")
-    flat: list[float] = []
-    structure = _flatten(list(example_args), flat)
     param_list = _check_params(params)
-    arguments = _argument_values(example_args)
-    _check_no_parameter_is_an_argument(param_list, arguments)
+    places = {p: i for i, p in enumerate(param_list)}
+    flat: list[float] = []
+    structure = _flatten(list(example_args), flat, places)
     if not flat and not param_list:
         raise TraceError(
             "trace: fn takes no number and no params were given, so the compiled function would "
@@ -327,7 +331,7 @@ def trace(
     run_ = _run_recording(fn, _rebuild(structure, iter(leaves)))
     inputs = param_list + leaves  # the code reads them in this order
     targets = param_list if params is not None else leaves
-    program = _generate(run_, inputs, targets, arguments)
+    program = _generate(run_, inputs, targets, _argument_values(example_args))
     del run_  # the generated code and the compact tape are all that is kept of the graph
     run = _runner(program, param_list)
     if params is not None:
@@ -335,7 +339,7 @@ def trace(
     else:
         names = [f"input[{i}]" for i in range(len(leaves))]
     seconds = time.perf_counter() - started
-    return CompiledFunction(program.source, run, structure, program.num_nodes, names, seconds)
+    return CompiledFunction(program.source, run, structure, places, program.num_nodes, names, seconds)
 
 
 def _runner(program: _Program, params: list[Value]) -> Runner:
@@ -393,20 +397,18 @@ def _argument_values(args: tuple[object, ...]) -> dict[Value, str]:
     return found
 
 
-def _check_no_parameter_is_an_argument(params: list[Value], arguments: dict[Value, str]) -> None:
-    """Refuse a Value passed both in ``params`` and as an argument.
+def _both_argument_and_parameter(where: str, place: int) -> TraceError:
+    """The refusal of a Value passed both as an argument and in ``params``.
 
     Compiled, an argument is a fresh input at every call and a parameter is read from its
     ``.data``: the two would be two inputs where eager has one node, and the gradient of
     either would miss the other's path (eager sums both).
     """
-    for i, p in enumerate(params):
-        if p in arguments:
-            raise TraceError(
-                f"trace: {arguments[p]} is also params[{i}]; a Value cannot be both an argument and a "
-                "parameter (their gradients would be split in two): pass it in params only and let fn "
-                "read it directly, or as an argument only"
-            )
+    return TraceError(
+        f"trace: {where} is also params[{place}]; a Value cannot be both an argument and a "
+        "parameter (their gradients would be split in two): pass it in params only and let fn "
+        "read it directly, or as an argument only"
+    )
 
 
 @dataclass

@@ -386,6 +386,11 @@ def test_a_parameter_passed_as_an_argument_too_is_refused() -> None:
     # passed once, it compiles to eager's gradient: d(w*w)/dw = 2w
     assert trace(lambda: w * w, params=[w])() == (9.0, [6.0])
     assert trace(lambda x: x * x, w)(w) == (9.0, [6.0])
+    # and a call cannot pass a parameter as an argument either (eager: 6.0, two inputs: 3.0)
+    compiled = trace(lambda x: x * w, 2.0, params=[w])
+    with pytest.raises(TraceError, match=r"args\[0\] is also params\[0\]"):
+        compiled(w)
+    assert compiled(Value(3.0)) == (9.0, [3.0])
 
 
 def test_an_argument_value_that_fn_also_reads_directly_is_refused() -> None:
