@@ -25,7 +25,8 @@ S) and stores into S on exit what later pieces read, so only values crossing chu
 through a list.
 
 Errors follow eager too: the code checks what the eager kernels check, and when a call
-fails it replays the graph through the eager kernels to raise eager's own exception.
+fails it replays the graph through the eager kernels, in the order fn made its nodes (seen
+by a profile hook while tracing), to raise eager's own exception at eager's own op.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import functools
 import io
 import math
 import re
+import sys
 import time
 import tokenize
 from array import array
@@ -182,20 +184,23 @@ MAX_ARGUMENT_DEPTH = 100
 _Path = tuple[object, ...]
 
 
-def _flatten(arg: object, out: list[float], path: _Path = ("args",)) -> object:
+def _flatten(arg: object, out: list[float], params: dict[Value, int], path: _Path = ("args",)) -> object:
     """Append the numbers in ``arg`` to ``out``; return its structure (for the structure check).
 
-    Numbers and Values are interchangeable inputs, so both are recorded as one kind, "leaf".
-    Any real number counts (int, float, NumPy scalars), bool excepted. Runs at every call of
-    a compiled function, so floats and lists take the shortest way and paths stay tuples.
+    Numbers and Values are interchangeable inputs, so both are recorded as one kind, "leaf";
+    a Value that is one of ``params`` (by its place) is refused. Any real number counts (int,
+    float, NumPy scalars), bool excepted. Runs at every call of a compiled function, so
+    floats and lists take the shortest way and paths stay tuples.
     """
     if type(arg) is float:  # type(), not __class__, which an object can fake
         out.append(arg)
         return "leaf"
-    if isinstance(arg, Value):
+    if type(arg) is Value:
+        if arg in params:
+            raise _both_argument_and_parameter(_where(path), params[arg])
         out.append(arg.data)
         return "leaf"
-    if isinstance(arg, (list, tuple)):
+    if isinstance(arg, (list, tuple)) and issubclass(type(arg), (list, tuple)):  # not a faked __class__
         if len(path) > MAX_ARGUMENT_DEPTH:
             raise TraceError(
                 f"trace: arguments nest lists more than {MAX_ARGUMENT_DEPTH} deep (or a list contains itself)"
@@ -206,13 +211,18 @@ def _flatten(arg: object, out: list[float], path: _Path = ("args",)) -> object:
                 out.append(item)
                 structure.append("leaf")
             else:
-                structure.append(_flatten(item, out, (*path, i)))
+                structure.append(_flatten(item, out, params, (*path, i)))
         return tuple(structure)
     try:
         number = real_number(arg)  # the engine's own reading of a number operand
     except OverflowError:
         kind = "an integer" if isinstance(arg, int) else "a number"
         raise TraceError(f"trace: {_where(path)} is {kind} too large for a float ({shorten(arg)})") from None
+    except (TypeError, ValueError):  # claims to be a number (its __class__) but float() refuses it
+        raise TraceError(
+            f"trace: {_where(path)} says it is a number but float() cannot read it "
+            f"(its type is {type(arg).__name__})"
+        ) from None
     if number is None:
         raise TraceError(
             f"trace: {_where(path)} must be a number, a Value, or a list/tuple of them, "
@@ -259,6 +269,7 @@ class CompiledFunction:
         source: str,
         run: Runner,
         structure: object,
+        params: dict[Value, int],
         num_nodes: int,
         grad_names: list[str],
         compile_seconds: float,
@@ -266,6 +277,7 @@ class CompiledFunction:
         self.source = source  # the generated code: forward lines, then the chain rule's backward lines
         self._run = run
         self._structure = structure
+        self._params = params  # refused as arguments: each is an input of its own
         self.num_nodes = num_nodes
         self.grad_names = grad_names  # what each returned gradient is the derivative with respect to
         self.compile_seconds = compile_seconds
@@ -273,7 +285,7 @@ class CompiledFunction:
     def __call__(self, *args: object) -> tuple[float, list[float]]:
         """(value, gradients) at new argument values; the parameters' current data is read too."""
         flat: list[float] = []
-        structure = _flatten(list(args), flat)
+        structure = _flatten(list(args), flat, self._params)
         if structure != self._structure:
             raise TraceError("trace: " + _describe_mismatch(self._structure, structure, "args"))
         return self._run(flat)
@@ -300,37 +312,44 @@ def trace(
     Any other Value ``fn`` reads keeps its trace-time value. The graph's shape is fixed:
     branches (relu, abs, leaky_relu) re-evaluate on new values, but Python ``if``s in ``fn``
     were decided once, and calling with arguments of another structure raises TraceError.
+    TraceError also refuses a function of nothing (its result would be one frozen number)
+    and a Value that is both an argument and a parameter, or read by ``fn`` directly too.
     """
     started = time.perf_counter()
     if not is_grad_enabled():
         raise TraceError("trace: called inside no_grad(), where no graph is recorded; call it outside")
+    param_list = _check_params(params)
+    places = {p: i for i, p in enumerate(param_list)}
     flat: list[float] = []
-    structure = _flatten(list(example_args), flat)
-    param_list = list(params) if params is not None else []
-    for p in param_list:
-        if not isinstance(p, Value) or not p.is_leaf:
-            raise TraceError("trace: params must be leaf Values (a model's parameters)")
+    structure = _flatten(list(example_args), flat, places)
+    if not flat and not param_list:
+        raise TraceError(
+            "trace: fn takes no number and no params were given, so the compiled function would "
+            "always return the same number; pass what it depends on as arguments or params"
+        )
     leaves = [Value(x) for x in flat]
-    root, checks = _run_recording(fn, _rebuild(structure, iter(leaves)))
+    run_ = _run_recording(fn, _rebuild(structure, iter(leaves)))
     inputs = param_list + leaves  # the code reads them in this order
     targets = param_list if params is not None else leaves
-    program = _generate(root, inputs, targets, [value for value, _ in checks])
-    del root  # the generated code and the compact tape are all that is kept of the graph
-    run = _runner(program, param_list, tuple(check for _, check in checks))
+    program = _generate(run_, inputs, targets, _argument_values(example_args))
+    del run_  # the generated code and the compact tape are all that is kept of the graph
+    run = _runner(program, param_list)
     if params is not None:
         names = [f"params[{i}]" for i in range(len(param_list))]
     else:
         names = [f"input[{i}]" for i in range(len(leaves))]
     seconds = time.perf_counter() - started
-    return CompiledFunction(program.source, run, structure, program.num_nodes, names, seconds)
+    return CompiledFunction(program.source, run, structure, places, program.num_nodes, names, seconds)
 
 
-def _runner(program: _Program, params: list[Value], checks: tuple[Check, ...]) -> Runner:
+def _runner(program: _Program, params: list[Value]) -> Runner:
     """Compile the code; the call runs it on the parameters' current data and the arguments.
 
     When the code raises, the graph is replayed through the eager kernels on the same
-    numbers, so that the error raised is eager's own: its type, the op, the operand values.
+    numbers, in the order fn created its nodes, so that the error raised is eager's own: the
+    op eager meets first, its type, its operand values.
     """
+    checks = program.checks
     driver = _compile(program, checks)
     tape = program.tape
 
@@ -347,18 +366,92 @@ def _runner(program: _Program, params: list[Value], checks: tuple[Check, ...]) -
     return run
 
 
-def _run_recording(fn: Callable[..., Value], args: object) -> tuple[Value, list[tuple[Value, Check]]]:
-    """Run fn on the traced arguments, collecting the checks it asks to repeat at each call."""
+def _check_params(params: object) -> list[Value]:
+    """``params`` as a list of leaf Values, else TraceError (checked before anything runs)."""
+    if params is None:
+        return []
+    if type(params) is Value:
+        raise TraceError("trace: params must be a list of leaf Values (params=[w]), got a single Value")
+    if not isinstance(params, (list, tuple)) and not hasattr(type(params), "__iter__"):
+        raise TraceError(f"trace: params must be a list of leaf Values, got {type(params).__name__}")
+    param_list: list[Value] = list(params)  # type: ignore[call-overload]
+    for i, p in enumerate(param_list):
+        if type(p) is not Value or not p.is_leaf:  # type(): __class__ can be faked
+            kind = "a computed Value" if type(p) is Value else type(p).__name__
+            raise TraceError(
+                f"trace: params must be leaf Values (a model's parameters); params[{i}] is {kind}"
+            )
+    return param_list
+
+
+def _argument_values(args: tuple[object, ...]) -> dict[Value, str]:
+    """The Values among the arguments (already checked by ``_flatten``), each with where it sits."""
+    found: dict[Value, str] = {}
+    stack: list[tuple[object, _Path]] = [(list(args), ("args",))]
+    while stack:
+        arg, path = stack.pop()
+        if type(arg) is Value:
+            found.setdefault(arg, _where(path))
+        elif isinstance(arg, (list, tuple)):
+            stack.extend((item, (*path, i)) for i, item in enumerate(arg))
+    return found
+
+
+def _both_argument_and_parameter(where: str, place: int) -> TraceError:
+    """The refusal of a Value passed both as an argument and in ``params``.
+
+    Compiled, an argument is a fresh input at every call and a parameter is read from its
+    ``.data``: the two would be two inputs where eager has one node, and the gradient of
+    either would miss the other's path (eager sums both).
+    """
+    return TraceError(
+        f"trace: {where} is also params[{place}]; a Value cannot be both an argument and a "
+        "parameter (their gradients would be split in two): pass it in params only and let fn "
+        "read it directly, or as an argument only"
+    )
+
+
+@dataclass
+class _Run:
+    """What tracing fn recorded: its result, the checks it asks to repeat, the order of its nodes."""
+
+    root: Value
+    checks: list[tuple[tuple[Value, ...], Check]]
+    # The nodes in the order fn made them (as first returned by a function), each with the
+    # number of checks recorded before it; None when another profiler held the hook.
+    created: dict[Value, int] | None
+
+
+def _run_recording(fn: Callable[..., Value], args: object) -> _Run:
+    """Run fn on the traced arguments, collecting its checks and the order it makes its nodes in.
+
+    Eager raises at the first failing op in the order the program ran them, which a graph
+    does not record (operands come first, but of two independent ops either may be first).
+    A profile hook on this thread sees each node as the function that made it returns it;
+    a kernel returns its node at once, so that is the order of creation (the few nodes made
+    inside one call and never returned, a neuron's partial sums, are placed by the graph).
+    """
     outer = recorded_checks.checks
-    recorded_checks.checks = []
+    checks: list[tuple[tuple[Value, ...], Check]] = []
+    recorded_checks.checks = checks
+    created: dict[Value, int] = {}
+
+    def note(frame: object, event: str, arg: object) -> None:
+        if event == "return" and arg.__class__ is Value and arg not in created:
+            created[arg] = len(checks)
+
+    hooked = sys.getprofile() is None  # a profiler already running keeps the hook
+    if hooked:
+        sys.setprofile(note)
     try:
         root = fn(*args)  # type: ignore[misc]
-        checks = recorded_checks.checks
     finally:
+        if hooked:
+            sys.setprofile(None)
         recorded_checks.checks = outer
-    if not isinstance(root, Value):
+    if type(root) is not Value:
         raise TraceError(f"trace: fn must return a Value, got {type(root).__name__}")
-    return root, checks
+    return _Run(root, checks, created if hooked else None)
 
 
 def _compile(program: _Program, checks: tuple[Check, ...]) -> Runner:
@@ -433,7 +526,8 @@ class _Plan:
     needs_grad: set[Value] = field(default_factory=set)
     materialize: set[Value] = field(default_factory=set)  # nodes given a variable of their own
     node_checks: dict[Value, list[int]] = field(default_factory=dict)  # check_each_call checks by node
-    input_checks: list[tuple[int, int]] = field(default_factory=list)  # (input slot, check number)
+    input_checks: list[int] = field(default_factory=list)  # checks of inputs the result does not read
+    check_args: list[tuple[_CheckArg, ...]] = field(default_factory=list)  # what each check reads
     root_needs_grad: bool = False
     input_names: dict[str, int] = field(default_factory=dict)  # a big graph's input locals, by slot
 
@@ -449,7 +543,13 @@ class _Plan:
         self.kinds.clear()
 
 
-def _plan(root: Value, inputs: list[Value], targets: list[Value], checked: list[Value]) -> _Plan:
+def _plan(
+    root: Value,
+    inputs: list[Value],
+    targets: list[Value],
+    checked: list[tuple[Value, ...]],
+    arguments: dict[Value, str],
+) -> _Plan:
     uses = consumer_counts((root,))  # edges into each node from the graph
     shared = {node for node, count in uses.items() if count != 1}  # the root, and nodes read twice or more
     order = release_order((root,), uses)  # uses the counts up
@@ -457,11 +557,18 @@ def _plan(root: Value, inputs: list[Value], targets: list[Value], checked: list[
     order.reverse()
     index = {node: i for i, node in enumerate(order)}
     input_slot = {node: k for k, node in enumerate(inputs) if node in index}
-    if inputs and not input_slot:  # compiling it would freeze one number
+    if not input_slot:  # compiling it would freeze one number
         raise TraceError(
             "trace: fn's result depends on no argument and no parameter, so the compiled function would "
             "always return the same number; was it computed under no_grad(), or from .data?"
         )
+    for value, where in arguments.items():
+        if value in index:  # fn read the argument's Value itself, not the input traced in its place
+            raise TraceError(
+                f"trace: fn reads the Value passed as {where} directly, not only through its argument; "
+                "compiled, that read would be frozen at its trace-time value and lose its gradient. "
+                "Pass it in params (and not as an argument) if fn reads it directly"
+            )
     plan = _Plan(order, index, input_slot, targets, len(order) > LOCALS_LIMIT)
     if plan.big:  # chunks load inputs from I by these names (small graphs copy them in their lines)
         plan.input_names = {f"v{index[node]}": slot for node, slot in input_slot.items()}
@@ -509,23 +616,38 @@ def _plan_nodes(plan: _Plan, target_set: set[Value], shared: set[Value]) -> None
             keep.add(b)  # type: ignore[arg-type]
 
 
-def _plan_user_checks(plan: _Plan, inputs: list[Value], checked: list[Value]) -> None:
-    """Place each check_each_call check right after the value it checks.
+def _plan_user_checks(plan: _Plan, inputs: list[Value], checked: list[tuple[Value, ...]]) -> None:
+    """Place each check_each_call check right after the last of the values it reads is computed.
 
-    That is where a loss checks its label, just before using it, so when several things
-    fail the replay meets the one eager meets first. An input the result does not depend
-    on is checked first; a constant passed its check at trace time.
+    The code only has to raise when a check fails (the replay then finds eager's error), so
+    any place after its values will do. A check reading only inputs the result does not
+    depend on runs first; one reading only constants passed at trace time and is left out.
     """
     slots = {node: k for k, node in enumerate(inputs)}
-    for number, value in enumerate(checked):
-        if value in plan.variable:
-            plan.node_checks.setdefault(value, []).append(number)
-            plan.materialize.add(value)
-        elif value in slots:
-            plan.input_checks.append((slots[value], number))
+    for number, values in enumerate(checked):
+        args: list[_CheckArg] = []
+        last = -1
+        for value in values:
+            if value in plan.variable:
+                args.append(("node", value))
+                plan.materialize.add(value)  # read by name
+                last = max(last, plan.index[value])
+            elif value in slots:
+                args.append(("input", slots[value]))
+            else:
+                args.append(("number", value._data))
+        plan.check_args.append(tuple(args))
+        if last >= 0:
+            plan.node_checks.setdefault(plan.order[last], []).append(number)
+        elif any(kind == "input" for kind, _ in args):
+            plan.input_checks.append(number)
 
 
 # -- writing the code -----------------------------------------------------------------------
+
+
+# What a check reads: a node's value, an input (by slot) or a number fixed at trace time.
+_CheckArg = tuple[str, Any]
 
 
 @dataclass
@@ -537,17 +659,20 @@ class _Program:
     num_nodes: int
     constants: list[float]
     tape: _Tape
+    checks: tuple[Check, ...]
 
 
-def _generate(root: Value, inputs: list[Value], targets: list[Value], checked: list[Value]) -> _Program:
+def _generate(run: _Run, inputs: list[Value], targets: list[Value], arguments: dict[Value, str]) -> _Program:
     """The source of ``_compiled(inputs) -> (value, grads)`` for the graph behind root.
 
     Returned as pieces: one for a graph of up to LOCALS_LIMIT nodes, else chunks (of up to
     CHUNK_STATEMENTS statements or CHUNK_CHARS characters) and a driver, so that CPython's
     compiler never holds the syntax tree of a huge graph at once.
     """
-    plan = _plan(root, inputs, targets, checked)
-    tape = _record_tape(plan)
+    root = run.root
+    plan = _plan(root, inputs, targets, [values for values, _ in run.checks], arguments)
+    tape = _record_tape(plan, _program_order(plan, inputs, run.created), run.created)
+    run.created = None  # freed before the code is written (peak memory on big graphs)
     constants = _Constants()
     forward, expressions = _write_forward(plan, constants)
     plan.forget_forward_tables()
@@ -564,13 +689,24 @@ def _generate(root: Value, inputs: list[Value], targets: list[Value], checked: l
             "each (and their loads and stores), not kept\n"
         )
         source += pieces[-1]
-    return _Program(pieces, source, len(plan.order), constants.table, tape)
+    checks = tuple(check for _, check in run.checks)
+    return _Program(pieces, source, len(plan.order), constants.table, tape, checks)
 
 
 def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[Value, str]]:
     """Forward lines: inputs, then each op's checks, formula and probes; and each node's code."""
-    lines = [f"_K[{number}](I[{slot}])" for slot, number in plan.input_checks]
     expressions: dict[Value, str] = {}  # how the code refers to each node's value
+
+    def check_call(number: int) -> str:
+        """``_K[n](a, b)``: check n on the numbers it reads."""
+        code: dict[str, Callable[[Any], str]] = {
+            "node": expressions.__getitem__,
+            "input": "I[{}]".format,
+            "number": constants.literal,
+        }
+        return f"_K[{number}](" + ", ".join(code[kind](x) for kind, x in plan.check_args[number]) + ")"
+
+    lines = [check_call(number) for number in plan.input_checks]
     depth: dict[Value, int] = {}  # nesting of inlined expressions (0: a name or a literal)
     size: dict[Value, int] = {}  # ops inlined into the expression
 
@@ -592,7 +728,7 @@ def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[
                 if not plan.big:
                     lines.append(f"{expressions[node]} = I[{slot}]")
             depth[node] = 0
-            lines.extend(f"_K[{number}]({expressions[node]})" for number in plan.node_checks.get(node, ()))
+            lines.extend(check_call(number) for number in plan.node_checks.get(node, ()))
             continue
         names, deepest, ops = {}, 0, 1
         for name, p in (("x", node._a), ("y", node._b)) if node._b is not None else (("x", node._a),):
@@ -607,7 +743,7 @@ def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[
             name = f"v{plan.index[node]}"
             lines.append(f"{name} = {expression}")
             expressions[node], depth[node] = name, 0
-            lines.extend(f"_K[{number}]({name})" for number in plan.node_checks.get(node, ()))
+            lines.extend(check_call(number) for number in plan.node_checks.get(node, ()))
         else:
             expressions[node], depth[node], size[node] = expression, deepest + 1, ops
         # evaluated only to raise where eager's kernel raises computing them
@@ -779,8 +915,7 @@ def _driver(header: str, parts: int, shared: _Shared, result: str, targets: list
     slots = tuple(shared.slots[name] if name is not None else zero for name in targets)
     lines = [header, f"_T = {slots!r}", "def _compiled(I):", f"    S = [0.0] * {zero + 1}"]
     lines += [f"    _part{k}(I, S)" for k in range(parts)]
-    value = shared.place(result) if _LOCAL.fullmatch(result) else result  # else a literal: a constant root
-    lines.append(f"    return {value}, [S[i] for i in _T]")
+    lines.append(f"    return {shared.place(result)}, [S[i] for i in _T]")
     return "\n".join(lines) + "\n"
 
 
@@ -816,36 +951,77 @@ _ATOM = re.compile(r"[A-Za-z_]\w*(\[\d+\])?|\d[\d.e+-]*|\(-[\d.e+-]+\)")
 _OP_NAMES = tuple(OPS)
 _OP_CODES = {name: code for code, name in enumerate(_OP_NAMES)}
 _INPUT, _FROZEN = 254, 255  # tape codes of leaves; ops are numbered by their place in OPS
-_NONE = -1  # operand refs: a node index >= 0, no operand, or a constant -2 - k
+_NONE = -1  # operand refs: a place on the tape >= 0, no operand, or a constant -2 - k
 
 
 @dataclass
 class _Tape:
-    """The graph in forward order, compact (17 bytes a node), to replay when a call fails."""
+    """The graph in the order fn made its nodes, compact (17 bytes a node), to replay when a call fails."""
 
     codes: bytearray
-    first: array[int]  # operand a; for an input its slot, for a frozen leaf its constant
+    first: array[int]  # operand a (its place on the tape); an input's slot; a frozen leaf's constant
     second: array[int]
     constants: list[float]
-    node_checks: dict[int, list[int]]
-    input_checks: list[tuple[int, int]]
+    check_args: list[tuple[_CheckArg, ...]]  # per check: ("node", place), ("input", slot), ("number", x)
+    checks_after: dict[int, list[int]]  # the checks run after the node at each place (-1: before the first)
 
 
-def _record_tape(plan: _Plan) -> _Tape:
-    """Each node's op code and operand refs, in forward order."""
+def _program_order(plan: _Plan, inputs: list[Value], created: dict[Value, int] | None) -> list[Value]:
+    """The graph's nodes in the order fn made them: inputs, then as ``created`` lists them.
+
+    A node ``created`` does not list (made inside a call that returned another node, or
+    before tracing) is placed just before the first node that needs it, operands first and
+    the first operand before the second, as Python evaluates ``f(a, b)``. Without
+    ``created`` that is the whole order: the output evaluated as one expression.
+    """
+    index = plan.index
+    placed = bytearray(len(plan.order))
+    order: list[Value] = []
+
+    def place(start: Value) -> None:
+        stack: list[tuple[Value, bool]] = [(start, False)]
+        while stack:
+            node, operands_done = stack.pop()
+            i = index[node]
+            if placed[i]:
+                continue
+            if operands_done:
+                placed[i] = 1
+                order.append(node)
+                continue
+            stack.append((node, True))
+            for operand in (node._b, node._a):  # pushed second first, so the first operand goes first
+                if operand.__class__ is Value and not placed[index[operand]]:
+                    stack.append((operand, False))
+
+    for node in (*inputs, *(created or ())):
+        if node in index:
+            place(node)
+    place(plan.order[-1])  # anything left (made in another thread)
+    return order
+
+
+def _record_tape(plan: _Plan, order: list[Value], created: dict[Value, int] | None) -> _Tape:
+    """Each node's op code and operand refs, in ``order``; each check placed where fn ran it.
+
+    A check runs after every node fn made before recording it, and after the values it reads.
+    """
     numbers: list[float] = []
     index = plan.index
+    place = array("q", bytes(8 * len(order)))  # each node's place on the tape, by its index
+    for k, node in enumerate(order):
+        place[index[node]] = k
     codes, first, second = bytearray(), array("q"), array("q")
 
     def ref(p: Value | float | None) -> int:
         if p.__class__ is Value:
-            return index[p]
+            return place[index[p]]
         if p is None:
             return _NONE
         numbers.append(float(p))
         return -1 - len(numbers)
 
-    for node in plan.order:
+    for node in order:
         fn = node._op_def
         if fn is not None:
             codes.append(_OP_CODES[fn.name])
@@ -856,8 +1032,27 @@ def _record_tape(plan: _Plan) -> _Tape:
             codes.append(_FROZEN if slot is None else _INPUT)
             first.append(ref(node._data) if slot is None else slot)
             second.append(_NONE)
-    node_checks = {index[node]: checks for node, checks in plan.node_checks.items()}
-    return _Tape(codes, first, second, numbers, node_checks, plan.input_checks)
+    check_args = [
+        tuple(("node", place[index[x]]) if kind == "node" else (kind, x) for kind, x in args)
+        for args in plan.check_args
+    ]
+    after = [-1] * len(check_args)  # the last place made before each check was recorded
+    if created is not None:
+        latest, number = -1, 0
+        for node, checks_before in created.items():
+            while number < min(checks_before, len(after)):
+                after[number] = latest
+                number += 1
+            if node in index:
+                latest = max(latest, place[index[node]])
+        after[number:] = [latest] * (len(after) - number)
+    checks_after: dict[int, list[int]] = {}
+    for number, args in enumerate(check_args):
+        if all(kind == "number" for kind, _ in args):
+            continue  # it passed at trace time and reads nothing that changes
+        last = max([after[number], *(x for kind, x in args if kind == "node")])
+        checks_after.setdefault(last, []).append(number)
+    return _Tape(codes, first, second, numbers, check_args, checks_after)
 
 
 class _Recording:
@@ -879,9 +1074,14 @@ def _replay(tape: _Tape, inputs: list[float], checks: tuple[Check, ...]) -> Base
     def operand(ref: int) -> Value | float:
         return nodes[ref] if ref >= 0 else tape.constants[-2 - ref]
 
+    reads = {"node": lambda k: nodes[k].data, "input": inputs.__getitem__, "number": float}
+
+    def run_checks(place: int) -> None:
+        for number in tape.checks_after.get(place, ()):
+            checks[number](*(reads[kind](x) for kind, x in tape.check_args[number]))
+
     try:
-        for slot, number in tape.input_checks:
-            checks[number](inputs[slot])
+        run_checks(-1)
         for i, code in enumerate(tape.codes):
             if code == _INPUT:
                 node = Value(inputs[tape.first[i]])
@@ -894,8 +1094,7 @@ def _replay(tape: _Tape, inputs: list[float], checks: tuple[Check, ...]) -> Base
                 kinds = tuple(p.__class__ is Value for p in operands)
                 node = _replay_kernel(code, kinds)(*operands)
             nodes.append(node)
-            for number in tape.node_checks.get(i, ()):
-                checks[number](node.data)
+            run_checks(i)
     except (ArithmeticError, ValueError) as exc:
         return exc
     return None

@@ -121,19 +121,23 @@ class _Branch:
     def evaluate(self, env: Env, data: Env) -> Grad:
         taken = bool(self.test.evaluate(data, data))
         if env is not data:  # on Values: inside trace the side must be re-checked at each call
-            for name in sorted(self.reads):
-                value = env[name]
-                if isinstance(value, Value):
-                    check_each_call(value, functools.partial(self._same_side, taken, data, name))
+            # One check over every Value the test reads: operands that move together can flip
+            # a test (y < 1.0 and 0.0 < abs(x) < 1.0) that neither flips alone.
+            names = tuple(name for name in sorted(self.reads) if isinstance(env[name], Value))
+            if names:
+                values = tuple(env[name] for name in names)
+                check_each_call(values, functools.partial(self._same_side, taken, data, names))  # type: ignore[arg-type]
         return (self.body if taken else self.orelse).evaluate(env, data)
 
-    def _same_side(self, taken: bool, data: Env, name: str, number: float) -> None:
-        """Refuse a compiled call where the test, with ``name`` moved to ``number``, flips."""
-        if bool(self.test.evaluate({**data, name: number}, {**data, name: number})) != taken:
+    def _same_side(self, taken: bool, data: Env, names: tuple[str, ...], *numbers: float) -> None:
+        """Refuse a compiled call where the test, with ``names`` moved to ``numbers`` together, flips."""
+        moved = {**data, **dict(zip(names, numbers, strict=True))}
+        if bool(self.test.evaluate(moved, moved)) != taken:
+            traced = ", ".join(f"{name} = {data[name]!r}" for name in names)
+            now = ", ".join(f"{name} = {moved[name]!r}" for name in names)
             raise ValueError(
                 f"derivative formula {self.formula!r}: its branch was chosen when tracing at "
-                f"{name} = {data[name]!r} and is the other one at {name} = {number!r}; "
-                "trace again on this side"
+                f"{traced} and is the other one at {now}; trace again on this side"
             )
 
 

@@ -129,11 +129,10 @@ def test_argument_errors_name_the_place_in_nested_arguments() -> None:
 
 
 @pytest.mark.parametrize("constant", [2.0, -2.0, float("inf")])
-def test_a_constant_root_takes_the_chunked_path_too(constant: float) -> None:
-    """A function of no argument returning a literal Value: the driver returns the literal."""
-    with chunked(2, []):
-        compiled = trace(lambda: Value(constant))
-    assert compiled() == (constant, [])
+def test_a_function_of_nothing_is_refused_on_the_chunked_path_too(constant: float) -> None:
+    """A function of no argument returning a literal Value would compile to one frozen number."""
+    with chunked(2, []), pytest.raises(TraceError, match="takes no number and no params"):
+        trace(lambda: Value(constant))
 
 
 def test_an_argument_that_only_claims_to_be_a_float_is_read_as_a_number() -> None:

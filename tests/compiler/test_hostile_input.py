@@ -326,3 +326,74 @@ def test_trace_takes_any_real_number_type() -> None:
     assert value == 6.25 and grads == [5.0]
     with pytest.raises(TraceError, match="got bool"):
         compiled(True)
+
+
+def test_a_function_of_no_argument_is_refused() -> None:
+    with pytest.raises(TraceError, match="takes no number and no params"):
+        trace(lambda: Value(2.0) * 3.0)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (Value(1.0), r"params must be a list of leaf Values \(params=\[w\]\), got a single Value"),
+        (3, "params must be a list of leaf Values, got int"),
+        ([Value(1.0) * 2], r"params\[0\] is a computed Value"),
+        ([1.0], r"params\[0\] is float"),
+    ],
+)
+def test_params_that_are_not_a_list_of_leaf_values_are_a_trace_error(params: object, message: str) -> None:
+    with pytest.raises(TraceError, match=message):
+        trace(lambda x: x * 2.0, 1.0, params=params)  # type: ignore[arg-type]
+
+
+class _SaysItIsAFloat:
+    """Claims float as its class (isinstance believes it) but has no __float__."""
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return float
+
+
+class _SaysItIsAValue:
+    """Claims Value as its class, with none of a Value's fields."""
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return Value
+
+
+@pytest.mark.parametrize("impostor", [_SaysItIsAFloat, _SaysItIsAValue])
+def test_an_argument_faking_its_class_is_a_trace_error(impostor: type) -> None:
+    with pytest.raises(TraceError, match=r"args\[0\]"):
+        trace(lambda x: x * 2.0, impostor())
+    compiled = trace(lambda x: x * 2.0, 1.0)
+    with pytest.raises(TraceError, match=r"args\[0\]"):
+        compiled(impostor())
+    with pytest.raises(TraceError, match=r"params\[0\] is _SaysItIsAValue"):
+        trace(lambda x: x * 2.0, 1.0, params=[_SaysItIsAValue()])
+
+
+# -- a Value that is both an argument and something fn reads directly ---------------------------
+
+
+def test_a_parameter_passed_as_an_argument_too_is_refused() -> None:
+    w = Value(3.0)
+    with pytest.raises(TraceError, match=r"args\[0\] is also params\[0\]"):
+        trace(lambda x: x * w, w, params=[w])
+    with pytest.raises(TraceError, match=r"args\[1\]\[0\] is also params\[0\]"):
+        trace(lambda x, ys: x * ys[0], 2.0, [w], params=[w])
+    # passed once, it compiles to eager's gradient: d(w*w)/dw = 2w
+    assert trace(lambda: w * w, params=[w])() == (9.0, [6.0])
+    assert trace(lambda x: x * x, w)(w) == (9.0, [6.0])
+    # and a call cannot pass a parameter as an argument either (eager: 6.0, two inputs: 3.0)
+    compiled = trace(lambda x: x * w, 2.0, params=[w])
+    with pytest.raises(TraceError, match=r"args\[0\] is also params\[0\]"):
+        compiled(w)
+    assert compiled(Value(3.0)) == (9.0, [3.0])
+
+
+def test_an_argument_value_that_fn_also_reads_directly_is_refused() -> None:
+    v = Value(3.0)
+    with pytest.raises(TraceError, match=r"fn reads the Value passed as args\[0\] directly"):
+        trace(lambda x: x * v, v)

@@ -1,7 +1,8 @@
 """Compiled and eager agree on random graphs at random inputs, non-finite and out-of-domain ones included.
 
 Either both return the same numbers, bit for bit (nan equal to nan), or both raise the same
-exception with the same message, naming the op and its operand values.
+exception with the same message, naming the op and its operand values: when several ops fail,
+the one the function ran first, as eager.
 """
 
 from __future__ import annotations
@@ -46,27 +47,6 @@ def run(graph: Graph, outputs: list[int], leaves: list[Value]) -> Value:
     return total
 
 
-def failures(graph: Graph, leaves: list[Value]) -> set[tuple[type, str]]:
-    """The eager error of every step whose operands were computed, each step run on its own."""
-    nodes: list[Value | None] = list(leaves)
-    errors = set()
-    for step in graph.steps:
-        values = [
-            nodes[int(x)] if kind == "node" else (Value(x) if kind == "frozen" else x)
-            for kind, x in graph.operands(step)
-        ]
-        if any(v is None for v in values):
-            nodes.append(None)  # an operand failed: this step never runs
-            continue
-        try:
-            # a unary form reads its first operand only: values[-1] is then values[0], unread
-            nodes.append(graph.forms.apply(step[0], values[0], values[-1]))  # type: ignore[arg-type]
-        except (ArithmeticError, ValueError) as exc:
-            errors.add((type(exc), str(exc)))
-            nodes.append(None)
-    return errors
-
-
 @pytest.mark.slow
 @settings(max_examples=600, deadline=None)
 @given(
@@ -100,13 +80,6 @@ def test_compiled_equals_eager_everywhere(
         args = point[:n_args]
         result = outcome(partial(compiled, *args))
         expected = outcome(partial(eager, fn, *args, params=params))
-        if result[1] is None or expected[1] is None or result == expected:
-            assert result == expected
-            event("both raised" if result[0] is None else "both returned")
-            continue
-        # Several ops fail: compiled reports the first in its own topological order, which
-        # need not be the order fn created them in; it is still that op's eager error.
-        numbers = ([param.data] if param is not None else []) + args
-        possible = failures(graph, [Value(x) for x in numbers])
-        assert {result[1], expected[1]} <= possible
-        event("both raised, at different failing ops")
+        # The same numbers, or the same error: when several ops fail, the one fn ran first.
+        assert result == expected
+        event("both raised" if result[0] is None else "both returned")

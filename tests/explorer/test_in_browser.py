@@ -232,6 +232,22 @@ def test_a_domain_error_shows_in_the_engines_words(opened: Opened) -> None:
     assert page.input_value("input[aria-label=x]") == "2.0"
 
 
+@pytest.mark.parametrize("log_first", [True, False])
+def test_of_several_failing_ops_the_page_names_the_first_in_its_forward_order(
+    opened: Opened, log_first: bool
+) -> None:
+    x = Value(1.0, "x")
+    reciprocal, logarithm = 1.0 / x, x.log()
+    root = logarithm + reciprocal if log_first else reciprocal + logarithm
+    page = opened.load(explore(root).html)
+    page.fill("input[aria-label=x]", "0")
+    page.press("input[aria-label=x]", "Enter")
+    first = next(node for node in forward_order(root) if node is reciprocal or node is logarithm)
+    with pytest.raises((ValueError, ZeroDivisionError)) as caught:
+        (1.0 / Value(0.0)) if first is reciprocal else Value(0.0).log()
+    assert page.inner_text("#error") == f"{caught.type.__name__}: {caught.value} (kept x = 1.0)"
+
+
 def test_why_a_topological_order(opened: Opened) -> None:
     a = Value(1.0, "a")
     b = a + a
