@@ -47,13 +47,14 @@ from typing import Any
 
 from ._collector import pauses_collector
 from ._numbers import real_number, shorten
-from .checks import Check, recorded_checks
+from .checks import Check, check_each_call, recorded_checks
 from .engine import KERNEL_NAMES, Value, is_grad_enabled
 from .graph import consumer_counts, release_order
 from .kernels import build_kernel
 from .ops import FORMULA_NAMES, OPS, Op
 
-__all__ = ["trace", "CompiledFunction", "TraceError"]
+# check_each_call lives in checks (losses and higher order use it from there); still importable here.
+__all__ = ["trace", "check_each_call", "CompiledFunction", "TraceError"]
 
 # Above this many nodes the code is split into chunk functions compiled one at a time, so
 # that compiling a 10^6-node graph needs bounded memory (CPython's compiler uses ~3 KB a line).

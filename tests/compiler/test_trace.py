@@ -254,3 +254,10 @@ def test_trace_pauses_the_collector_while_it_runs_and_restores_it() -> None:
         gc.enable()
     assert compiled(3.0) == (6.0, [2.0])
     assert trace.__name__ == "trace" and "Trace ``fn" in (trace.__doc__ or "")
+
+
+def test_check_each_call_is_still_importable_from_the_compiler() -> None:
+    from autograd_mini import checks, compiler
+
+    assert compiler.check_each_call is checks.check_each_call
+    assert "check_each_call" in compiler.__all__
