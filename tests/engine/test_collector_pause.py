@@ -213,15 +213,17 @@ def test_keyboard_interrupt_inside_restores_the_collector() -> None:
 
 
 @pytest.mark.usefixtures("collector_enabled")
-def test_the_collector_still_runs_during_a_paused_call() -> None:
-    """A pause raises the young threshold: a pass starts after PAUSED_THRESHOLD new objects."""
+def test_the_collector_still_runs_during_a_paused_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pause raises the young threshold: a young pass starts after PAUSED_THRESHOLD new objects."""
+    monkeypatch.setattr(_collector, "PAUSED_THRESHOLD", 20_000)
     kept: list[list[object]] = []
 
     @pauses_collector
-    def call() -> None:
-        kept.extend([] for _ in range(_collector.PAUSED_THRESHOLD + 1000))
+    def call(count: int) -> None:
+        kept.extend([] for _ in range(count))
 
-    assert _collections_during(call)
+    assert _collections_during(lambda: call(15_000)) == []
+    assert _collections_during(lambda: call(25_000)) == [0]
 
 
 @pytest.mark.usefixtures("collector_enabled")
