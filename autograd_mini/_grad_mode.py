@@ -10,7 +10,7 @@ import contextlib
 import functools
 import inspect
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Generator
 from typing import Any, TypeVar, cast
 
 __all__ = ["is_grad_enabled", "no_grad", "open_blocks", "thread_mode"]
@@ -51,8 +51,10 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 class no_grad(contextlib.ContextDecorator):
     """Context manager (or decorator): ops compute values but record no graph, in this thread.
 
-    On a generator function it applies while the generator's own code runs, not only
-    while the call that creates the generator does.
+    On a generator function, a coroutine function (``async def``) or an async generator
+    function it applies while that function's own code runs, each time it is resumed, not
+    while the call that creates the generator or coroutine does; code that runs while it is
+    suspended (the caller's, other asyncio tasks') records as usual.
     """
 
     def __enter__(self) -> no_grad:
@@ -67,9 +69,51 @@ class no_grad(contextlib.ContextDecorator):
             open_blocks.depth -= 1
 
     def __call__(self, func: _F) -> _F:
+        # Without these cases the decorator would cover only the call that creates the generator
+        # or coroutine, which runs none of its code: the graph would be recorded after all.
         if inspect.isgeneratorfunction(func):
             return cast(_F, _paused_generator(func))
+        if inspect.iscoroutinefunction(func):
+            return cast(_F, _paused_coroutine(func))
+        if inspect.isasyncgenfunction(func):
+            return cast(_F, _paused_async_generator(func))
         return super().__call__(func)
+
+
+def _step_under_no_grad(inner: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
+    """Drive ``inner`` (a generator, or a coroutine's or awaitable's iterator): each step under no_grad.
+
+    Whatever ``inner`` yields (a value, or the future a coroutine waits on) goes out to the
+    caller, which runs outside no_grad; what the caller sends or throws in goes back in.
+    """
+    sent: Any = None
+    thrown: BaseException | None = None
+    while True:
+        try:
+            with no_grad():
+                item = inner.send(sent) if thrown is None else inner.throw(thrown)
+        except StopIteration as stop:
+            return stop.value
+        try:
+            sent, thrown = (yield item), None
+        except GeneratorExit:
+            with no_grad():
+                inner.close()
+            raise
+        except BaseException as exc:  # thrown in by the caller: hand it to the inner generator
+            sent, thrown = None, exc
+
+
+class _SteppedUnderNoGrad:
+    """An awaitable that runs another awaitable's steps under no_grad (``await`` drives its iterator)."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Awaitable[Any]) -> None:
+        self.inner = inner
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        return _step_under_no_grad(self.inner.__await__())
 
 
 def _paused_generator(
@@ -79,20 +123,43 @@ def _paused_generator(
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
-        inner = func(*args, **kwargs)  # creating a generator runs none of its code
+        return (yield from _step_under_no_grad(func(*args, **kwargs)))  # creating it runs none of its code
+
+    return wrapper
+
+
+def _paused_coroutine(
+    func: Callable[..., Coroutine[Any, Any, Any]],
+) -> Callable[..., Coroutine[Any, Any, Any]]:
+    """Wrap a coroutine function: its code runs under no_grad between awaits, other tasks' code does not."""
+
+    @functools.wraps(func)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return await _SteppedUnderNoGrad(func(*args, **kwargs))
+
+    return wrapper
+
+
+def _paused_async_generator(
+    func: Callable[..., AsyncGenerator[Any, Any]],
+) -> Callable[..., AsyncGenerator[Any, Any]]:
+    """Wrap an async generator function: each step (asend, athrow, aclose) runs under no_grad."""
+
+    @functools.wraps(func)
+    async def wrapper(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
+        inner = func(*args, **kwargs)
         sent: Any = None
         thrown: BaseException | None = None
         while True:
+            step = inner.asend(sent) if thrown is None else inner.athrow(thrown)
             try:
-                with no_grad():
-                    item = inner.send(sent) if thrown is None else inner.throw(thrown)
-            except StopIteration as stop:
-                return stop.value
+                item = await _SteppedUnderNoGrad(step)
+            except StopAsyncIteration:
+                return
             try:
                 sent, thrown = (yield item), None
             except GeneratorExit:
-                with no_grad():
-                    inner.close()
+                await _SteppedUnderNoGrad(inner.aclose())
                 raise
             except BaseException as exc:  # thrown in by the caller: hand it to the inner generator
                 sent, thrown = None, exc

@@ -17,12 +17,19 @@ from autograd_mini.higher_order import gradients
 
 @pytest.fixture
 def collector_enabled() -> Iterator[None]:
-    """Run the test with the collector on, and leave it as the test found it."""
-    was_enabled = gc.isenabled()
+    """Run the test with the collector on at Python's default threshold, and leave it as found."""
+    was_enabled, threshold = gc.isenabled(), gc.get_threshold()
     gc.enable()
+    gc.set_threshold(700, threshold[1], threshold[2])
     yield
+    gc.set_threshold(*threshold)
     if not was_enabled:
         gc.disable()
+
+
+def paused() -> bool:
+    """Whether a library call's pause is in force: the young threshold raised, the collector still on."""
+    return gc.isenabled() and gc.get_threshold()[0] == _collector.PAUSED_THRESHOLD
 
 
 class _Watching(Sequence[object]):
@@ -36,7 +43,7 @@ class _Watching(Sequence[object]):
         return len(self.values)
 
     def __getitem__(self, index: object) -> object:
-        self.seen.append(gc.isenabled())
+        self.seen.append(paused())
         return self.values[index]  # type: ignore[index]
 
 
@@ -47,7 +54,7 @@ class _WatchingNumber:
         self.seen: list[bool] = []
 
     def __float__(self) -> float:
-        self.seen.append(gc.isenabled())
+        self.seen.append(paused())
         return 1.0
 
 
@@ -59,8 +66,8 @@ numbers.Real.register(_WatchingNumber)
 def test_a_module_forward_pauses_the_collector_and_restores_it(module: nn.Module) -> None:
     inputs = _Watching([0.5, -1.0])
     module(inputs)
-    assert inputs.seen and not any(inputs.seen)
-    assert gc.isenabled()
+    assert inputs.seen and all(inputs.seen)
+    assert gc.isenabled() and gc.get_threshold()[0] == 700
 
 
 @pytest.mark.usefixtures("collector_enabled")
@@ -70,21 +77,71 @@ def test_losses_and_gradients_pause_it_too() -> None:
     seed = _WatchingNumber()
     x = Value(2.0)
     gradients(x * x, [x], grad_outputs=seed, create_graph=True)  # type: ignore[arg-type]
-    assert scores.seen and not any(scores.seen)
-    assert seed.seen == [False]
-    assert gc.isenabled()
+    assert scores.seen and all(scores.seen)
+    assert seed.seen == [True]
+    assert gc.isenabled() and gc.get_threshold()[0] == 700
 
 
+@pytest.mark.usefixtures("collector_enabled")
 def test_a_disabled_collector_stays_disabled() -> None:
-    was_enabled = gc.isenabled()
     gc.disable()
-    try:
-        nn.MLP(2, [3, 1])([1.0, 2.0])
-        losses.l2([Value(1.0)])
-        assert not gc.isenabled()
-    finally:
-        if was_enabled:
-            gc.enable()
+    nn.MLP(2, [3, 1])([1.0, 2.0])
+    losses.l2([Value(1.0)])
+    assert not gc.isenabled() and gc.get_threshold()[0] == 700
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_your_own_switch_made_inside_a_call_is_kept() -> None:
+    """The pause never touches gc.enable/gc.disable, so yours, made during a call, stand."""
+
+    @pauses_collector
+    def switching_off() -> None:
+        gc.disable()
+
+    @pauses_collector
+    def switching_on() -> None:
+        gc.enable()
+
+    switching_off()
+    assert not gc.isenabled() and gc.get_threshold()[0] == 700
+    switching_on()
+    assert gc.isenabled() and gc.get_threshold()[0] == 700
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_your_own_switch_made_inside_a_module_forward_is_kept() -> None:
+    class Disabling(_Watching):
+        def __getitem__(self, index: object) -> object:  # type: ignore[override]
+            gc.disable()
+            return super().__getitem__(index)
+
+    nn.MLP(2, [3, 1])(Disabling([0.5, -1.0]))  # type: ignore[arg-type]
+    assert not gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_your_own_threshold_set_inside_a_call_is_kept() -> None:
+    @pauses_collector
+    def tuning() -> None:
+        gc.set_threshold(5000, 20, 30)
+
+    tuning()
+    assert gc.get_threshold() == (5000, 20, 30)
+
+
+@pytest.mark.usefixtures("collector_enabled")
+@pytest.mark.parametrize("threshold", [0, 10**6])
+def test_a_threshold_of_0_or_above_the_pause_is_left_alone(threshold: int) -> None:
+    """0 switches automatic collection off; a high one already collects less often than a pause."""
+    seen = []
+
+    @pauses_collector
+    def call() -> None:
+        seen.append(gc.get_threshold()[0])
+
+    gc.set_threshold(threshold)
+    call()
+    assert seen == [threshold] and gc.get_threshold()[0] == threshold
 
 
 @pytest.mark.usefixtures("collector_enabled")
@@ -93,7 +150,7 @@ def test_an_error_inside_restores_the_collector() -> None:
         nn.MLP(2, [3, 1])([1.0])
     with pytest.raises(ValueError, match="hinge: labels"):
         losses.hinge([Value(1.0)], [7])
-    assert gc.isenabled()
+    assert gc.isenabled() and gc.get_threshold()[0] == 700
 
 
 @pytest.mark.usefixtures("collector_enabled")
@@ -102,16 +159,16 @@ def test_nested_calls_restore_once_at_the_outermost() -> None:
 
     @pauses_collector
     def inner() -> None:
-        states.append(gc.isenabled())
+        states.append(paused())
 
     @pauses_collector
     def outer() -> None:
         inner()
-        states.append(gc.isenabled())  # still paused after the inner call left
+        states.append(paused())  # still paused after the inner call left
 
     outer()
-    assert states == [False, False]
-    assert gc.isenabled()
+    assert states == [True, True]
+    assert gc.get_threshold()[0] == 700
 
 
 @pytest.mark.usefixtures("collector_enabled")
@@ -123,25 +180,25 @@ def test_overlapping_threads_are_paused_until_the_first_call_ends() -> None:
     def long_call() -> None:
         first_inside.set()
         assert second_left.wait(10)
-        states.append(("first, after the second left", gc.isenabled()))
+        states.append(("first, after the second left", paused()))
 
     @pauses_collector
     def short_call() -> None:
-        states.append(("second, inside", gc.isenabled()))
+        states.append(("second, inside", paused()))
 
     worker = threading.Thread(target=long_call)
     worker.start()
     assert first_inside.wait(10)
     short_call()
-    states.append(("between the two ends", gc.isenabled()))
+    states.append(("between the two ends", paused()))
     second_left.set()
     worker.join(10)
     assert states == [
-        ("second, inside", False),
-        ("between the two ends", False),
-        ("first, after the second left", False),
+        ("second, inside", True),
+        ("between the two ends", True),
+        ("first, after the second left", True),
     ]
-    assert gc.isenabled()
+    assert gc.get_threshold()[0] == 700
 
 
 @pytest.mark.usefixtures("collector_enabled")
@@ -152,37 +209,21 @@ def test_keyboard_interrupt_inside_restores_the_collector() -> None:
 
     with pytest.raises(KeyboardInterrupt):
         interrupted()
-    assert gc.isenabled()
-    assert not _collector._holders
+    assert gc.isenabled() and gc.get_threshold()[0] == 700
 
 
 @pytest.mark.usefixtures("collector_enabled")
-def test_no_pause_once_the_young_generation_is_over_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Garbage other threads make cannot pile up without bound behind back-to-back calls."""
-    seen = []
+def test_the_collector_still_runs_during_a_paused_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pause raises the young threshold: a young pass starts after PAUSED_THRESHOLD new objects."""
+    monkeypatch.setattr(_collector, "PAUSED_THRESHOLD", 20_000)
+    kept: list[list[object]] = []
 
     @pauses_collector
-    def call() -> None:
-        seen.append(gc.isenabled())
+    def call(count: int) -> None:
+        kept.extend([] for _ in range(count))
 
-    monkeypatch.setattr(_collector, "YOUNG_LIMIT", 0)
-    call()
-    monkeypatch.setattr(_collector, "YOUNG_LIMIT", 10**9)
-    call()
-    assert seen == [True, False]
-
-
-@pytest.mark.usefixtures("collector_enabled")
-def test_a_forked_child_gets_the_collector_back() -> None:
-    """The thread holding a pause does not exist in a forked child: the child switches it back on."""
-    gc.disable()
-    _collector._holders.add(-1)  # as left by a thread that was inside a call at the fork
-    try:
-        _collector._after_fork_in_child()
-        assert gc.isenabled()
-        assert not _collector._holders
-    finally:
-        _collector._holders.discard(-1)
+    assert _collections_during(lambda: call(15_000)) == []
+    assert _collections_during(lambda: call(25_000)) == [0]
 
 
 @pytest.mark.usefixtures("collector_enabled")
@@ -198,11 +239,12 @@ def test_a_child_forked_while_another_thread_is_paused_collects() -> None:
     worker = threading.Thread(target=paused_call)
     worker.start()
     assert inside.wait(10)
+    assert paused()
     read_end, write_end = os.pipe()
     try:
         pid = os.fork()
         if pid == 0:  # the child: report, then leave without running pytest's exit code
-            os.write(write_end, b"1" if gc.isenabled() else b"0")
+            os.write(write_end, b"1" if gc.get_threshold()[0] == 700 else b"0")
             os._exit(0)
         os.waitpid(pid, 0)
         assert os.read(read_end, 1) == b"1"
