@@ -236,16 +236,19 @@ def test_trace_errors() -> None:
 
 
 def test_trace_pauses_the_collector_while_it_runs_and_restores_it() -> None:
-    seen: list[bool] = []
+    from autograd_mini import _collector
+
+    seen: list[int] = []
 
     def fn(x: Value) -> Value:
-        seen.append(gc.isenabled())
+        seen.append(gc.get_threshold()[0])
         return x * 2.0
 
     assert gc.isenabled()
+    threshold = gc.get_threshold()[0]
     compiled = trace(fn, 1.0)
-    assert seen == [False]  # paused while fn built the graph
-    assert gc.isenabled()  # and the user's setting restored
+    assert seen == [_collector.PAUSED_THRESHOLD]  # paused while fn built the graph
+    assert gc.get_threshold()[0] == threshold and gc.isenabled()  # and the user's setting restored
     gc.disable()
     try:
         trace(fn, 1.0)
