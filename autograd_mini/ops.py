@@ -150,7 +150,7 @@ OPS: dict[str, Op] = {
                 # At x = 0 (0 < y < 1) the derivative is +inf, written inf * (1 - x) so that its
                 # own derivative is -inf, the limit of y(y-1)x^(y-2) that PyTorch gives.
                 "strong_zero if y == 0.0 else ("
-                "y * x ** (y - 1.0) if abs(x) >= 1.0 or y >= 1.0 or (x != 0.0 and abs(out / x) < 1e300) else "
+                "y * x ** (y - 1.0) if y >= 1.0 or abs(x) >= 1.0 or (x != 0.0 and abs(out / x) < 1e300) else "
                 "(y * (out / x) if x != 0.0 else inf * (1.0 - x)))",
                 "out * log(x)",
             ),
