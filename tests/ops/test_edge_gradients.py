@@ -145,3 +145,10 @@ def test_a_strong_zero_is_stored_as_relu_local_derivative() -> None:
     assert type(local) is StrongZero and local == 0.0
     (local,) = Value(2.0).relu().local_grads
     assert type(local) is float and local == 1.0
+
+
+def test_compiled_code_selects_where_a_derivative_is_a_strong_zero() -> None:
+    compiled = trace(lambda a, s: a.relu() * 3.0 + a.leaky_relu(s), -1.0, 0.1)
+    assert "strong_zero" not in compiled.source  # a select, (0.0 if test else g * rest)
+    assert compiled(-1.0, 0.1)[1] == [0.1, -1.0]
+    assert compiled(2.0, 0.1)[1] == [4.0, 0.0]
