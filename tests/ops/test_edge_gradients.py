@@ -5,8 +5,8 @@ torch installed (``tests_torch/`` checks the same against torch itself). Most op
 g · ∂z/∂x, a product, so 0 · inf and inf · 0 are nan, as in PyTorch. Where PyTorch selects
 instead of multiplying (relu's threshold_backward, prelu's slope gradient, pow's exponent-0
 case) the local derivative is a strong zero: the gradient is +0.0 whatever arrives from above.
-Every path computes the same numbers: backward, the reference gradients, gradients() with and
-without create_graph, backward(create_graph=True) and the compiled mode.
+Every path computes the same numbers: backward, backward_step by hand, the reference gradients,
+gradients() with and without create_graph, backward(create_graph=True) and the compiled mode.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import pytest
 
-from autograd_mini import Value, gradients, trace
+from autograd_mini import Value, gradients, toposort, trace
 from autograd_mini.graph import reference_gradients
 from autograd_mini.ops import STRONG_ZERO, StrongZero
 from tests.helpers import bits_any_nan
@@ -32,6 +32,13 @@ def every_path(fn: Fn, args: list[float]) -> dict[str, list[float]]:
     xs = [Value(a) for a in args]
     fn(*xs).backward()
     results["backward"] = [x.grad for x in xs]
+
+    xs = [Value(a) for a in args]
+    out = fn(*xs)
+    out.grad = 1.0
+    for node in toposort(out):  # the chain rule by hand, one backward_step per node
+        node.backward_step()
+    results["backward_step"] = [x.grad for x in xs]
 
     xs = [Value(a) for a in args]
     reference = reference_gradients(fn(*xs))
