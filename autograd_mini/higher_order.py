@@ -424,7 +424,7 @@ def hessian(f: Callable[..., Value], xs: Sequence[Value | Number]) -> tuple[tupl
 def hvp(
     f: Callable[..., Value], xs: Sequence[Value | Number], v: Sequence[Value | Number]
 ) -> tuple[Value, ...]:
-    """H v = d/dx (grad f(x) . v) at xs, by two backward passes, never forming H."""
+    """H v = d/dx (grad f(x) . v) at xs, v a constant: two backward passes, never forming H."""
     _check_function(f, "hvp")
     if not isinstance(xs, (list, tuple)):
         raise TypeError(f"hvp xs must be a list or tuple of numbers or Values, got {type(xs).__name__}")
