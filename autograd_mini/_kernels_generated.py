@@ -16,7 +16,7 @@ from ._grad_mode import open_blocks as _open
 from ._grad_mode import thread_mode as _mode
 from ._numbers import Number
 from ._numbers import operand_number as _number
-from .ops import OPS
+from .ops import FORMULA_NAMES, OPS
 from .ops import op_error as _op_error
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ def _by_operators(total: Any, pairs: Any) -> Any:
         total = total + a * b
     return total
 
+strong_zero: Any = FORMULA_NAMES["strong_zero"]
 _ADD = OPS["add"]
 _SUB = OPS["sub"]
 _MUL = OPS["mul"]
@@ -473,7 +474,7 @@ class Arithmetic:
                 out = x ** y
                 if _open.depth and _mode.paused:  # no_grad open in this thread
                     return new_leaf(out)
-                d0 = y * (out / x) if y < 1.0 and 0.0 < abs(x) < 1.0 else (y * x ** (y - 1.0) if x != 0.0 or y >= 1.0 else (0.0 if y == 0.0 else inf))
+                d0 = strong_zero if y == 0.0 else (y * x ** (y - 1.0) if y >= 1.0 or abs(x) >= 1.0 or (x != 0.0 and abs(out / x) < 1e300) else (y * (out / x) if x != 0.0 else inf * (1.0 - x)))
                 if not (x > 0.0):
                     raise ValueError('a Value exponent needs base x > 0 (d/dy = x**y * ln(x))')
                 d1 = out * log(x)
@@ -505,7 +506,7 @@ class Arithmetic:
             out = x ** y
             if _open.depth and _mode.paused:  # no_grad open in this thread
                 return new_leaf(out)
-            d0 = y * (out / x) if y < 1.0 and 0.0 < abs(x) < 1.0 else (y * x ** (y - 1.0) if x != 0.0 or y >= 1.0 else (0.0 if y == 0.0 else inf))
+            d0 = strong_zero if y == 0.0 else (y * x ** (y - 1.0) if y >= 1.0 or abs(x) >= 1.0 or (x != 0.0 and abs(out / x) < 1e300) else (y * (out / x) if x != 0.0 else inf * (1.0 - x)))
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_POW, exc, (x, y)) from None
         node = _new_value(Value)
@@ -697,7 +698,7 @@ class Arithmetic:
             out = sqrt(x)
             if _open.depth and _mode.paused:  # no_grad open in this thread
                 return new_leaf(out)
-            d0 = 0.5 / out if out != 0.0 else inf
+            d0 = 0.5 / out if out != 0.0 else inf * (1.0 - out)
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_SQRT, exc, (x,)) from None
         node = _new_value(Value)
@@ -757,13 +758,13 @@ class Arithmetic:
         return node
 
     def relu(self) -> Value:
-        """relu max(x, 0): d/dx = 1 if x > 0 else 0."""
+        """relu max(x, 0): d/dx = 1 if x > 0 else 0 (a strong zero: 0 whatever the upstream)."""
         x = self._data
         try:
             out = 0.0 if x < 0.0 else x
             if _open.depth and _mode.paused:  # no_grad open in this thread
                 return new_leaf(out)
-            d0 = 0.0 if x <= 0.0 else 1.0
+            d0 = strong_zero if x <= 0.0 else 1.0
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_RELU, exc, (x,)) from None
         node = _new_value(Value)
@@ -788,7 +789,7 @@ class Arithmetic:
                 if _open.depth and _mode.paused:  # no_grad open in this thread
                     return new_leaf(out)
                 d0 = 1.0 if x > 0.0 else y
-                d1 = 0.0 if x > 0.0 else x
+                d1 = strong_zero if x > 0.0 else x
             except (ArithmeticError, ValueError) as exc:
                 raise _op_error(_LEAKY_RELU, exc, (x, y)) from None
             node = _new_value(Value)

@@ -819,7 +819,25 @@ def _sum_lines(name: str, parts: list[str], start_at_zero: bool) -> list[str]:
 
 
 def _term(grad: str, derivative: str) -> str:
-    """dL/dz * dz/dx as code, without multiplying by a literal 1."""
+    """dL/dz * dz/dx as code, without multiplying by a literal 1.
+
+    A derivative ``strong_zero if test else rest`` (relu, ...) becomes the select
+    ``(0.0 if test else grad * rest)``: the same numbers (g * strong_zero is +0.0 for every g)
+    without a Python-level multiplication on the strong zero's side.
+    """
+    if derivative.startswith("strong_zero if "):
+        # the test is an or_test, so its own conditionals sit in parentheses: the first
+        # " else " outside brackets ends it
+        depth = 0
+        for i in range(len("strong_zero if "), len(derivative)):
+            char = derivative[i]
+            if char in "([":
+                depth += 1
+            elif char in ")]":
+                depth -= 1
+            elif depth == 0 and derivative.startswith(" else ", i):
+                test, rest = derivative[len("strong_zero if ") : i], derivative[i + len(" else ") :]
+                return f"(0.0 if {test} else {_term(grad, rest)})"
     if derivative == "1.0":
         return grad
     if derivative == "-1.0":

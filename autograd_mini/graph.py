@@ -125,12 +125,15 @@ def gradient_map(
 
     ``term(g, node, i)`` is dL/dnode · ∂node/∂operand_i for the operand i of ``node``; the terms
     reaching a node are added in ``backward``'s order. With ``zero`` the sum starts from it (as
-    ``backward`` starts from 0.0), else from the first term. No node is changed.
+    ``backward`` starts from 0.0), the seeds' sums too, else from the first term. No node is changed.
     """
     counts = consumer_counts(root for root, _ in seeds)
     grads: dict[Value, Any] = {}
     for root, seed in seeds:
-        grads[root] = grads[root] + seed if root in grads else seed
+        if root in grads:
+            grads[root] = grads[root] + seed
+        else:
+            grads[root] = seed if zero is None else zero + seed
     ready = [root for root in dict.fromkeys(root for root, _ in seeds) if counts[root] == 0]
     node_type = type(ready[0]) if ready else None
     while ready:
@@ -160,8 +163,7 @@ def reference_gradients(root: Value, seed: float = 1.0) -> dict[Value, float]:
     """What ``root.backward(seed)`` from zero gradients gives every node, bit for bit; no .grad changes."""
     _node_type(root)
     seed = as_float(seed, "reference_gradients: seed")
-    start = seed if root._op_def is not None else 0.0 + seed  # a leaf root adds the seed to its 0.0
-    return gradient_map([(root, start)], chain_term, zero=0.0)
+    return gradient_map([(root, seed)], chain_term, zero=0.0)
 
 
 def backward_pass(root: Value, seed: float) -> None:
@@ -175,7 +177,8 @@ def backward_pass(root: Value, seed: float) -> None:
     """
     try:
         _count_uses(root)  # only this pass counts: intermediate grads start again at 0
-        root._grad = seed if root._op_def is not None else root._grad + seed
+        # every sum starts at +0.0, the root's too: a zero gradient is +0.0, never -0.0
+        root._grad = 0.0 + seed if root._op_def is not None else root._grad + seed
         node_type = root.__class__
         ready = [root]
         while ready:  # a node is ready once every node that consumes it has passed its gradient on

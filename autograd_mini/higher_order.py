@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import math
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from ._numbers import Number, as_float, real_number
 from .checks import check_each_call
 from .engine import Value, backward_lock, is_grad_enabled
 from .graph import chain_term, gradient_map
-from .ops import FORMULA_NAMES, OPS
+from .ops import FORMULA_NAMES, OPS, StrongZero
 
 __all__ = ["backward_create_graph", "derivative", "gradients", "hessian", "hvp"]
 
@@ -169,7 +170,7 @@ def _build(node: ast.AST, formula: str) -> _Tree:
     if isinstance(node, ast.Name) and node.id in _OPERANDS:
         return _Name(node.id)
     if isinstance(node, ast.Name) and isinstance(FORMULA_NAMES.get(node.id), float):
-        return _Const(float(FORMULA_NAMES[node.id]))  # type: ignore[arg-type]  # inf
+        return _Const(FORMULA_NAMES[node.id])  # type: ignore[arg-type]  # inf, strong_zero (kept as is)
     if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
         return _Apply(_ARITHMETIC[type(node.op)], (_build(node.left, formula), _build(node.right, formula)))
     if isinstance(node, ast.UnaryOp) and type(node.op) in _ARITHMETIC:
@@ -229,7 +230,13 @@ def _branches(formula: str) -> bool:
 
 
 def _times(g: Grad, d: Grad) -> Grad:
-    """g * d, without a node when either factor is the number 1.0 (the same number either way)."""
+    """g * d, without a node when either factor is the number 1.0 (the same number either way).
+
+    A strong zero (relu at x <= 0, ...) gives +0.0 without a node, whatever g is: PyTorch's
+    select, whose derivative is 0 too.
+    """
+    if d.__class__ is StrongZero:
+        return 0.0
     if type(g) is float and g == 1.0:
         return d
     if type(d) is float and d == 1.0:
@@ -302,6 +309,9 @@ def gradients(
     formulas) and can be differentiated again; without, they are leaves. No ``.grad`` changes.
     An input the outputs do not depend on is an error, or a 0 gradient with ``allow_unused``.
     """
+    for flag, given in (("create_graph", create_graph), ("allow_unused", allow_unused)):
+        if type(given) is not bool:
+            raise TypeError(f"gradients: {flag} must be True or False, got {type(given).__name__}")
     roots = _values(outputs, "outputs")
     wanted = _values(inputs, "inputs")
     seeds = _seeds(roots, grad_outputs, create_graph)
@@ -323,14 +333,25 @@ def gradients(
     taken = {g for _, g in seeds if isinstance(g, Value)} | grads.keys()
     result: list[Value] = []
     for x in wanted:
-        g = grads.get(x, 0.0)
+        g = _from_zero(grads.get(x, 0.0))
         if not isinstance(g, Value):
             g = Value(g)
         elif g in taken:  # an existing node (d(a*b)/da is b itself): return a new one, never an alias
-            g = g * 1.0 if create_graph else Value(g.data)
+            g = 0.0 + g
         taken.add(g)
         result.append(g)
     return tuple(result)
+
+
+def _from_zero(g: Grad) -> Grad:
+    """0.0 + g: a gradient is a sum that starts at +0.0, as ``backward``'s are, so a zero is +0.0.
+
+    The Value sums of ``create_graph`` start from their first term instead (a node fewer per
+    sum): a -0.0 is made +0.0 here, by one more node with derivative 1, only where it occurs.
+    """
+    if isinstance(g, Value):
+        return 0.0 + g if g._data == 0.0 and math.copysign(1.0, g._data) < 0.0 else g
+    return 0.0 + g
 
 
 @pauses_collector
@@ -349,7 +370,7 @@ def backward_create_graph(root: Value, grad: Number = 1.0) -> None:
     with backward_lock:  # every formula evaluated first: an error leaves every .grad as it was
         for node, g in grads.items():
             value = g.data if isinstance(g, Value) else g
-            node._grad = node._grad + value if node.is_leaf else value
+            node._grad = node._grad + value if node.is_leaf else 0.0 + value  # backward's sums
 
 
 # -- transforms -------------------------------------------------------------------------
@@ -407,14 +428,16 @@ def hessian(f: Callable[..., Value], xs: Sequence[Value | Number]) -> tuple[tupl
 def hvp(
     f: Callable[..., Value], xs: Sequence[Value | Number], v: Sequence[Value | Number]
 ) -> tuple[Value, ...]:
-    """H v = d/dx (grad f(x) . v) at xs, by two backward passes, never forming H."""
+    """H v = d/dx (grad f(x) . v) at xs, v a constant: two backward passes, never forming H."""
     _check_function(f, "hvp")
     if not isinstance(xs, (list, tuple)):
         raise TypeError(f"hvp xs must be a list or tuple of numbers or Values, got {type(xs).__name__}")
     if not isinstance(v, (list, tuple)) or len(v) != len(xs):
         raise ValueError(f"hvp: v must be a list with one entry per x ({len(xs)}), got {v!r}")
     leaves = _leaves(xs, "hvp xs")
-    directions = _leaves(v, "hvp v")
+    # The direction is a constant, as in torch.autograd.functional.hvp: its numbers, not its
+    # graph (v may be the very Value x, whose own derivative would otherwise be added).
+    directions = [d.data for d in _leaves(v, "hvp v")]
     out = _call(f, leaves, "hvp")
     first = gradients(out, leaves, create_graph=True, allow_unused=True)
     slope = sum((g * d for g, d in zip(first, directions, strict=True)), Value(0.0))

@@ -34,7 +34,10 @@ _FUNCTIONS: dict[str, tuple[str, str]] = {
     "sin": ("Math.sin", "domain"),
     "cos": ("Math.cos", "domain"),
 }
-_CONSTANTS = {"inf": "Infinity"}
+# strong_zero is 0 on the page: its products are plain (g * 0), so an inf or nan upstream
+# gives nan there where Python's strong zero gives +0.0 (the page seeds 1: only an overflow
+# upstream reaches it).
+_CONSTANTS = {"inf": "Infinity", "strong_zero": "0.0"}
 _EXACT = {"abs": "Math.abs"}  # builtins that never raise on a float
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}

@@ -14,7 +14,9 @@ never user text.
 
 from __future__ import annotations
 
+import builtins
 import linecache
+import math
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -248,7 +250,7 @@ from ._grad_mode import open_blocks as _open
 from ._grad_mode import thread_mode as _mode
 from ._numbers import Number
 from ._numbers import operand_number as _number
-from .ops import OPS
+from .ops import FORMULA_NAMES, OPS
 from .ops import op_error as _op_error
 
 if TYPE_CHECKING:
@@ -299,9 +301,12 @@ class Arithmetic:
 
 def module_source(ops: Mapping[str, Op] = OPS) -> str:
     """The text of ``_kernels_generated.py`` for the op table ``ops``."""
-    # The formulas' functions are math's (abs is a builtin).
-    math_names = sorted(name for name in FORMULA_NAMES if name != "abs")
+    # The formulas' functions are math's (abs is a builtin); other names (strong_zero) are
+    # read from the op table's module.
+    math_names = sorted(name for name, value in FORMULA_NAMES.items() if getattr(math, name, None) is value)
+    own = sorted(name for name in FORMULA_NAMES if name not in math_names and not hasattr(builtins, name))
     parts = [_HEADER.replace("{math_import}", f"from math import {', '.join(math_names)}")]
+    parts += [f'{name}: Any = FORMULA_NAMES["{name}"]\n' for name in own]
     parts += [f'{_op_constant(op)} = OPS["{op.name}"]\n' for op in ops.values() if op.method]
     parts.append("\n")
     parts.append(multiply_add_source(ops["mul"], ops["add"]))

@@ -14,7 +14,28 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["ERROR_REASONS", "FORMULA_NAMES", "OPS", "Domain", "Op", "op_error"]
+__all__ = ["ERROR_REASONS", "FORMULA_NAMES", "OPS", "STRONG_ZERO", "Domain", "Op", "StrongZero", "op_error"]
+
+
+class StrongZero(float):
+    """A local derivative 0 that PyTorch selects rather than multiplies: g * 0 = +0.0 for every g.
+
+    Where PyTorch's backward is a select, ``where(condition, 0, ...)`` (relu's
+    threshold_backward, prelu's slope gradient, pow with exponent 0), the gradient is +0.0
+    even for an upstream gradient g of inf or nan, where a product would give nan. Stored as
+    a node's local derivative, this float makes the backward pass's ``g * local`` give that
+    +0.0 without a test in the pass: only these edges pay for it.
+    """
+
+    __slots__ = ()
+
+    def __mul__(self, other: float) -> float:
+        return 0.0
+
+    __rmul__ = __mul__
+
+
+STRONG_ZERO = StrongZero(0.0)
 
 
 @dataclass(frozen=True)
@@ -72,6 +93,7 @@ FORMULA_NAMES: dict[str, object] = {
     "sin": math.sin,
     "cos": math.cos,
     "inf": math.inf,
+    "strong_zero": STRONG_ZERO,
     "abs": abs,
 }
 
@@ -121,11 +143,15 @@ OPS: dict[str, Op] = {
             "**",
             "x ** y",
             (
-                # Only for 0 < |x| < 1 and y < 1 can x**(y-1) overflow while x**y does not:
-                # there out / x is the same number and a float division gives inf, not an error.
-                # x**(y-1) at x = 0 is a division by zero for y < 1: use the limit instead.
-                "y * (out / x) if y < 1.0 and 0.0 < abs(x) < 1.0 else "
-                "(y * x ** (y - 1.0) if x != 0.0 or y >= 1.0 else (0.0 if y == 0.0 else inf))",
+                # Exponent 0: PyTorch selects 0 (pow_backward), whatever the upstream gradient.
+                # Else y * x**(y-1), PyTorch's formula, whose own derivative is the true second
+                # derivative. Only for 0 < |x| < 1 and y < 1 can x**(y-1) overflow (Python raises)
+                # while x**y does not: out / x is the same number, and a float division gives inf.
+                # At x = 0 (0 < y < 1) the derivative is +inf, written inf * (1 - x) so that its
+                # own derivative is -inf, the limit of y(y-1)x^(y-2) that PyTorch gives.
+                "strong_zero if y == 0.0 else ("
+                "y * x ** (y - 1.0) if y >= 1.0 or abs(x) >= 1.0 or (x != 0.0 and abs(out / x) < 1e300) else "
+                "(y * (out / x) if x != 0.0 else inf * (1.0 - x)))",
                 "out * log(x)",
             ),
             domain=Domain(
@@ -183,7 +209,9 @@ OPS: dict[str, Op] = {
             "sqrt",
             "sqrt",
             "sqrt(x)",
-            ("0.5 / out if out != 0.0 else inf",),
+            # +inf at 0, written inf * (1 - out) so that its own derivative there is -inf, the
+            # limit of d/dout 0.5/out that PyTorch's grad / (2 * out) gives.
+            ("0.5 / out if out != 0.0 else inf * (1.0 - out)",),
             domain=Domain("x >= 0.0", "needs x >= 0"),
             method="sqrt",
             doc="sqrt: d/dx = 1/(2 sqrt(x)), for x >= 0 (inf at 0).",
@@ -203,16 +231,18 @@ OPS: dict[str, Op] = {
             "relu",
             "relu",
             "0.0 if x < 0.0 else x",
-            ("0.0 if x <= 0.0 else 1.0",),
+            # PyTorch's threshold_backward selects: 0 at x <= 0 even for an inf or nan upstream.
+            ("strong_zero if x <= 0.0 else 1.0",),
             method="relu",
-            doc="relu max(x, 0): d/dx = 1 if x > 0 else 0.",
+            doc="relu max(x, 0): d/dx = 1 if x > 0 else 0 (a strong zero: 0 whatever the upstream).",
         ),
         # The slope is the second operand, so a Value slope (PReLU) gets its gradient too.
         Op(
             "leaky_relu",
             "leaky_relu",
             "x if x > 0.0 else y * x",
-            ("1.0 if x > 0.0 else y", "0.0 if x > 0.0 else x"),
+            # PyTorch's prelu backward: d/dslope = where(x > 0, 0, x * g), a select.
+            ("1.0 if x > 0.0 else y", "strong_zero if x > 0.0 else x"),
             method="leaky_relu",
             parameter=("slope", 0.01),
             doc="leaky_relu x if x > 0 else slope*x: d/dx = 1 if x > 0 else slope, d/dslope = 0 or x.",

@@ -24,7 +24,9 @@ TORCH: dict[str, Callable[..., Any]] = {
     "neg": torch.neg,
     "abs": torch.abs,
     "exp": torch.exp,
+    "expm1": torch.expm1,
     "log": torch.log,
+    "log1p": torch.log1p,
     "sqrt": torch.sqrt,
     "tanh": torch.tanh,
     "sigmoid": torch.sigmoid,
@@ -74,6 +76,10 @@ def test_op_against_torch_float64(name: str) -> None:
         out = TORCH[name](*ts)
         out.backward()
         value, grads = ours
+        if name == "expm1" and args[0] < -20.0:
+            # PyTorch's derivative is expm1(x) + 1, which loses digits there; exp(x) does not
+            assert grads[0] == math.exp(args[0])
+            continue
         assert same(value, out.item()), (name, args, value, out.item())
         for mine, theirs in zip(grads, ts, strict=True):
             if math.isnan(value):

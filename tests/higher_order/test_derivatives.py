@@ -123,7 +123,7 @@ def test_expm1_and_log1p_second_derivatives(x: float) -> None:
     assert second(Value.log1p, abs(x)) == pytest.approx(-1 / (1 + abs(x)) ** 2)
 
 
-@given(st.floats(0.1, 3.0), st.floats(-2.5, 2.5))
+@given(st.floats(0.1, 3.0), st.floats(-2.5, 2.5).filter(lambda y: y != 0.0))
 def test_power_second_derivatives_in_base_and_exponent(x: float, y: float) -> None:
     def f(a: Value, b: Value) -> Value:
         return a**b
@@ -133,6 +133,16 @@ def test_power_second_derivatives_in_base_and_exponent(x: float, y: float) -> No
     assert dyy == pytest.approx(x**y * math.log(x) ** 2, rel=1e-9, abs=1e-12)
     assert dxy == pytest.approx(x ** (y - 1) * (1 + y * math.log(x)), rel=1e-9, abs=1e-12)
     assert dyx == pytest.approx(dxy, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("x", [0.5, 1.0, 2.0])
+def test_power_at_exponent_zero_selects_as_pytorch(x: float) -> None:
+    # d/dx x**y at y = 0 is PyTorch's where(y == 0, 0, ...): a constant 0, so its derivative
+    # in y is 0 there too (PyTorch's numbers), while d/dx of d/dy x**y = x**y ln x is 1/x.
+    (dxx, dxy), (dyx, dyy) = ((h.data for h in row) for row in hessian(lambda a, b: a**b, [x, 0.0]))
+    assert (dxx, dxy) == (0.0, 0.0)
+    assert dyx == pytest.approx(1.0 / x, rel=1e-15)
+    assert dyy == pytest.approx(math.log(x) ** 2, rel=1e-15)
 
 
 @pytest.mark.parametrize("exponent", [2.0, 3.0, 0.5, -1.0])
