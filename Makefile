@@ -94,10 +94,9 @@ docs: $(VENV)/.dev
 wheel: $(VENV)/.dev
 	$(PY) -m build --wheel --no-isolation --outdir dist .
 
-# Optional: every op against PyTorch float64 (installs torch==2.13.0; not part of make test).
+# Every op against PyTorch float64 alone (make test runs these too: torch is in the dev extra).
 test-torch: $(VENV)/.dev
-	@$(PY) -c 'import torch' 2>/dev/null || $(PIP) install torch==2.13.0
-	$(VENV)/bin/pytest -q tests_torch
+	$(VENV)/bin/pytest -q tests/torch
 
 # Value's arithmetic, generated from the op table (autograd_mini/ops.py) into a checked-in file;
 # run after changing the table. A test fails while the file is out of date.

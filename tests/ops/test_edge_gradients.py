@@ -1,7 +1,7 @@
 """Gradients where an upstream gradient or a local derivative is 0, ±inf or nan: PyTorch's numbers.
 
 The expected numbers are PyTorch 2.13's (float64), pinned here so that the rule holds without
-torch installed (``tests_torch/`` checks the same against torch itself). Most ops pass on
+torch installed (``tests/torch/`` checks the same against torch itself). Most ops pass on
 g · ∂z/∂x, a product, so 0 · inf and inf · 0 are nan, as in PyTorch. Where PyTorch selects
 instead of multiplying (relu's threshold_backward, prelu's slope gradient, pow's exponent-0
 case) the local derivative is a strong zero: the gradient is +0.0 whatever arrives from above.

@@ -1,5 +1,5 @@
-"""Optional oracle (``make test-torch``): every op's value and gradient against PyTorch float64,
-NaN, signed zeros and infinities included. Not part of ``make test``: torch is a large install."""
+"""PyTorch as the oracle: every op's value and gradient against PyTorch float64, NaN, signed
+zeros and infinities included (torch is in the dev extra, so make test runs these)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import torch
 
-torch = pytest.importorskip("torch")
-
-from autograd_mini import Value  # noqa: E402
-from autograd_mini.ops import OPS  # noqa: E402
+from autograd_mini import Value
+from autograd_mini.ops import OPS
 
 F = torch.nn.functional
 TORCH: dict[str, Callable[..., Any]] = {

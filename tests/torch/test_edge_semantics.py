@@ -1,4 +1,4 @@
-"""Optional oracle (``make test-torch``): gradients at the edge cases against PyTorch float64.
+"""PyTorch as the oracle: gradients at the edge cases against PyTorch float64 (run by make test).
 
 Every op of the table at operands 0, -0, ±inf, nan, subnormals and large values, with an
 upstream gradient of 0, -0, ±1, ±inf or nan, on every path (backward, the reference
@@ -15,12 +15,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import torch
 
-torch = pytest.importorskip("torch")
-
-from autograd_mini import Value, gradients, hessian, hvp, trace  # noqa: E402
-from autograd_mini.graph import reference_gradients  # noqa: E402
-from autograd_mini.ops import OPS  # noqa: E402
+from autograd_mini import Value, gradients, hessian, hvp, trace
+from autograd_mini.graph import reference_gradients
+from autograd_mini.ops import OPS
 
 INF, NAN = math.inf, math.nan
 F = torch.nn.functional
