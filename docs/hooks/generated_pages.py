@@ -33,7 +33,9 @@ site is built, so it always shows the formulas the engine runs.
 In the formulas `x` and `y` are the operands, and a derivative may read `out`, the op's
 result z. `strong_zero` is a 0 whose product with any gradient, inf and nan included, is
 +0.0: PyTorch selects rather than multiplies there (see
-[zero times infinity](guide/engine.md#zero-times-infinity)). The domain is checked before anything is computed; a failed check raises a
+[zero times infinity](guide/engine.md#zero-times-infinity)).
+
+The domain is checked before anything is computed; a failed check raises a
 `ValueError` with the sentence shown (`log: needs x > 0; got x = 0.0`). A derivative
 condition is checked only when that operand is a `Value` (a number operand is a constant
 and needs no derivative). A dash means no condition beyond what float arithmetic raises by
