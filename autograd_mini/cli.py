@@ -26,7 +26,7 @@ from .demos import DEMOS, Demo
 from .demos import check as check_demo
 from .demos import listing as demo_listing
 from .engine import Value
-from .graph import forward_order, node_names, toposort
+from .graph import GraphView, view
 from .ops import OPS
 
 __all__ = ["main", "evaluate", "ExpressionError", "FUNCTIONS", "MAX_EXPRESSION_LENGTH"]
@@ -544,49 +544,45 @@ def _refuse_misplaced_bindings(
 
 
 def _draw(args: argparse.Namespace) -> int:
-    from .viz import GraphvizNotFoundError, draw_graph, render
+    from ._graph_drawing import DrawOptions, draw_view
+    from .viz import GraphvizNotFoundError, render
 
-    result = _expression_graph(args, "draw it anyway (large graphs are slow to lay out)")
-    result.backward()
+    view = _expression_graph(args, "draw it anyway (large graphs are slow to lay out)")
+    view.root.backward()
+    options = DrawOptions(args.show, args.rankdir, args.digits, max_nodes=None, legend=args.legend)
     try:
-        graph = draw_graph(
-            result,
-            show=args.show,
-            digits=args.digits,
-            rankdir=args.rankdir,
-            legend=args.legend,
-            max_nodes=None,
-        )
+        graph = draw_view(view, {node: node.grad for node in view.order}, options)
         path = render(graph, args.output)
     except GraphvizNotFoundError as exc:  # its message spans lines: the reason, then details
         reason, *details = str(exc).splitlines() or [""]
         return _fail(f"autograd-mini: error: {reason}", details, 1)
     except ValueError as exc:  # the output's suffix: every other option was checked above
         raise _Refusal(str(exc)) from None
-    _print_table(result, max(args.digits, 6))
+    _print_table(view, max(args.digits, 6))
     print(f"wrote {_printable(str(path))}")
     return 0
 
 
-def _expression_graph(args: argparse.Namespace, anyway: str) -> Value:
-    """The expression's result, its graph within --max-nodes; named "out" unless it is an input itself."""
+def _expression_graph(args: argparse.Namespace, anyway: str) -> GraphView:
+    """The expression's graph within --max-nodes, its result named "out" unless it is an input itself."""
     result, inputs = evaluate(args.expression, dict(args.at))
-    size = len(toposort(result))
+    if result not in inputs.values():
+        result.label = "out"  # a bare input keeps its own name: it is the root itself
+    graph = view(result)
+    size = len(graph.order)
     if size > args.max_nodes:
         raise _Refusal(
             f"the graph has {size} values, more than --max-nodes {args.max_nodes}; "
             f"pass --max-nodes {size} to {anyway}"
         )
-    if result not in inputs.values():
-        result.label = "out"  # a bare input keeps its own name: it is the root itself
-    return result
+    return graph
 
 
 def _explore(args: argparse.Namespace) -> int:
     from .explorer import explore
     from .viz import GraphvizNotFoundError
 
-    result = _expression_graph(args, "explore it anyway")
+    result = _expression_graph(args, "explore it anyway").root
     try:
         page = explore(result, digits=args.digits, rankdir=args.rankdir, why=args.why, max_nodes=None)
     except GraphvizNotFoundError as exc:
@@ -599,11 +595,11 @@ def _explore(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_table(result: Value, digits: int) -> None:
+def _print_table(graph: GraphView, digits: int) -> None:
     """Every value of the graph, inputs first, under the names the drawing uses, with dL/d(name)."""
-    names = node_names(result)
-    loss = names[result]
-    rows = [(names[node], node.op or "input", node.data, node.grad) for node in forward_order(result)]
+    names = graph.names
+    loss = names[graph.root]
+    rows = [(names[node], node.op or "input", node.data, node.grad) for node in graph.order]
     width = max([len(name) for name, *_ in rows] + [len("name")])
     gradient = f"d{loss}/d(name)"
     print(f"{'name':<{width}}  {'op':<10}  {'value':>14}  {gradient:>14}")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from autograd_mini import Value, viz
+from autograd_mini import Value
 from autograd_mini.cli import FUNCTIONS, MAX_EXPRESSION_LENGTH, _callable_ops, evaluate, main
 from autograd_mini.ops import OPS, Op
 
@@ -198,14 +198,16 @@ def test_a_huge_integer_that_python_refuses_to_parse_is_refused(capsys: pytest.C
 def test_a_bare_input_keeps_its_label(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from autograd_mini import _graph_drawing
+
     roots: list[Value] = []
-    real = viz.draw_graph
+    real = _graph_drawing.draw_view
 
-    def spy(root: Value, **kwargs: Any) -> Any:
-        roots.append(root)
-        return real(root, **kwargs)
+    def spy(view: Any, *args: Any) -> Any:
+        roots.append(view.root)
+        return real(view, *args)
 
-    monkeypatch.setattr(viz, "draw_graph", spy)
+    monkeypatch.setattr(_graph_drawing, "draw_view", spy)
     assert run(["draw", "x", "--at", "x=1", "-o", str(tmp_path / "g.dot")], capsys)[0] == 0
     assert run(["draw", "x*2", "--at", "x=1", "-o", str(tmp_path / "g.dot")], capsys)[0] == 0
     assert [root.label for root in roots] == ["x", "out"]
