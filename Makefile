@@ -67,9 +67,16 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff format --check .
 
 # The explorer page's hand-written JavaScript, linted by ESLint (eslint.config.mjs). package-lock.json
-# pins ESLint; npm installs it into node_modules/ the first time. Node.js and npm must be installed.
+# pins ESLint; npm installs it into node_modules/ the first time (Node.js and npm: Debian's, as root).
 lint-js:
-	@command -v npm >/dev/null 2>&1 || { echo "npm is missing; lint-js needs Node.js and npm (Debian: apt-get install nodejs npm)"; exit 1; }
+	@command -v npm >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing Node.js and npm (Debian packages nodejs npm)"; \
+			apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
+		else \
+			echo "npm is missing; lint-js needs Node.js and npm (Debian/Ubuntu: sudo apt-get install nodejs npm)"; \
+			exit 1; \
+		fi; }
 	@[ -d node_modules ] || npm ci --no-audit --no-fund
 	node_modules/.bin/eslint autograd_mini/explorer_assets
 

@@ -354,11 +354,21 @@ class _Parser(argparse.ArgumentParser):
         raise _Refusal(f"autograd-mini: error: {where}{message}", self.format_usage().rstrip().splitlines())
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("autograd-mini")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="autograd-mini",
         description="See backpropagation: draw computation graphs and run the demos.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     draw = commands.add_parser(
         "draw",

@@ -135,3 +135,10 @@ def test_demo_by_name(
     assert "dL/dx = dL/dz * dz/dx" in capsys.readouterr().out
     assert main(["demo", "nope"]) == 2
     assert capsys.readouterr().err.startswith("autograd-mini: error: unknown demo 'nope'")
+
+
+def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"autograd-mini {version('autograd-mini')}"
