@@ -92,8 +92,9 @@ test: graphviz chromium lint lint-js typecheck unit docs
 test-fast: $(VENV)/.dev
 	$(VENV)/bin/pytest -q -m "not browser and not slow and not notebook and not wheel"
 
-# The documentation site (mkdocs.yml) in site/; --strict fails on any warning, a broken link included.
-docs: $(VENV)/.dev
+# The documentation site (mkdocs.yml) in site/, the notebooks executed (their drawings need dot);
+# --strict fails on any warning, a broken link included.
+docs: graphviz $(VENV)/.dev
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
 # A wheel in dist/ (pip install dist/autograd_mini-*.whl anywhere). No network: setuptools
