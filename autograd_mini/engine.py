@@ -126,9 +126,9 @@ class Value(Arithmetic):
 
     @property
     def local_grads(self) -> tuple[float, ...]:
-        """dself/dparent for each of ``parents``, same order."""
+        """dself/dparent for each of ``parents``, same order (plain floats)."""
         pairs = zip(self.operands, (self._da, self._db), strict=False)
-        return tuple(d for p, d in pairs if isinstance(p, Value))
+        return tuple(float(d) for p, d in pairs if isinstance(p, Value))  # a strong zero shows as 0.0
 
     @property
     def is_leaf(self) -> bool:

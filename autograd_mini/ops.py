@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["ERROR_REASONS", "FORMULA_NAMES", "OPS", "STRONG_ZERO", "Domain", "Op", "StrongZero", "op_error"]
 
@@ -29,8 +30,12 @@ class StrongZero(float):
 
     __slots__ = ()
 
-    def __mul__(self, other: float) -> float:
-        return 0.0
+    def __mul__(self, other: Any) -> Any:
+        # Only a gradient (a float) is selected away; anything else multiplies as a plain 0.0
+        # (a Value makes a node, a non-number is refused), so user arithmetic is unchanged.
+        if other.__class__ is float or other.__class__ is int:
+            return 0.0
+        return float.__mul__(0.0, other)
 
     __rmul__ = __mul__
 

@@ -467,3 +467,9 @@ def test_newton_demo_converges_faster_than_gradient_descent() -> None:
     assert abs(newton.newton(6)[-1] - newton.MINIMUM) < 1e-13
     assert abs(newton.gradient_descent(6)[-1] - newton.MINIMUM) > 1e-2
     assert newton.neuron_gradient().data == pytest.approx(1.0)  # the lecture's w1.grad
+
+
+def test_leaky_relu_with_a_value_slope_at_zero_takes_the_side_of_its_first_derivative() -> None:
+    """At x = 0 the first derivative takes the x <= 0 side (d/dslope = x); so does the second."""
+    rows = hessian(lambda a, b: a.leaky_relu(b), [0.0, 0.5])
+    assert [[h.data for h in row] for row in rows] == [[0.0, 1.0], [1.0, 0.0]]

@@ -148,7 +148,7 @@ def test_strong_zero_times_anything_is_plus_zero(g: float) -> None:
 
 
 def test_a_strong_zero_is_stored_as_relu_local_derivative() -> None:
-    (local,) = Value(-1.0).relu().local_grads
+    local = Value(-1.0).relu()._da  # stored on the node; local_grads shows it as a plain 0.0
     assert type(local) is StrongZero and local == 0.0
     (local,) = Value(2.0).relu().local_grads
     assert type(local) is float and local == 1.0
@@ -159,3 +159,20 @@ def test_compiled_code_selects_where_a_derivative_is_a_strong_zero() -> None:
     assert "strong_zero" not in compiled.source  # a select, (0.0 if test else g * rest)
     assert compiled(-1.0, 0.1)[1] == [0.1, -1.0]
     assert compiled(2.0, 0.1)[1] == [4.0, 0.0]
+
+
+def test_a_strong_zero_multiplies_anything_but_a_gradient_as_a_plain_zero() -> None:
+    from autograd_mini.ops import StrongZero
+
+    d = Value(-1.0).relu()._da
+    assert type(d) is StrongZero
+    assert (d * math.inf, math.nan * d) == (0.0, 0.0)  # a gradient is selected away
+    product = d * Value(5.0)  # a Value still makes a node, as 0.0 * Value does
+    assert isinstance(product, Value) and product.op == "*"
+    for other in (None, [1, 2], "ab"):
+        with pytest.raises(TypeError):
+            d * other  # type: ignore[operator]
+
+
+def test_local_grads_are_plain_floats() -> None:
+    assert [type(d) for d in Value(-1.0).relu().local_grads] == [float]
