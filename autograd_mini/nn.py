@@ -74,7 +74,8 @@ class Module:
         """(dotted name, parameter) pairs in a fixed order, e.g. ('layers.0.neurons.3.w.1', w).
 
         The walk reads the module's attributes in order, entering Modules, lists, tuples and
-        dicts (str keys) at any depth; each Module and Value is visited once, so a module that
+        dicts (str keys) at any depth, and lists the leaf Values it finds (a computed Value is
+        an output, not a parameter); each Module and Value is visited once, so a module that
         refers to itself, or a Value held twice, is listed once, under the first name reached.
         """
         return _named_parameters(self)
@@ -103,7 +104,7 @@ class Module:
         return {name: p.data for name, p in _named_parameters(self)}
 
     def load_state_dict(self, state: Mapping[str, object]) -> None:
-        """Set every parameter from ``state``; on any missing, extra or non-finite entry, change nothing."""
+        """Set every parameter from ``state`` (a tied one by any of its names), or change nothing."""
         values = self._checked_state(state)  # every check runs before the first assignment
         for param, value in values:
             param.assign(value)
@@ -213,7 +214,7 @@ class Module:
 
 
 def _named_parameters(module: Module) -> list[tuple[str, Value]]:
-    """Every Value reachable from ``module``'s attributes, by dotted path; see ``named_parameters``."""
+    """Every leaf Value reachable from ``module``'s attributes, by dotted path; see ``named_parameters``."""
     found: list[tuple[str, Value]] = []
     seen = {id(module)}  # Modules, containers and Values reached: a cycle or a shared one is walked once
     # An explicit stack, so no nesting depth reaches Python's recursion limit: per open container,
