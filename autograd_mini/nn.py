@@ -74,7 +74,8 @@ class Module:
         """(dotted name, parameter) pairs in a fixed order, e.g. ('layers.0.neurons.3.w.1', w).
 
         The walk reads the module's attributes in order, entering Modules, lists, tuples and
-        dicts (str keys) at any depth; each Module and Value is visited once, so a module that
+        dicts (str keys) at any depth, and lists the leaf Values it finds (a computed Value is
+        an output, not a parameter); each Module and Value is visited once, so a module that
         refers to itself, or a Value held twice, is listed once, under the first name reached.
         """
         return _named_parameters(self)
@@ -103,7 +104,7 @@ class Module:
         return {name: p.data for name, p in _named_parameters(self)}
 
     def load_state_dict(self, state: Mapping[str, object]) -> None:
-        """Set every parameter from ``state``; on any missing, extra or non-finite entry, change nothing."""
+        """Set every parameter from ``state`` (a tied one by any of its names), or change nothing."""
         values = self._checked_state(state)  # every check runs before the first assignment
         for param, value in values:
             param.assign(value)
@@ -114,13 +115,36 @@ class Module:
             raise ValueError(
                 f"state must be a mapping of parameter names to numbers, got {type(state).__name__}"
             )
-        params = dict(_named_parameters(self))
+        named = _named_parameters(self)
+        params = dict(named)
+        first_name = {id(param): name for name, param in named}
+        # Each parameter's entries, under its own name or under another name that reaches the same
+        # Value (a tied weight: files from versions that listed it under every name hold both).
+        given: dict[str, list[tuple[str, float | None]]] = {name: [] for name in params}
+        unexpected = []
+        for key in state:
+            if isinstance(key, str) and key in params:
+                owner: str | None = key
+            else:
+                target = _resolve(self, key) if isinstance(key, str) else None
+                owner = first_name.get(id(target)) if isinstance(target, Value) else None
+            if owner is None:
+                unexpected.append(str(key))
+            else:  # its own name first: that entry's value is the one assigned
+                given[owner].insert(
+                    0 if owner == key else len(given[owner]), (key, saturating_float(state[key]))
+                )
         problems = []
-        missing = [name for name in params if name not in state]
-        unexpected = [str(name) for name in state if name not in params]
-        present = [(name, saturating_float(state[name])) for name in params if name in state]
-        non_numeric = [name for name, value in present if value is None]
-        non_finite = [name for name, value in present if value is not None and not math.isfinite(value)]
+        missing = [name for name, pairs in given.items() if not pairs]
+        entries = [pair for pairs in given.values() for pair in pairs]
+        non_numeric = [key for key, value in entries if value is None]
+        non_finite = [key for key, value in entries if value is not None and not math.isfinite(value)]
+        conflicts = [
+            f"{name} ({given[name][0][1]!r}) and {key} ({value!r})"
+            for name in params
+            for key, value in given[name][1:]
+            if value is not None and given[name][0][1] is not None and value != given[name][0][1]
+        ]
         if missing:
             problems.append(f"missing {len(missing)} parameter(s): {_preview(missing)}")
         if unexpected:
@@ -132,11 +156,13 @@ class Module:
                 f"non-finite value(s) for {_preview(non_finite)} "
                 "(NaN, infinities and integers too large for a float are refused)"
             )
+        if conflicts:
+            problems.append(f"conflicting values for {_preview(conflicts)}, one parameter under two names")
         if problems:
             raise ValueError(
                 f"{type(self).__name__}.load_state_dict: {'; '.join(problems)}; nothing was changed"
             )
-        return [(params[name], value) for name, value in present if value is not None]
+        return [(params[name], value) for name in params if (value := given[name][0][1]) is not None]
 
     def max_file_bytes(self) -> int:
         """The largest model file ``load`` reads: generous for this model's names and numbers."""
@@ -188,7 +214,7 @@ class Module:
 
 
 def _named_parameters(module: Module) -> list[tuple[str, Value]]:
-    """Every Value reachable from ``module``'s attributes, by dotted path; see ``named_parameters``."""
+    """Every leaf Value reachable from ``module``'s attributes, by dotted path; see ``named_parameters``."""
     found: list[tuple[str, Value]] = []
     seen = {id(module)}  # Modules, containers and Values reached: a cycle or a shared one is walked once
     # An explicit stack, so no nesting depth reaches Python's recursion limit: per open container,
@@ -202,6 +228,8 @@ def _named_parameters(module: Module) -> list[tuple[str, Value]]:
         for key, item in entries:
             if not isinstance(item, _SEARCHED) or id(item) in seen:
                 continue  # numbers, strings, other objects: never searched
+            if isinstance(item, Value) and not item.is_leaf:
+                continue  # a computed Value (an output kept for later) is not trained, so not named
             seen.add(id(item))
             path = f"{prefix}{key}"
             reason = unnamed
@@ -234,6 +262,32 @@ def _named_parameters(module: Module) -> list[tuple[str, Value]]:
 
 
 _SEARCHED = (Value, Module, list, tuple, dict, set, frozenset)
+
+
+def _resolve(module: Module, name: str) -> object:
+    """What the dotted ``name`` reaches from ``module`` along the walk's steps, or None.
+
+    Steps are those of the walk: a Module's attribute, a list's or tuple's index written
+    as ``named_parameters`` writes it (``3``, never ``03`` or ``-1``), a dict's str key. Only
+    instance attributes and the containers' own items are read: no property or ``__getitem__``
+    of the user's runs.
+    """
+    item: object = module
+    for step in name.split("."):
+        if isinstance(item, Module):
+            attributes = getattr(item, "__dict__", None)
+            item = attributes.get(step) if isinstance(attributes, dict) else None
+        elif isinstance(item, (list, tuple)):
+            canonical = step.isascii() and step.isdigit() and (step == "0" or step[0] != "0")
+            if not canonical or len(step) > len(str(len(item))) or int(step) >= len(item):
+                return None
+            index = int(step)
+            item = list.__getitem__(item, index) if isinstance(item, list) else tuple.__getitem__(item, index)
+        elif isinstance(item, dict):
+            item = dict.get(item, step)
+        else:
+            return None
+    return item
 
 
 def _check_inputs(module: str, x: object, nin: int) -> None:

@@ -376,3 +376,85 @@ def test_a_hostile_module_name_gives_a_printable_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError) as info:
         model.load(path)
     str(info.value).encode("utf-8")  # a lone surrogate in the message would raise here
+
+
+class _Tied(nn.Module):
+    """Tied weights: a Value and a whole module each held under two attribute names."""
+
+    def __init__(self) -> None:
+        self.a = Value(2.0)
+        self.shared = self.a
+        self.c = Value(5.0)
+        self.enc = nn.Neuron(1, seed=0)
+        self.dec = self.enc
+
+
+# Written by the version whose state_dict listed a tied parameter under every name reaching it.
+TIED_FILE_LISTING_EVERY_NAME = """{
+ "format": "autograd-mini module",
+ "version": 1,
+ "module": "_Tied",
+ "config": {},
+ "parameters": {
+  "a": 7.0,
+  "shared": 7.0,
+  "c": 5.0,
+  "enc.w.0": 0.25,
+  "enc.b": -1.5,
+  "dec.w.0": 0.25,
+  "dec.b": -1.5
+ }
+}
+"""
+
+
+def test_a_file_naming_tied_parameters_under_every_name_loads(tmp_path: Path) -> None:
+    path = tmp_path / "tied.json"
+    path.write_text(TIED_FILE_LISTING_EVERY_NAME, encoding="utf-8")
+    target = _Tied()
+    target.load(path)
+    assert target.state_dict() == {"a": 7.0, "c": 5.0, "enc.w.0": 0.25, "enc.b": -1.5}
+    assert target.shared.data == 7.0 and target.dec.b.data == -1.5  # type: ignore[union-attr]
+    target.save(path)  # each parameter once, under its first name
+    assert json.loads(path.read_text(encoding="utf-8"))["parameters"] == target.state_dict()
+
+
+def test_each_parameter_may_come_under_any_of_its_names() -> None:
+    target = _Tied()
+    target.load_state_dict({"shared": 7.0, "c": 5.0, "dec.w.0": 0.25, "enc.b": -1.5})
+    assert target.state_dict() == {"a": 7.0, "c": 5.0, "enc.w.0": 0.25, "enc.b": -1.5}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"shared": 8.0}, "conflicting values for a (7.0) and shared (8.0), one parameter"),
+        ({"dec.b": 0.0}, "conflicting values for enc.b (-1.5) and dec.b (0.0), one parameter"),
+        ({"shared": "7"}, "non-numeric value(s) for shared"),
+        ({"shared": float("inf")}, "non-finite value(s) for shared"),
+    ],
+)
+def test_names_of_one_parameter_must_agree(extra: dict[str, object], message: str) -> None:
+    target = _Tied()
+    state: dict[str, object] = {"a": 7.0, "c": 5.0, "enc.w.0": 0.25, "enc.b": -1.5, **extra}
+    with unchanged(target), pytest.raises(ValueError) as info:
+        target.load_state_dict(state)
+    assert message in str(info.value) and "nothing was changed" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "name", ["shared.0", "enc.w", "enc.w.00", "enc.w.1", "enc.w.-1", "enc.w.+0", "enc.w.٠", "enc", "nin", ""]
+)
+def test_names_reaching_no_parameter_are_unexpected(name: str) -> None:
+    target = _Tied()
+    state: dict[str, object] = {"a": 7.0, "c": 5.0, "enc.w.0": 0.25, "enc.b": -1.5, name: 0.25}
+    with unchanged(target), pytest.raises(ValueError, match=r"unexpected 1 key\(s\)"):
+        target.load_state_dict(state)
+
+
+def test_a_name_reaching_a_computed_value_is_unexpected() -> None:
+    target = _Tied()
+    target.out = target.enc([1.0])  # type: ignore[attr-defined]
+    state: dict[str, object] = {"a": 7.0, "c": 5.0, "enc.w.0": 0.25, "enc.b": -1.5, "out": 1.0}
+    with unchanged(target), pytest.raises(ValueError, match=r"unexpected 1 key\(s\): out"):
+        target.load_state_dict(state)

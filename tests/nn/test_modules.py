@@ -7,6 +7,7 @@ import json
 import math
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -322,3 +323,70 @@ def test_sets_and_dicts_without_parameters_are_fine() -> None:
     model.lookup = {1: "one", (2, 3): [4.0], "w": Value(9.0)}  # type: ignore[attr-defined]
     assert len(model.parameters()) == 9
     assert model.named_parameters()[-1][0] == "lookup.w"
+
+
+class _KeepsOutputs(nn.Module):
+    """A user's module that keeps its last output in a dict, under a str or a tuple key."""
+
+    def __init__(self, key: str) -> None:
+        self.lin = nn.Neuron(1, seed=0)
+        self.key = key
+        self.store: dict[object, Value] = {}
+
+    def __call__(self, x: nn.Input) -> Value:
+        out = self.lin(x)
+        self.store["last" if self.key == "str" else tuple(x)] = out
+        return out
+
+
+@pytest.mark.parametrize("key", ["str", "tuple"])
+def test_outputs_kept_in_a_dict_are_not_parameters(key: str, tmp_path: Path) -> None:
+    model = _KeepsOutputs(key)
+    model([1.0]).backward()
+    assert [name for name, _ in model.named_parameters()] == ["lin.w.0", "lin.b"]
+    assert list(model.state_dict()) == ["lin.w.0", "lin.b"]
+    model.zero_grad()
+    assert model.lin.w[0].grad == 0.0
+    optim.SGD(model.parameters(), lr=0.1)  # refuses a computed Value: none is listed
+    model.save(tmp_path / "m.json")
+    fresh = _KeepsOutputs(key)
+    fresh.lin.w[0].data = 99.0
+    fresh.load(tmp_path / "m.json")
+    assert fresh.state_dict() == model.state_dict()
+
+
+@pytest.mark.parametrize(
+    "holding",
+    [
+        lambda out: out,
+        lambda out: [out, (out,)],
+        lambda out: {(1, 2): out, 3: [out], "a.b": out},
+        lambda out: {out},
+        lambda out: frozenset({out}),
+    ],
+)
+def test_computed_values_are_skipped_wherever_they_are_held(holding: Any) -> None:
+    model = _Holder()
+    before = model.named_parameters()
+    model.held = holding(model.scale * 2.0 + model.blocks[0][0])  # type: ignore[attr-defined, index]
+    assert model.named_parameters() == before
+    assert list(model.state_dict()) == [name for name, _ in before]
+    model.zero_grad()
+
+
+def test_leaf_values_kept_in_a_dict_are_parameters() -> None:
+    model = _Holder()
+    model.cache = {"x": Value(3.0)}  # type: ignore[attr-defined]
+    model.seen = {"out": nn.MLP(1, [1]).predict([1.0])}  # type: ignore[attr-defined]  # no_grad: a leaf
+    assert [name for name, _ in model.named_parameters()][-2:] == ["cache.x", "seen.out"]
+    model.cache[("x",)] = Value(4.0)  # type: ignore[attr-defined]
+    with pytest.raises(TypeError, match=r"cache has key \('x',\) \(tuple\), which cannot name a parameter"):
+        model.parameters()
+
+
+def test_mlp_names_and_order_are_unchanged() -> None:
+    assert list(nn.MLP(2, [2, 1]).state_dict()) == [
+        "layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b",
+        "layers.0.neurons.1.w.0", "layers.0.neurons.1.w.1", "layers.0.neurons.1.b",
+        "layers.1.neurons.0.w.0", "layers.1.neurons.0.w.1", "layers.1.neurons.0.b",
+    ]  # fmt: skip
