@@ -37,6 +37,7 @@ import io
 import math
 import re
 import sys
+import threading
 import time
 import tokenize
 from array import array
@@ -423,6 +424,36 @@ class _Run:
     created: dict[Value, int] | None
 
 
+@dataclass(eq=False)
+class _Recorder:
+    """One running trace's record: each new node, with the number of checks recorded before it."""
+
+    checks: list[tuple[tuple[Value, ...], Check]]
+    created: dict[Value, int] = field(default_factory=dict)
+
+
+class _Recorders(threading.local):
+    """The traces running in this thread, innermost last, and the one profile hook feeding them all.
+
+    A trace inside a traced fn records its own order, and the outer one goes on recording.
+    """
+
+    def __init__(self) -> None:
+        stack: list[_Recorder] = []
+
+        def hook(frame: object, event: str, arg: object) -> None:
+            if event == "return" and arg.__class__ is Value:
+                for recorder in stack:
+                    if arg not in recorder.created:
+                        recorder.created[arg] = len(recorder.checks)
+
+        self.stack = stack
+        self.hook = hook  # a closure over this thread's stack: no thread-local lookup per event
+
+
+_recorders = _Recorders()
+
+
 def _run_recording(fn: Callable[..., Value], args: object) -> _Run:
     """Run fn on the traced arguments, collecting its checks and the order it makes its nodes in.
 
@@ -431,28 +462,30 @@ def _run_recording(fn: Callable[..., Value], args: object) -> _Run:
     A profile hook on this thread sees each node as the function that made it returns it;
     a kernel returns its node at once, so that is the order of creation (the few nodes made
     inside one call and never returned, a neuron's partial sums, are placed by the graph).
+    One hook serves the traces nested in this thread; another profiler's hook is left alone
+    (no order is recorded then), and so is a hook fn installs itself.
     """
     outer = recorded_checks.checks
     checks: list[tuple[tuple[Value, ...], Check]] = []
     recorded_checks.checks = checks
-    created: dict[Value, int] = {}
-
-    def note(frame: object, event: str, arg: object) -> None:
-        if event == "return" and arg.__class__ is Value and arg not in created:
-            created[arg] = len(checks)
-
-    hooked = sys.getprofile() is None  # a profiler already running keeps the hook
+    recorder = _Recorder(checks)
+    ours = _recorders.hook
+    previous = sys.getprofile()
+    hooked = previous is None or previous is ours  # a profiler already running keeps the hook
     if hooked:
-        sys.setprofile(note)
+        _recorders.stack.append(recorder)
+        sys.setprofile(ours)
     try:
         root = fn(*args)  # type: ignore[misc]
     finally:
         if hooked:
-            sys.setprofile(None)
+            _recorders.stack.remove(recorder)  # by identity (eq=False)
+            if sys.getprofile() is ours:  # else fn installed a hook of its own: keep it
+                sys.setprofile(previous)
         recorded_checks.checks = outer
     if type(root) is not Value:
         raise TraceError(f"trace: fn must return a Value, got {type(root).__name__}")
-    return _Run(root, checks, created if hooked else None)
+    return _Run(root, checks, recorder.created if hooked else None)
 
 
 def _compile(program: _Program, checks: tuple[Check, ...]) -> Runner:
