@@ -37,11 +37,12 @@ import io
 import math
 import re
 import sys
+import threading
 import time
 import tokenize
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,20 +186,24 @@ MAX_ARGUMENT_DEPTH = 100
 _Path = tuple[object, ...]
 
 
-def _flatten(arg: object, out: list[float], params: dict[Value, int], path: _Path = ("args",)) -> object:
+def _flatten(
+    arg: object, out: list[float], refused: dict[Value, int], walked: set[Value], path: _Path = ("args",)
+) -> object:
     """Append the numbers in ``arg`` to ``out``; return its structure (for the structure check).
 
-    Numbers and Values are interchangeable inputs, so both are recorded as one kind, "leaf";
-    a Value that is one of ``params`` (by its place) is refused. Any real number counts (int,
-    float, NumPy scalars), bool excepted. Runs at every call of a compiled function, so
-    floats and lists take the shortest way and paths stay tuples.
+    Numbers and Values are interchangeable inputs, so both are recorded as one kind, "leaf".
+    A Value that is one of ``refused`` (a parameter, by its place, or a Value fn reads
+    directly, _READ_DIRECTLY), or is computed from one, is refused. Any real number counts
+    (int, float, NumPy scalars), bool excepted. ``walked`` holds the nodes of computed
+    arguments already found clean (arguments often share a graph). Runs at every call of a
+    compiled function, so floats and lists take the shortest way and paths stay tuples.
     """
     if type(arg) is float:  # type(), not __class__, which an object can fake
         out.append(arg)
         return "leaf"
     if type(arg) is Value:
-        if arg in params:
-            raise _both_argument_and_parameter(_where(path), params[arg])
+        if refused and (arg in refused or arg._op_def is not None):
+            _check_argument_value(arg, refused, walked, path)
         out.append(arg.data)
         return "leaf"
     if isinstance(arg, (list, tuple)) and issubclass(type(arg), (list, tuple)):  # not a faked __class__
@@ -212,7 +217,7 @@ def _flatten(arg: object, out: list[float], params: dict[Value, int], path: _Pat
                 out.append(item)
                 structure.append("leaf")
             else:
-                structure.append(_flatten(item, out, params, (*path, i)))
+                structure.append(_flatten(item, out, refused, walked, (*path, i)))
         return tuple(structure)
     try:
         number = real_number(arg)  # the engine's own reading of a number operand
@@ -231,6 +236,60 @@ def _flatten(arg: object, out: list[float], params: dict[Value, int], path: _Pat
         )
     out.append(number)
     return "leaf"
+
+
+# The place recorded in ``refused`` for a Value fn reads directly (not a parameter).
+_READ_DIRECTLY = -1
+
+
+def _check_argument_value(arg: Value, refused: dict[Value, int], walked: set[Value], path: _Path) -> None:
+    """Refuse an argument Value that is, or is computed from, a parameter or a Value fn reads directly.
+
+    Compiled, an argument is a number, a fresh input at each call. Eager, it is a node of the
+    same graph as those Values: their gradients sum the path through the argument too (12.0
+    for ``(w * 2) * w`` at w = 3, where the compiled function would give 6.0), and a Value fn
+    reads directly keeps its trace-time value while the argument brings its new one.
+    """
+    place = refused.get(arg)
+    if place is not None:
+        if place == _READ_DIRECTLY:
+            raise TraceError(
+                f"trace: {_where(path)} is a Value fn reads directly; compiled, that read keeps its "
+                "trace-time value and is another input than the argument, so the two could differ and "
+                "its gradient would miss one path. Pass it in params when tracing, or pass a number"
+            )
+        raise _both_argument_and_parameter(_where(path), place)
+    reached = _reached(arg, refused, walked)
+    if reached is None:
+        return
+    place = refused[reached]
+    source = f"params[{place}]" if place != _READ_DIRECTLY else "a Value fn reads directly"
+    raise TraceError(
+        f"trace: {_where(path)} is computed from {source}; compiled, an argument is read as a number, "
+        f"so the gradient of {source} would miss the path through {_where(path)} (eager sums both), "
+        "and its value could differ from the one fn reads. Compute it inside fn, or pass a number"
+    )
+
+
+def _reached(start: Value, targets: Container[Value], seen: set[Value]) -> Value | None:
+    """A Value of ``targets`` that start is computed from (start itself excluded), else None.
+
+    An iterative walk over the operands, each node once: an argument may be a long chain.
+    Nodes in ``seen`` were walked before and reach none of ``targets``; the walk adds its own.
+    """
+    if start in seen:
+        return None
+    seen.add(start)
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        for operand in (node._a, node._b):
+            if type(operand) is Value and operand not in seen:
+                if operand in targets:
+                    return operand
+                seen.add(operand)
+                stack.append(operand)
+    return None
 
 
 def _where(path: _Path) -> str:
@@ -270,7 +329,7 @@ class CompiledFunction:
         source: str,
         run: Runner,
         structure: object,
-        params: dict[Value, int],
+        refused: dict[Value, int],
         num_nodes: int,
         grad_names: list[str],
         compile_seconds: float,
@@ -278,7 +337,9 @@ class CompiledFunction:
         self.source = source  # the generated code: forward lines, then the chain rule's backward lines
         self._run = run
         self._structure = structure
-        self._params = params  # refused as arguments: each is an input of its own
+        # Refused as arguments, and so is any Value computed from them: the parameters (by
+        # place) and the leaves fn reads directly (_READ_DIRECTLY), each an input of its own.
+        self._refused = refused
         self.num_nodes = num_nodes
         self.grad_names = grad_names  # what each returned gradient is the derivative with respect to
         self.compile_seconds = compile_seconds
@@ -286,7 +347,7 @@ class CompiledFunction:
     def __call__(self, *args: object) -> tuple[float, list[float]]:
         """(value, gradients) at new argument values; the parameters' current data is read too."""
         flat: list[float] = []
-        structure = _flatten(list(args), flat, self._params)
+        structure = _flatten(list(args), flat, self._refused, set())
         if structure != self._structure:
             raise TraceError("trace: " + _describe_mismatch(self._structure, structure, "args"))
         return self._run(flat)
@@ -313,8 +374,9 @@ def trace(
     Any other Value ``fn`` reads keeps its trace-time value. The graph's shape is fixed:
     branches (relu, abs, leaky_relu) re-evaluate on new values, but Python ``if``s in ``fn``
     were decided once, and calling with arguments of another structure raises TraceError.
-    TraceError also refuses a function of nothing (its result would be one frozen number)
-    and a Value that is both an argument and a parameter, or read by ``fn`` directly too.
+    TraceError also refuses a function of nothing (its result would be one frozen number),
+    a parameter listed twice, and an argument Value that is a parameter or a Value ``fn``
+    reads directly, or is computed from one (when tracing and at every call).
     """
     started = time.perf_counter()
     if not is_grad_enabled():
@@ -322,7 +384,7 @@ def trace(
     param_list = _check_params(params)
     places = {p: i for i, p in enumerate(param_list)}
     flat: list[float] = []
-    structure = _flatten(list(example_args), flat, places)
+    structure = _flatten(list(example_args), flat, places, set())
     if not flat and not param_list:
         raise TraceError(
             "trace: fn takes no number and no params were given, so the compiled function would "
@@ -339,8 +401,10 @@ def trace(
         names = [f"params[{i}]" for i in range(len(param_list))]
     else:
         names = [f"input[{i}]" for i in range(len(leaves))]
+    refused = dict.fromkeys(program.read_directly, _READ_DIRECTLY)
+    refused.update(places)
     seconds = time.perf_counter() - started
-    return CompiledFunction(program.source, run, structure, places, program.num_nodes, names, seconds)
+    return CompiledFunction(program.source, run, structure, refused, program.num_nodes, names, seconds)
 
 
 def _runner(program: _Program, params: list[Value]) -> Runner:
@@ -376,12 +440,19 @@ def _check_params(params: object) -> list[Value]:
     if not isinstance(params, (list, tuple)) and not hasattr(type(params), "__iter__"):
         raise TraceError(f"trace: params must be a list of leaf Values, got {type(params).__name__}")
     param_list: list[Value] = list(params)  # type: ignore[call-overload]
+    first: dict[Value, int] = {}
     for i, p in enumerate(param_list):
         if type(p) is not Value or not p.is_leaf:  # type(): __class__ can be faked
             kind = "a computed Value" if type(p) is Value else type(p).__name__
             raise TraceError(
                 f"trace: params must be leaf Values (a model's parameters); params[{i}] is {kind}"
             )
+        if p in first:  # its gradient would be returned twice, and an optimizer step would apply it twice
+            raise TraceError(
+                f"trace: params[{i}] is the same Value as params[{first[p]}]; list each parameter once "
+                "(its gradient would be returned, and applied by a step, twice)"
+            )
+        first[p] = i
     return param_list
 
 
@@ -423,6 +494,36 @@ class _Run:
     created: dict[Value, int] | None
 
 
+@dataclass(eq=False)
+class _Recorder:
+    """One running trace's record: each new node, with the number of checks recorded before it."""
+
+    checks: list[tuple[tuple[Value, ...], Check]]
+    created: dict[Value, int] = field(default_factory=dict)
+
+
+class _Recorders(threading.local):
+    """The traces running in this thread, innermost last, and the one profile hook feeding them all.
+
+    A trace inside a traced fn records its own order, and the outer one goes on recording.
+    """
+
+    def __init__(self) -> None:
+        stack: list[_Recorder] = []
+
+        def hook(frame: object, event: str, arg: object) -> None:
+            if event == "return" and arg.__class__ is Value:
+                for recorder in stack:
+                    if arg not in recorder.created:
+                        recorder.created[arg] = len(recorder.checks)
+
+        self.stack = stack
+        self.hook = hook  # a closure over this thread's stack: no thread-local lookup per event
+
+
+_recorders = _Recorders()
+
+
 def _run_recording(fn: Callable[..., Value], args: object) -> _Run:
     """Run fn on the traced arguments, collecting its checks and the order it makes its nodes in.
 
@@ -431,28 +532,30 @@ def _run_recording(fn: Callable[..., Value], args: object) -> _Run:
     A profile hook on this thread sees each node as the function that made it returns it;
     a kernel returns its node at once, so that is the order of creation (the few nodes made
     inside one call and never returned, a neuron's partial sums, are placed by the graph).
+    One hook serves the traces nested in this thread; another profiler's hook is left alone
+    (no order is recorded then), and so is a hook fn installs itself.
     """
     outer = recorded_checks.checks
     checks: list[tuple[tuple[Value, ...], Check]] = []
     recorded_checks.checks = checks
-    created: dict[Value, int] = {}
-
-    def note(frame: object, event: str, arg: object) -> None:
-        if event == "return" and arg.__class__ is Value and arg not in created:
-            created[arg] = len(checks)
-
-    hooked = sys.getprofile() is None  # a profiler already running keeps the hook
+    recorder = _Recorder(checks)
+    ours = _recorders.hook
+    previous = sys.getprofile()
+    hooked = previous is None or previous is ours  # a profiler already running keeps the hook
     if hooked:
-        sys.setprofile(note)
+        _recorders.stack.append(recorder)
+        sys.setprofile(ours)
     try:
         root = fn(*args)  # type: ignore[misc]
     finally:
         if hooked:
-            sys.setprofile(None)
+            _recorders.stack.remove(recorder)  # by identity (eq=False)
+            if sys.getprofile() is ours:  # else fn installed a hook of its own: keep it
+                sys.setprofile(previous)
         recorded_checks.checks = outer
     if type(root) is not Value:
         raise TraceError(f"trace: fn must return a Value, got {type(root).__name__}")
-    return _Run(root, checks, created if hooked else None)
+    return _Run(root, checks, recorder.created if hooked else None)
 
 
 def _compile(program: _Program, checks: tuple[Check, ...]) -> Runner:
@@ -563,12 +666,21 @@ def _plan(
             "trace: fn's result depends on no argument and no parameter, so the compiled function would "
             "always return the same number; was it computed under no_grad(), or from .data?"
         )
+    walked: set[Value] = set()
     for value, where in arguments.items():
         if value in index:  # fn read the argument's Value itself, not the input traced in its place
             raise TraceError(
                 f"trace: fn reads the Value passed as {where} directly, not only through its argument; "
                 "compiled, that read would be frozen at its trace-time value and lose its gradient. "
                 "Pass it in params (and not as an argument) if fn reads it directly"
+            )
+        if value._op_def is not None and _reached(value, index, walked) is not None:
+            # what fn reads directly (parameters were refused before fn ran) and the argument meet
+            raise TraceError(
+                f"trace: {where} is computed from a Value fn reads directly; compiled, that read "
+                f"would be frozen at its trace-time value while {where} brings its new value at each "
+                "call, and its gradient would miss the path through the argument (eager sums both). "
+                "Compute it inside fn, or pass a number"
             )
     plan = _Plan(order, index, input_slot, targets, len(order) > LOCALS_LIMIT)
     if plan.big:  # chunks load inputs from I by these names (small graphs copy them in their lines)
@@ -661,6 +773,7 @@ class _Program:
     constants: list[float]
     tape: _Tape
     checks: tuple[Check, ...]
+    read_directly: list[Value]  # the leaves fn reads that are not inputs (kept by their trace-time value)
 
 
 def _generate(run: _Run, inputs: list[Value], targets: list[Value], arguments: dict[Value, str]) -> _Program:
@@ -672,6 +785,8 @@ def _generate(run: _Run, inputs: list[Value], targets: list[Value], arguments: d
     """
     root = run.root
     plan = _plan(root, inputs, targets, [values for values, _ in run.checks], arguments)
+    # Any Value fn reads directly is computed from these leaves: a call refuses an argument built from them.
+    read_directly = [node for node in plan.order if node._op_def is None and node not in plan.input_slot]
     tape = _record_tape(plan, _program_order(plan, inputs, run.created), run.created)
     run.created = None  # freed before the code is written (peak memory on big graphs)
     constants = _Constants()
@@ -691,7 +806,7 @@ def _generate(run: _Run, inputs: list[Value], targets: list[Value], arguments: d
         )
         source += pieces[-1]
     checks = tuple(check for _, check in run.checks)
-    return _Program(pieces, source, len(plan.order), constants.table, tape, checks)
+    return _Program(pieces, source, len(plan.order), constants.table, tape, checks, read_directly)
 
 
 def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[Value, str]]:

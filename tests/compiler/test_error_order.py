@@ -108,3 +108,53 @@ def test_compiled_raises_eagers_error_when_several_ops_fail(
     for point in points:
         args = point[: len(graph.inputs)]
         assert outcome(partial(compiled, *args)) == outcome(partial(eager, fn, *args))
+
+
+def test_a_trace_inside_a_traced_function_records_its_own_order() -> None:
+    inner: list[object] = []
+
+    def outer(x: Value) -> Value:
+        inner.append(trace(reciprocal_then_log, 1.0))  # a helper compiling a piece lazily
+        logarithm = x.log()
+        return 1.0 / x + logarithm
+
+    compiled = trace(outer, 1.0)
+    assert sys.getprofile() is None
+    expected = outcome(lambda: eager(reciprocal_then_log, 0.0))
+    assert expected[1] is not None and expected[1][0] is ZeroDivisionError
+    assert outcome(lambda: inner[0](0.0)) == expected  # type: ignore[operator]
+    # the outer trace's order survives the inner one: log(x) ran first
+    expected = outcome(lambda: eager(outer, 0.0))
+    assert expected[1] is not None and expected[1][0] is ValueError
+    assert outcome(lambda: compiled(0.0)) == expected
+
+
+def test_a_profiler_that_fn_installs_is_left_in_place() -> None:
+    events: list[str] = []
+
+    def profiler(frame: FrameType, event: str, arg: object) -> None:
+        events.append(event)
+
+    def installs(x: Value) -> Value:
+        sys.setprofile(profiler)
+        return x * 2.0
+
+    try:
+        compiled = trace(installs, 1.0)
+        assert sys.getprofile() is profiler
+    finally:
+        sys.setprofile(None)
+    assert events
+    assert compiled(3.0) == (6.0, [2.0])
+
+
+def test_the_hook_is_removed_when_fn_raises() -> None:
+    def fails(x: Value) -> Value:
+        raise RuntimeError("fn failed")
+
+    with pytest.raises(RuntimeError, match="fn failed"):
+        trace(fails, 1.0)
+    assert sys.getprofile() is None
+    compiled = trace(reciprocal_then_log, 1.0)  # and the next trace records its order
+    with pytest.raises(ZeroDivisionError):
+        compiled(0.0)
