@@ -39,8 +39,10 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
+import operator
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import ParamSpec, TypeVar
 
 __all__ = ["PAUSED_THRESHOLD", "pauses_collector"]
@@ -50,16 +52,37 @@ _R = TypeVar("_R")
 
 PAUSED_THRESHOLD = 1_000_000  # new container objects that start a young pass during a library call
 
+# operator.call is new in Python 3.11; before, a method caller does the same.
+_call: Callable[[Callable[[], object]], object] = getattr(operator, "call", operator.methodcaller("__call__"))
+
+
+def _swap(expected: int, new: int) -> Iterator[object]:
+    """An endless iterator: each ``next()`` sets the young threshold to ``new`` if it is ``expected``.
+
+    Why not ``if gc.get_threshold()[0] == expected: gc.set_threshold(new)``: the interpreter
+    runs signal handlers (so raises KeyboardInterrupt) and switches threads only between
+    bytecode instructions, right after a call returns among other places. Between that
+    reading and that writing, an interrupt would leave the pause in force for good, and
+    another thread's ``gc.set_threshold`` would be overwritten. A ``next()`` of this chain of
+    built-in iterators reads, compares and writes in C, with no instruction in between.
+    """
+    write = {expected: functools.partial(gc.set_threshold, new)}
+    young = map(operator.itemgetter(0), iter(gc.get_threshold, None))  # get_threshold() never returns None
+    return map(_call, map(write.get, young, itertools.repeat(int)))  # int(): a call that does nothing
+
 
 class _Pause:
-    """The pause in force, if any: the threshold to put back and which call started it."""
+    """The pause in force, if any: how to end it and which call started it."""
 
-    __slots__ = ("in_force", "serial", "yours")
+    __slots__ = ("end", "in_force", "serial", "switches")
 
     def __init__(self) -> None:
         self.in_force = False
         self.serial = 0  # numbers the pauses, so a call ends only the pause it started
-        self.yours = 700  # the young threshold found when the pause started
+        self.end: Iterator[object] = iter(())  # the pause's swap back to the threshold found
+        # The last pause's (found, raised, start, end): made once, as a pause finds the same threshold
+        # almost every time (made anew for each pair, they would allocate before the pause starts).
+        self.switches: tuple[int, int, Iterator[object], Iterator[object]] = (0, 0, iter(()), iter(()))
 
 
 _pause = _Pause()
@@ -70,26 +93,36 @@ def pauses_collector(func: Callable[_P, _R]) -> Callable[_P, _R]:
 
     The wrapper allocates no container object before the pause starts (such an allocation
     could start a pass, splitting back-to-back calls): ``gc.get_threshold()``'s 3-tuple comes
-    from the interpreter's tuple free list, which the collector does not count; no ``with``.
+    from the interpreter's tuple free list, which the collector does not count, and the swaps
+    are made once; no ``with``.
     """
 
     @functools.wraps(func)
     def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         found = gc.get_threshold()[0]
-        if not 0 < found < PAUSED_THRESHOLD:  # nested, another thread's pause, or yours: leave it
+        raised = PAUSED_THRESHOLD
+        if not 0 < found < raised:  # nested, another thread's pause, or yours: leave it
             return func(*args, **kwargs)
-        gc.set_threshold(PAUSED_THRESHOLD)  # the first number only: yours for the older generations stay
-        _pause.yours = found
-        _pause.serial = mine = _pause.serial + 1
-        _pause.in_force = True
+        switches = _pause.switches  # one read: another thread may replace it meanwhile
+        if switches[0] != found or switches[1] != raised:
+            switches = _pause.switches = (found, raised, _swap(found, raised), _swap(raised, found))
+        start, end = switches[2], switches[3]
+        mine = _pause.serial + 1
         try:
+            # The pause is noted before it starts and starts inside the try: an interrupt can land
+            # after any call returns, and here that is always where the finally ends the pause.
+            _pause.serial = mine
+            _pause.end = end
+            _pause.in_force = True
+            next(start)  # raised only if still found: a threshold you set meanwhile stands
             return func(*args, **kwargs)
         finally:
-            # Changed meanwhile (by you, or ended by a fork's child handler)? Then it is not ours to reset.
+            # Not ours if another call noted a pause since; the swap back leaves a threshold changed
+            # meanwhile (by you, or by a fork's child handler) alone. The swap comes first: an
+            # interrupt after it returns leaves a noted pause already ended, which is harmless.
             if _pause.serial == mine and _pause.in_force:
+                next(end)
                 _pause.in_force = False
-                if gc.get_threshold()[0] == PAUSED_THRESHOLD:
-                    gc.set_threshold(_pause.yours)
 
     return paused
 
@@ -97,9 +130,8 @@ def pauses_collector(func: Callable[_P, _R]) -> Callable[_P, _R]:
 def _after_fork_in_child() -> None:
     """The thread that holds a pause does not exist in the child: put the threshold back."""
     if _pause.in_force:
+        next(_pause.end)
         _pause.in_force = False
-        if gc.get_threshold()[0] == PAUSED_THRESHOLD:
-            gc.set_threshold(_pause.yours)
 
 
 if hasattr(os, "register_at_fork"):  # not on Windows
