@@ -109,20 +109,25 @@ def pauses_collector(func: Callable[_P, _R]) -> Callable[_P, _R]:
         start, end = switches[2], switches[3]
         mine = _pause.serial + 1
         try:
-            # The pause is noted before it starts and starts inside the try: an interrupt can land
-            # after any call returns, and here that is always where the finally ends the pause.
-            _pause.serial = mine
-            _pause.end = end
-            _pause.in_force = True
-            next(start)  # raised only if still found: a threshold you set meanwhile stands
+            # Between here and the swap's C code, no instruction lets an interrupt in or another
+            # thread run, so this check, the note and the start happen as one step. A pause noted
+            # in force while the threshold is below it is another thread's, whose threshold you
+            # changed: taking it over would end it with the threshold this call found before yours.
+            if not _pause.in_force:
+                # Noted before it starts, inside the try: an interrupt can land after any call
+                # returns, and after this one it lands where the finally ends the pause.
+                _pause.serial = mine
+                _pause.end = end
+                _pause.in_force = True
+                next(start)  # raised only if still found: a threshold you set meanwhile stands
             return func(*args, **kwargs)
         finally:
-            # Not ours if another call noted a pause since; the swap back leaves a threshold changed
-            # meanwhile (by you, or by a fork's child handler) alone. The swap comes first: an
-            # interrupt after it returns leaves a noted pause already ended, which is harmless.
+            # Not ours if another call noted a pause since. The note is cleared and the pause ended
+            # with no instruction between them where an interrupt could leave one done without the
+            # other; the swap back leaves a threshold changed meanwhile (by you) alone.
             if _pause.serial == mine and _pause.in_force:
-                next(end)
                 _pause.in_force = False
+                next(end)
 
     return paused
 
@@ -130,8 +135,8 @@ def pauses_collector(func: Callable[_P, _R]) -> Callable[_P, _R]:
 def _after_fork_in_child() -> None:
     """The thread that holds a pause does not exist in the child: put the threshold back."""
     if _pause.in_force:
-        next(_pause.end)
         _pause.in_force = False
+        next(_pause.end)
 
 
 if hasattr(os, "register_at_fork"):  # not on Windows

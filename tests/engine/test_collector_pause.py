@@ -373,3 +373,45 @@ def test_a_threshold_set_at_any_moment_of_a_call_is_kept(shape: str) -> None:
             call()
         call()  # a call that starts and ends at the threshold set
         assert gc.get_threshold()[0] == set_to[-1], f"{set_to[-1]} lost after {done + 1} settings"
+
+
+@pytest.mark.usefixtures("collector_enabled", "timer_signal")
+def test_a_threshold_set_as_another_thread_starts_a_call_stands_when_both_calls_end() -> None:
+    """Your set_threshold lands while this thread starts a call; another thread's call then starts a pause.
+
+    Whichever moment of this thread's call the handler lands in, the other thread's pause ends
+    with your setting, and this thread's call does not take over that pause.
+    """
+    inside, release = threading.Event(), threading.Event()
+    workers: list[threading.Thread] = []
+
+    @pauses_collector
+    def empty() -> None:
+        pass
+
+    @pauses_collector
+    def held() -> None:
+        inside.set()
+        assert release.wait(10)
+
+    setting = [700]
+
+    def tune_then_start_another_call(signum: int, frame: FrameType | None) -> None:
+        gc.set_threshold(setting[0])
+        workers.append(threading.Thread(target=held))
+        workers[-1].start()
+        assert inside.wait(10)
+
+    signal.signal(signal.SIGALRM, tune_then_start_another_call)
+    delays = random.Random(2)
+    for done in range(500):
+        gc.set_threshold(700)
+        setting[0] = 701 + done
+        inside.clear()
+        release.clear()
+        signal.setitimer(signal.ITIMER_REAL, delays.uniform(1e-6, 2e-5))
+        while not inside.is_set():
+            empty()
+        release.set()
+        workers[-1].join(10)
+        assert gc.get_threshold()[0] == setting[0], f"{setting[0]} lost after {done + 1} rounds"
