@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import itertools
 import operator
 import os
 from collections.abc import Callable, Iterator
@@ -66,9 +65,6 @@ _R = TypeVar("_R")
 
 PAUSED_THRESHOLD = 1_000_000  # new container objects that start a young pass during a library call
 
-# operator.call is new in Python 3.11; before, a method caller does the same.
-_call: Callable[[Callable[[], object]], object] = getattr(operator, "call", operator.methodcaller("__call__"))
-
 
 def _swap(expected: int, new: int) -> Iterator[object]:
     """An endless iterator: each ``next()`` sets the young threshold to ``new`` if it is ``expected``.
@@ -78,11 +74,16 @@ def _swap(expected: int, new: int) -> Iterator[object]:
     bytecode instructions, right after a call returns among other places. Between that
     reading and that writing, an interrupt would leave the pause in force for good, and
     another thread's ``gc.set_threshold`` would be overwritten. A ``next()`` of this chain of
-    built-in iterators reads, compares and writes in C, with no instruction in between.
+    built-in iterators reads, compares and writes in C, with no instruction in between. (Up
+    to Python 3.11 a collector pass started by an allocation in between could still run
+    finalizers, which are Python code; the one allocation, ``gc.get_threshold()``'s tuple,
+    comes from the free list.) Returns None at each step.
     """
-    write = {expected: functools.partial(gc.set_threshold, new)}
     young = map(operator.itemgetter(0), iter(gc.get_threshold, None))  # get_threshold() never returns None
-    return map(_call, map(write.get, young, itertools.repeat(int)))  # int(): a call that does nothing
+    # Each step reads the threshold twice in that one C step, so twice the same number: the first
+    # is the key, the second the default, written back unchanged unless the key was ``expected``.
+    written: Callable[[int, int], int] = {expected: new}.get
+    return map(gc.set_threshold, map(written, young, young))
 
 
 class _Pause:
@@ -92,7 +93,7 @@ class _Pause:
 
     def __init__(self) -> None:
         self.in_force = False
-        self.serial = 0  # numbers the pauses, so a call ends only the pause it started
+        self.serial = 0  # numbers the pauses from 1, so a call ends only the pause it started
         self.end: Iterator[object] = iter(())  # the pause's swap back to the threshold found
         # The last pause's (found, raised, start, end): made once, as a pause finds the same threshold
         # almost every time (made anew for each pair, they would allocate before the pause starts).
@@ -121,7 +122,7 @@ def pauses_collector(func: Callable[_P, _R]) -> Callable[_P, _R]:
         if switches[0] != found or switches[1] != raised:
             switches = _pause.switches = (found, raised, _swap(found, raised), _swap(raised, found))
         start, end = switches[2], switches[3]
-        mine = _pause.serial + 1
+        mine = 0  # no pause's number: this call has noted none (yet)
         try:
             # Between here and the swap's C code, no instruction lets an interrupt in or another
             # thread run, so this check, the note and the start happen as one step. A pause noted
@@ -130,7 +131,7 @@ def pauses_collector(func: Callable[_P, _R]) -> Callable[_P, _R]:
             if not _pause.in_force:
                 # Noted before it starts, inside the try: an interrupt can land after any call
                 # returns, and after this one it lands where the finally ends the pause.
-                _pause.serial = mine
+                _pause.serial = mine = _pause.serial + 1
                 _pause.end = end
                 _pause.in_force = True
                 next(start)  # raised only if still found: a threshold you set meanwhile stands
