@@ -5,8 +5,11 @@ from __future__ import annotations
 import gc
 import numbers
 import os
+import random
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from types import FrameType
 
 import pytest
 
@@ -23,7 +26,9 @@ def collector_enabled() -> Iterator[None]:
     gc.set_threshold(700, threshold[1], threshold[2])
     yield
     gc.set_threshold(*threshold)
-    if not was_enabled:
+    if was_enabled:  # also after a test that switched it off
+        gc.enable()
+    else:
         gc.disable()
 
 
@@ -286,3 +291,127 @@ def test_back_to_back_forward_calls_start_no_collector_pass() -> None:
     # The same graph built by your own operators meets the collector every 700 nodes.
     weights = [w for layer in model.layers for neuron in layer.neurons for w in neuron.w]
     assert _collections_during(lambda: [sum(w * 0.5 for w in weights) for _ in samples])
+
+
+class _Interrupt(BaseException):
+    """What a signal handler raises, as Ctrl-C raises KeyboardInterrupt."""
+
+
+@pytest.fixture
+def timer_signal() -> Iterator[None]:
+    """SIGALRM's handler is the test's own for the test; the timer is off and the handler back after it."""
+    previous = signal.getsignal(signal.SIGALRM)
+    yield
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def _calls_to_interrupt() -> dict[str, Callable[[], object]]:
+    """Library calls of several shapes: the interrupts land in the wrapper's own steps or in the work."""
+
+    @pauses_collector
+    def empty() -> None:
+        pass
+
+    @pauses_collector
+    def nested() -> None:
+        empty()
+        empty()
+
+    model = nn.MLP(2, [4, 1])
+    return {"an empty call": empty, "nested calls": nested, "a module forward": lambda: model([1.0, 2.0])}
+
+
+ROUNDS = 3000  # about 0.1 s a call shape; before the fix, one of the first few interrupts left the pause
+
+
+@pytest.mark.usefixtures("collector_enabled", "timer_signal")
+@pytest.mark.parametrize("shape", ["an empty call", "nested calls", "a module forward"])
+def test_an_interrupt_at_any_moment_of_a_call_ends_with_the_threshold_found(shape: str) -> None:
+    """A signal handler's exception lands wherever the timer fires: at the start, the middle or the end."""
+    call = _calls_to_interrupt()[shape]
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise _Interrupt
+
+    signal.signal(signal.SIGALRM, interrupt)
+    delays = random.Random(0)
+    for done in range(ROUNDS):
+        try:
+            signal.setitimer(signal.ITIMER_REAL, delays.uniform(1e-6, 3e-5))
+            while True:
+                call()
+        except _Interrupt:
+            pass
+        assert gc.get_threshold()[0] == 700, f"left at {gc.get_threshold()} after {done + 1} interrupts"
+    assert gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_enabled", "timer_signal")
+@pytest.mark.parametrize("shape", ["an empty call", "nested calls", "a module forward"])
+def test_a_threshold_set_at_any_moment_of_a_call_is_kept(shape: str) -> None:
+    """A set_threshold made between a pause's reading and writing (by another thread, here a handler) stands.
+
+    A signal handler runs where the interpreter may also switch threads, so it stands for
+    another thread that sets its threshold at that moment.
+    """
+    call = _calls_to_interrupt()[shape]
+    settings = iter(range(701, 701 + ROUNDS))
+    set_to: list[int] = []
+
+    def tune(signum: int, frame: FrameType | None) -> None:
+        set_to.append(next(settings))
+        gc.set_threshold(set_to[-1])
+
+    signal.signal(signal.SIGALRM, tune)
+    delays = random.Random(1)
+    for done in range(ROUNDS):
+        gc.set_threshold(700)
+        count = len(set_to)
+        signal.setitimer(signal.ITIMER_REAL, delays.uniform(1e-6, 3e-5))
+        while len(set_to) == count:
+            call()
+        call()  # a call that starts and ends at the threshold set
+        assert gc.get_threshold()[0] == set_to[-1], f"{set_to[-1]} lost after {done + 1} settings"
+
+
+@pytest.mark.usefixtures("collector_enabled", "timer_signal")
+def test_a_threshold_set_as_another_thread_starts_a_call_stands_when_both_calls_end() -> None:
+    """Your set_threshold lands while this thread starts a call; another thread's call then starts a pause.
+
+    Whichever moment of this thread's call the handler lands in, the other thread's pause ends
+    with your setting, and this thread's call does not take over that pause.
+    """
+    inside, release = threading.Event(), threading.Event()
+    workers: list[threading.Thread] = []
+
+    @pauses_collector
+    def empty() -> None:
+        pass
+
+    @pauses_collector
+    def held() -> None:
+        inside.set()
+        assert release.wait(10)
+
+    setting = [700]
+
+    def tune_then_start_another_call(signum: int, frame: FrameType | None) -> None:
+        gc.set_threshold(setting[0])
+        workers.append(threading.Thread(target=held))
+        workers[-1].start()
+        assert inside.wait(10)
+
+    signal.signal(signal.SIGALRM, tune_then_start_another_call)
+    delays = random.Random(2)
+    for done in range(500):
+        gc.set_threshold(700)
+        setting[0] = 701 + done
+        inside.clear()
+        release.clear()
+        signal.setitimer(signal.ITIMER_REAL, delays.uniform(1e-6, 2e-5))
+        while not inside.is_set():
+            empty()
+        release.set()
+        workers[-1].join(10)
+        assert gc.get_threshold()[0] == setting[0], f"{setting[0]} lost after {done + 1} rounds"

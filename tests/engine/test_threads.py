@@ -33,7 +33,9 @@ def default_collector(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     gc.collect()
     yield
     gc.set_threshold(*threshold)
-    if not was_enabled:
+    if was_enabled:  # also after a test that switched it off
+        gc.enable()
+    else:
         gc.disable()
 
 
