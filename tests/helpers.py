@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from autograd_mini import Value
@@ -56,3 +58,19 @@ def outcome(call: Callable[[], Result]) -> Outcome:
     except (ArithmeticError, ValueError) as exc:
         return None, (type(exc), str(exc))
     return result_bits(result), None
+
+
+@contextlib.contextmanager
+def collector_at_default_threshold() -> Iterator[None]:
+    """The collector on at Python's default young threshold (700); left as found, also if switched off."""
+    was_enabled, threshold = gc.isenabled(), gc.get_threshold()
+    gc.enable()
+    gc.set_threshold(700, threshold[1], threshold[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        if was_enabled:
+            gc.enable()
+        else:
+            gc.disable()

@@ -16,20 +16,14 @@ import pytest
 from autograd_mini import Value, _collector, losses, nn
 from autograd_mini._collector import pauses_collector
 from autograd_mini.higher_order import gradients
+from tests.helpers import collector_at_default_threshold
 
 
 @pytest.fixture
 def collector_enabled() -> Iterator[None]:
     """Run the test with the collector on at Python's default threshold, and leave it as found."""
-    was_enabled, threshold = gc.isenabled(), gc.get_threshold()
-    gc.enable()
-    gc.set_threshold(700, threshold[1], threshold[2])
-    yield
-    gc.set_threshold(*threshold)
-    if was_enabled:  # also after a test that switched it off
-        gc.enable()
-    else:
-        gc.disable()
+    with collector_at_default_threshold():
+        yield
 
 
 def paused() -> bool:

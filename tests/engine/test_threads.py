@@ -11,6 +11,7 @@ import pytest
 
 from autograd_mini import Value, _collector, is_grad_enabled, no_grad
 from autograd_mini._collector import pauses_collector
+from tests.helpers import collector_at_default_threshold
 
 BOUND = 50_000  # the pause's threshold in these tests, so that they are quick
 MADE = 400_000  # cyclic garbage the other thread makes during one paused call
@@ -27,16 +28,9 @@ def test_the_pause_keeps_the_promised_bound() -> None:
 def default_collector(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The collector on at Python's default threshold, a pause of BOUND, and left as the test found it."""
     monkeypatch.setattr(_collector, "PAUSED_THRESHOLD", BOUND)
-    was_enabled, threshold = gc.isenabled(), gc.get_threshold()
-    gc.enable()
-    gc.set_threshold(700, threshold[1], threshold[2])
-    gc.collect()
-    yield
-    gc.set_threshold(*threshold)
-    if was_enabled:  # also after a test that switched it off
-        gc.enable()
-    else:
-        gc.disable()
+    with collector_at_default_threshold():
+        gc.collect()
+        yield
 
 
 def _garbage_maker(peak: list[int], done: threading.Event) -> Callable[[], None]:

@@ -4,37 +4,14 @@ zeros and infinities included (torch is in the dev extra, so make test runs thes
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 import torch
 
 from autograd_mini import Value
 from autograd_mini.ops import OPS
+from tests.torch.reference import TORCH
 
-F = torch.nn.functional
-TORCH: dict[str, Callable[..., Any]] = {
-    "add": torch.add,
-    "sub": torch.sub,
-    "mul": torch.mul,
-    "div": torch.div,
-    "pow": torch.pow,
-    "neg": torch.neg,
-    "abs": torch.abs,
-    "exp": torch.exp,
-    "expm1": torch.expm1,
-    "log": torch.log,
-    "log1p": torch.log1p,
-    "sqrt": torch.sqrt,
-    "tanh": torch.tanh,
-    "sigmoid": torch.sigmoid,
-    "relu": torch.relu,
-    "leaky_relu": lambda x, slope: F.prelu(x.reshape(1, 1), slope.reshape(1)).reshape(()),
-    "softplus": F.softplus,
-    "sin": torch.sin,
-    "cos": torch.cos,
-}
 POINTS = [math.nan, 0.0, -0.0, 1e-3, -1e-3, 0.5, -0.5, 2.0, -2.0, 30.0, -30.0]
 
 
