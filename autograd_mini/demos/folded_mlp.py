@@ -1,7 +1,8 @@
 """Big graphs, drawn legibly: the lecture's MLP(3, [4, 4, 1]) with each neuron folded into one node.
 
-A neuron-level graph repeats every weight, product and partial sum: one sample's squared error
-through MLP(3, [4, 4, 1]) is 115 values, the lecture's 4-sample loss 340. With
+The lecture's network (tanh on every layer) on its four samples. A neuron-level graph repeats
+every weight, product and partial sum: one sample's squared error through MLP(3, [4, 4, 1])
+is 116 values, the lecture's 4-sample loss 344. With
 draw_graph(..., parameters=model, fold=True) each neuron's weighted sum Σ wᵢxᵢ + b becomes one
 node that lists its own weights and bias, with ∂t/∂w and dL/dw = dL/dt · ∂t/∂w on every row;
 share_constants=True draws each input number once.
@@ -22,8 +23,12 @@ YS = [1.0, -1.0, -1.0, 1.0]
 
 
 def loss(samples: int) -> tuple[nn.MLP, Value]:
-    """The lecture's squared-error loss over the first ``samples`` samples, after backward."""
-    model = nn.MLP(3, [4, 4, 1], seed=0)
+    """The lecture's squared-error loss over the first ``samples`` samples, after backward.
+
+    The lecture's network: tanh on every layer, the output's too, and weights drawn uniformly
+    from [-1, 1] (micrograd's init).
+    """
+    model = nn.MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh", init="uniform", seed=1337)
     terms = [(model(x) - y) ** 2 for x, y in zip(XS[:samples], YS[:samples], strict=True)]
     total = terms[0]
     for term in terms[1:]:

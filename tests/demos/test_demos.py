@@ -244,8 +244,8 @@ def test_folded_mlp_draws_the_lecture_loss_in_far_fewer_boxes() -> None:
 
     _, total = folded_mlp.loss(4)
     drawings = folded_mlp.drawings()
-    assert len(toposort(total)) == 340
-    assert drawings["folded_mlp_loss"].source.count("label=<<TABLE") < 340 / 2
+    assert len(toposort(total)) == 344
+    assert drawings["folded_mlp_loss"].source.count("label=<<TABLE") < 344 / 2
     assert drawings["folded_mlp_graph"].source.count("Σ wᵢxᵢ + b") == 9
 
 
@@ -268,3 +268,12 @@ def test_folded_mlp_docstring_counts_are_the_real_ones() -> None:
     one, four = (len(toposort(folded_mlp.loss(samples)[1])) for samples in (1, 4))
     doc = " ".join((folded_mlp.__doc__ or "").split())
     assert f"is {one} values, the lecture's 4-sample loss {four}." in doc
+
+
+def test_the_lecture_mlp_is_the_lectures_network() -> None:
+    """tanh on every layer, the output's too (the lecture's Layer applies it everywhere)."""
+    from autograd_mini.demos import folded_mlp
+
+    model, total = folded_mlp.loss(1)
+    assert model.activation == model.output_activation == "tanh"
+    assert 0.0 <= total.data < 4.0  # (tanh(.) - 1)^2 is below 4 for a target of 1
