@@ -27,6 +27,7 @@ from ._drawing import (
     legend_label,
     new_digraph,
     plain,
+    shorten,
     text,
 )
 from ._folding import Step, port, steps_to_draw
@@ -84,7 +85,7 @@ def draw_view(view: GraphView, gradients: Mapping[Value, float], options: DrawOp
     no_backward = show != "forward" and all(gradients[node] == 0.0 for node in view.order)
     if no_backward:
         show = "forward"  # nothing has flowed back: a drawn seed of 0 would be invented
-    loss = options.loss_name or _loss_name(view, gradients)
+    loss = shorten(options.loss_name or _loss_name(view, gradients))
     drawing = GraphDrawing(view, gradients, loss, options.digits, show, options.share_constants)
     drawing.edge_text = _edge_text(steps)
     drawing.entry_side = _ENTRY_SIDE[options.rankdir]
@@ -195,7 +196,9 @@ class GraphDrawing:
         show: str,
         share_constants: bool,
     ) -> None:
-        self.root, self.names, self.grads = view.root, view.names, gradients
+        self.root, self.grads = view.root, gradients
+        self.names = {node: shorten(name) for node, name in view.names.items()}  # as drawn
+        self.full_names = view.names
         self.loss, self.digits, self.show = loss, digits, show
         self.share_constants = share_constants
         self.edge_text = "label"
@@ -250,7 +253,7 @@ class GraphDrawing:
                 f"draw_graph: cluster must return a str or None, got {type(group).__name__} "
                 f"for {self.names[node]}"
             )
-        return group
+        return group if group is None else shorten(group)
 
     def role(self, node: Value, marked: Collection[Value]) -> str:
         if node is self.root:
@@ -287,8 +290,8 @@ class GraphDrawing:
         """A value's box: its name (and expression label), its data and, backward, its gradient."""
         name = self.names[node]
         title = f"<B>{text(name)}</B>"
-        if node.label and node.label != name:  # an expression label: shown, never used in fractions
-            title = f"{text(node.label)} ({title})"
+        if node.label and node.label != self.full_names[node]:  # an expression label: shown, not in fractions
+            title = f"{text(shorten(node.label))} ({title})"
         cells = [title, text(f"data {self.number(node.data)}")]
         if self.show != "forward":
             cells.append(f'<FONT COLOR="{BACKWARD}">{text(self.grad_text(node))}</FONT>')
@@ -352,7 +355,7 @@ class GraphDrawing:
         columns = 2 + (self.show != "backward") + (self.show != "forward")
         rows = [
             f'<TR><TD COLSPAN="{columns}" BGCOLOR="{OP_FILL}"><B>{text(step.op)}</B> '
-            f"{text(step.neuron)}</TD></TR>"
+            f"{text(shorten(step.neuron))}</TD></TR>"
         ]
         for parameter, local in step.inside:
             first, *rest = self.neuron_row(step, parameter, local)
@@ -369,7 +372,7 @@ class GraphDrawing:
     def neuron_row(self, step: Step, parameter: Value, local: float) -> list[str]:
         """The cells of one parameter inside a folded neuron: name, data, ∂sum/∂p, dL/dp."""
         out, out_grad = step.value, self.grads[step.value]
-        name = self.names[parameter].removeprefix(step.neuron + ".")
+        name = shorten(self.full_names[parameter].removeprefix(step.neuron + "."))
         cells = [f"<B>{text(name)}</B>", text(f"data {self.number(parameter.data)}")]
         if self.show != "backward":
             fraction = f"∂{self.names[out]}/∂{name} = {self.number(local)}"

@@ -454,3 +454,39 @@ def test_fold_inputs_enter_the_row_of_the_weight_they_multiply() -> None:
     assert checked == 4 * 3 + 4 * 4 + 4
     layer0 = graph.source[graph.source.index("layers.0.neurons.2</TD>") :].split("</TABLE>")[0]
     assert [m for m in re.findall(r"<B>([wb][.\d]*)</B>", layer0)] == ["w.0", "w.1", "w.2", "b"]
+
+
+LABELS_THAT_ARE_NOT_PLAIN_TEXT = {
+    "nul": ("a\x00b", "a\\x00b"),
+    "control": ("a\x07\x1b\x7fb", "a\\x07\\x1b\\x7fb"),
+    "newline": ("a\nb", "a\\nb"),
+    "non-characters": ("a\ufffe\uffffb", "a\\ufffe\\uffffb"),
+    "lone surrogate": ("a\ud800b", "a\\ud800b"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LABELS_THAT_ARE_NOT_PLAIN_TEXT))
+def test_labels_with_unprintable_characters_render_escaped(kind: str, tmp_path: Path) -> None:
+    """dot draws every label: characters it cannot take are shown as visible escapes."""
+    label, shown = LABELS_THAT_ARE_NOT_PLAIN_TEXT[kind]
+    x = Value(2.0, label)
+    y = x * 3
+    y.backward()
+    svg = render(draw_graph(y, legend=True, cluster=lambda v: label), tmp_path / "graph.svg")
+    texts = ["".join(e.itertext()) for e in ET.parse(svg).getroot().iter("{http://www.w3.org/2000/svg}text")]
+    assert f"{shown} (" in texts  # the box's label, next to its name
+    assert shown in texts  # the cluster's name
+
+
+def test_a_very_long_label_is_shortened_with_an_ellipsis(tmp_path: Path) -> None:
+    from autograd_mini.viz import MAX_NAME_CHARS
+
+    label = "a" * 5000 + "b" * 4000 + "tail"
+    x = Value(2.0, label)
+    y = x * 3
+    y.backward()
+    svg = render(draw_graph(y), tmp_path / "graph.svg")
+    texts = ["".join(e.itertext()) for e in ET.parse(svg).getroot().iter("{http://www.w3.org/2000/svg}text")]
+    names = [t for t in texts if "…" in t and "/" not in t]
+    assert names
+    assert all(len(t) == MAX_NAME_CHARS and t.startswith("aaa") and t.endswith("btail") for t in names)
