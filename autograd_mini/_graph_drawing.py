@@ -82,7 +82,9 @@ def draw_view(view: GraphView, gradients: Mapping[Value, float], options: DrawOp
     if options.max_nodes is not None and len(drawn) > options.max_nodes:
         raise ValueError(_too_many(len(drawn), options))
     show = options.show
-    no_backward = show != "forward" and all(gradients[node] == 0.0 for node in view.order)
+    # Every backward() through this graph gave its root a gradient (the seed); leaves may
+    # hold gradients from other graphs' backward() calls, so only the root's says it ran here.
+    no_backward = show != "forward" and gradients[view.root] == 0.0
     if no_backward:
         show = "forward"  # nothing has flowed back: a drawn seed of 0 would be invented
     loss = shorten(options.loss_name or _loss_name(view, gradients))

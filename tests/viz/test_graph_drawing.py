@@ -490,3 +490,20 @@ def test_a_very_long_label_is_shortened_with_an_ellipsis(tmp_path: Path) -> None
     names = [t for t in texts if "…" in t and "/" not in t]
     assert names
     assert all(len(t) == MAX_NAME_CHARS and t.startswith("aaa") and t.endswith("btail") for t in names)
+
+
+def test_a_new_graph_after_an_unrelated_backward_says_no_backward_yet() -> None:
+    """The leaves' gradients from an earlier backward() are not this graph's: its root's gradient is 0."""
+    x, w = Value(2.0, "x"), Value(3.0, "w")
+    earlier = x * w
+    earlier.backward()
+    assert x.grad == 3.0
+    out = (x * w).tanh()
+    source = draw_graph(out).source
+    assert "no backward() yet" in source
+    assert "seed" not in source and "dL/d" not in source
+    assert source.count("not drawn") == 1  # the note's "gradients not drawn", no "not drawn" term
+    out.backward()
+    after = draw_graph(out).source
+    assert "(seed)" in after and "no backward() yet" not in after
+    assert "not drawn" in after  # x and w still hold the earlier backward's gradients
