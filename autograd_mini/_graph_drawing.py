@@ -206,7 +206,7 @@ class GraphDrawing:
         self.edge_text = "label"
         self.entry_side = "w"  # the compass side edges enter a row from: the left when rankdir is LR
         self.ids: dict[Value, str] = {}
-        self.constant_ids: dict[str, str] = {}
+        self.constant_ids: dict[tuple[str, int, float], str] = {}  # (op, position, number) -> node
         self.incoming: dict[Value, list[float]] = {}  # products dL/dt · ∂t/∂v arriving at v
 
     def number(self, value: float) -> str:
@@ -315,7 +315,7 @@ class GraphDrawing:
             # into the row of the weight it multiplies (the port on that row's name cell)
             head = f"{op_id}:{port(self.names[weight])}:{self.entry_side}" if weight in rows else op_id
             if not isinstance(operand, Value) or local is None:
-                self.draw_constant(graph, float(operand), head, position)
+                self.draw_constant(graph, float(operand), head, (step.op, position))
             else:
                 graph.edge(self.ids[operand], head, **self.edge_style(self.edge_lines(step, operand, local)))
         graph.edge(op_id, self.ids[step.value])
@@ -402,16 +402,21 @@ class GraphDrawing:
             style.update(color=BACKWARD, dir="back", style="dashed")
         return style
 
-    def draw_constant(self, graph: graphviz.Digraph, value: float, head: str, position: int) -> None:
-        """A number operand: its own small grey box, or one shared box per number (share_constants)."""
+    def draw_constant(self, graph: graphviz.Digraph, value: float, head: str, use: tuple[str, int]) -> None:
+        """A number operand: its own small grey box, or one box per number and use (share_constants).
+
+        A use is the op and the operand's position in it: 2 as a factor (x * 2) and 2 as an
+        exponent (x ** 2) are two boxes, never one box feeding both.
+        """
         shown = self.number(value)
-        const_id = self.constant_ids.get(shown) if self.share_constants else None
+        key = (*use, value)
+        const_id = self.constant_ids.get(key) if self.share_constants else None
         if const_id is None:
             if self.share_constants:
                 const_id = f"c{len(self.constant_ids)}"
+                self.constant_ids[key] = const_id
             else:
-                const_id = f"{head.split(':')[0]}_c{position}"
-            self.constant_ids[shown] = const_id
+                const_id = f"{head.split(':')[0]}_c{use[1]}"
             graph.node(
                 const_id,
                 label=html_label(shown),

@@ -507,3 +507,27 @@ def test_a_new_graph_after_an_unrelated_backward_says_no_backward_yet() -> None:
     after = draw_graph(out).source
     assert "(seed)" in after and "no backward() yet" not in after
     assert "not drawn" in after  # x and w still hold the earlier backward's gradients
+
+
+def _constant_nodes(graph: object, label: str) -> list[tuple[str, int]]:
+    """(name, edges leaving it) for each node dot lays out with the constant ``label``."""
+    import json
+
+    layout = json.loads(graph.pipe(format="json"))  # type: ignore[attr-defined]
+    objects = layout.get("objects", [])
+    names = {o["_gvid"]: o["name"] for o in objects if o.get("label") == label and o.get("shape") == "box"}
+    leaving = {gvid: sum(e["tail"] == gvid for e in layout.get("edges", [])) for gvid in names}
+    return sorted((names[gvid], count) for gvid, count in leaving.items())
+
+
+def test_shared_constants_are_one_node_per_number_and_use() -> None:
+    """The same number in two roles (a factor, an exponent) is two nodes; the same use shares one."""
+    w = Value(3.0, "w")
+    y = (w * 2 - 1) ** 2 + w * 2
+    y.backward()
+    shared = _constant_nodes(draw_graph(y, share_constants=True), "2")
+    assert sorted(count for _, count in shared) == [1, 2]  # the exponent; the factor, read twice
+    assert len(_constant_nodes(draw_graph(y), "2")) == 3  # unshared: a node per operand
+    x = Value(1.0, "x")
+    same_use = (x * 2 + 1) * 2 + 1
+    assert [count for _, count in _constant_nodes(draw_graph(same_use, share_constants=True), "2")] == [2]
