@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import math
+import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -142,10 +143,34 @@ def factor(value: float, digits: int) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
+MAX_NAME_CHARS = 80  # a longer name or label is drawn as its first and last characters around "…"
+_HEAD_CHARS = 60
+
+
+def shorten(name: str) -> str:
+    """``name`` if at most MAX_NAME_CHARS long, else its first 60 and last 19 characters around "…"."""
+    if len(name) <= MAX_NAME_CHARS:
+        return name
+    return name[:_HEAD_CHARS] + "…" + name[len(name) - (MAX_NAME_CHARS - _HEAD_CHARS - 1) :]
+
+
+def _unprintable(char: str) -> bool:
+    """True for what dot cannot draw: controls, surrogates and non-characters (U+FFFE, U+FDD0, ...)."""
+    code = ord(char)
+    return unicodedata.category(char) in ("Cc", "Cs") or 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
+def visible(value: str) -> str:
+    """``value`` with each unprintable character as Python writes it: \\x00, \\n, \\ufffe, \\ud800."""
+    if not any(_unprintable(char) for char in value):
+        return value
+    return "".join(ascii(char)[1:-1] if _unprintable(char) else char for char in value)
+
+
 def text(value: str) -> str:
     """User or generated text escaped for an HTML-like Graphviz label (drawn as text, never markup)."""
     # a backslash would start an escape like \N (the node's name) even in HTML-like labels
-    return html.escape(value, quote=True).replace("\\", "\\\\")
+    return html.escape(visible(value), quote=True).replace("\\", "\\\\")
 
 
 def html_label(*lines: str, colour: str | None = None, size: float | None = None) -> str:
@@ -163,7 +188,8 @@ def html_label(*lines: str, colour: str | None = None, size: float | None = None
 
 def plain(value: str) -> Any:
     """A plain-text attribute (tooltips): no HTML, no backslash escapes like \\N or \\G."""
-    return graphviz_module().nohtml(value.replace("\\", "\\\\"))
+    lines = "\n".join(visible(line) for line in value.split("\n"))  # its newlines stay line breaks
+    return graphviz_module().nohtml(lines.replace("\\", "\\\\"))
 
 
 def legend_label(roles: Sequence[str], extra: Sequence[tuple[str, str, str]] = ()) -> str:

@@ -27,6 +27,7 @@ from ._drawing import (
     legend_label,
     new_digraph,
     plain,
+    shorten,
     text,
 )
 from ._folding import Step, port, steps_to_draw
@@ -81,10 +82,12 @@ def draw_view(view: GraphView, gradients: Mapping[Value, float], options: DrawOp
     if options.max_nodes is not None and len(drawn) > options.max_nodes:
         raise ValueError(_too_many(len(drawn), options))
     show = options.show
-    no_backward = show != "forward" and all(gradients[node] == 0.0 for node in view.order)
+    # Every backward() through this graph gave its root a gradient (the seed); leaves may
+    # hold gradients from other graphs' backward() calls, so only the root's says it ran here.
+    no_backward = show != "forward" and gradients[view.root] == 0.0
     if no_backward:
         show = "forward"  # nothing has flowed back: a drawn seed of 0 would be invented
-    loss = options.loss_name or _loss_name(view, gradients)
+    loss = shorten(options.loss_name or _loss_name(view, gradients))
     drawing = GraphDrawing(view, gradients, loss, options.digits, show, options.share_constants)
     drawing.edge_text = _edge_text(steps)
     drawing.entry_side = _ENTRY_SIDE[options.rankdir]
@@ -195,13 +198,15 @@ class GraphDrawing:
         show: str,
         share_constants: bool,
     ) -> None:
-        self.root, self.names, self.grads = view.root, view.names, gradients
+        self.root, self.grads = view.root, gradients
+        self.names = {node: shorten(name) for node, name in view.names.items()}  # as drawn
+        self.full_names = view.names
         self.loss, self.digits, self.show = loss, digits, show
         self.share_constants = share_constants
         self.edge_text = "label"
         self.entry_side = "w"  # the compass side edges enter a row from: the left when rankdir is LR
         self.ids: dict[Value, str] = {}
-        self.constant_ids: dict[str, str] = {}
+        self.constant_ids: dict[tuple[str, int, float], str] = {}  # (op, position, number) -> node
         self.incoming: dict[Value, list[float]] = {}  # products dL/dt · ∂t/∂v arriving at v
 
     def number(self, value: float) -> str:
@@ -250,7 +255,7 @@ class GraphDrawing:
                 f"draw_graph: cluster must return a str or None, got {type(group).__name__} "
                 f"for {self.names[node]}"
             )
-        return group
+        return group if group is None else shorten(group)
 
     def role(self, node: Value, marked: Collection[Value]) -> str:
         if node is self.root:
@@ -287,8 +292,8 @@ class GraphDrawing:
         """A value's box: its name (and expression label), its data and, backward, its gradient."""
         name = self.names[node]
         title = f"<B>{text(name)}</B>"
-        if node.label and node.label != name:  # an expression label: shown, never used in fractions
-            title = f"{text(node.label)} ({title})"
+        if node.label and node.label != self.full_names[node]:  # an expression label: shown, not in fractions
+            title = f"{text(shorten(node.label))} ({title})"
         cells = [title, text(f"data {self.number(node.data)}")]
         if self.show != "forward":
             cells.append(f'<FONT COLOR="{BACKWARD}">{text(self.grad_text(node))}</FONT>')
@@ -310,7 +315,7 @@ class GraphDrawing:
             # into the row of the weight it multiplies (the port on that row's name cell)
             head = f"{op_id}:{port(self.names[weight])}:{self.entry_side}" if weight in rows else op_id
             if not isinstance(operand, Value) or local is None:
-                self.draw_constant(graph, float(operand), head, position)
+                self.draw_constant(graph, float(operand), head, (step.op, position))
             else:
                 graph.edge(self.ids[operand], head, **self.edge_style(self.edge_lines(step, operand, local)))
         graph.edge(op_id, self.ids[step.value])
@@ -352,7 +357,7 @@ class GraphDrawing:
         columns = 2 + (self.show != "backward") + (self.show != "forward")
         rows = [
             f'<TR><TD COLSPAN="{columns}" BGCOLOR="{OP_FILL}"><B>{text(step.op)}</B> '
-            f"{text(step.neuron)}</TD></TR>"
+            f"{text(shorten(step.neuron))}</TD></TR>"
         ]
         for parameter, local in step.inside:
             first, *rest = self.neuron_row(step, parameter, local)
@@ -369,7 +374,7 @@ class GraphDrawing:
     def neuron_row(self, step: Step, parameter: Value, local: float) -> list[str]:
         """The cells of one parameter inside a folded neuron: name, data, ∂sum/∂p, dL/dp."""
         out, out_grad = step.value, self.grads[step.value]
-        name = self.names[parameter].removeprefix(step.neuron + ".")
+        name = shorten(self.full_names[parameter].removeprefix(step.neuron + "."))
         cells = [f"<B>{text(name)}</B>", text(f"data {self.number(parameter.data)}")]
         if self.show != "backward":
             fraction = f"∂{self.names[out]}/∂{name} = {self.number(local)}"
@@ -397,16 +402,21 @@ class GraphDrawing:
             style.update(color=BACKWARD, dir="back", style="dashed")
         return style
 
-    def draw_constant(self, graph: graphviz.Digraph, value: float, head: str, position: int) -> None:
-        """A number operand: its own small grey box, or one shared box per number (share_constants)."""
+    def draw_constant(self, graph: graphviz.Digraph, value: float, head: str, use: tuple[str, int]) -> None:
+        """A number operand: its own small grey box, or one box per number and use (share_constants).
+
+        A use is the op and the operand's position in it: 2 as a factor (x * 2) and 2 as an
+        exponent (x ** 2) are two boxes, never one box feeding both.
+        """
         shown = self.number(value)
-        const_id = self.constant_ids.get(shown) if self.share_constants else None
+        key = (*use, value)
+        const_id = self.constant_ids.get(key) if self.share_constants else None
         if const_id is None:
             if self.share_constants:
                 const_id = f"c{len(self.constant_ids)}"
+                self.constant_ids[key] = const_id
             else:
-                const_id = f"{head.split(':')[0]}_c{position}"
-            self.constant_ids[shown] = const_id
+                const_id = f"{head.split(':')[0]}_c{use[1]}"
             graph.node(
                 const_id,
                 label=html_label(shown),

@@ -28,6 +28,7 @@ from ._drawing import (
     legend_label,
     new_digraph,
     plain,
+    shorten,
 )
 from .nn import MLP
 
@@ -294,8 +295,8 @@ def _inputs(inputs: Sequence[float] | None, nin: int) -> list[float] | None:
 
 def _input_column(names: list[str], values: list[float] | None, digits: int) -> list[list[str]]:
     if values is None:
-        return [[name] for name in names]
-    return [[name, f"= {format_number(v, digits)}"] for name, v in zip(names, values, strict=True)]
+        return [[shorten(name)] for name in names]
+    return [[shorten(name), f"= {format_number(v, digits)}"] for name, v in zip(names, values, strict=True)]
 
 
 class _Layout:

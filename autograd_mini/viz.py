@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import graph
-from ._drawing import GraphvizNotFoundError, check_digits, format_number
+from ._drawing import MAX_NAME_CHARS, GraphvizNotFoundError, check_digits, format_number
 from ._graph_drawing import DrawOptions, draw_view
 from ._rendering import render
 from .engine import Value
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import graphviz
 
 __all__ = [
+    "MAX_NAME_CHARS",
     "SHOW_MODES",
     "GraphvizNotFoundError",
     "draw_graph",

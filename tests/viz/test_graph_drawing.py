@@ -454,3 +454,80 @@ def test_fold_inputs_enter_the_row_of_the_weight_they_multiply() -> None:
     assert checked == 4 * 3 + 4 * 4 + 4
     layer0 = graph.source[graph.source.index("layers.0.neurons.2</TD>") :].split("</TABLE>")[0]
     assert [m for m in re.findall(r"<B>([wb][.\d]*)</B>", layer0)] == ["w.0", "w.1", "w.2", "b"]
+
+
+LABELS_THAT_ARE_NOT_PLAIN_TEXT = {
+    "nul": ("a\x00b", "a\\x00b"),
+    "control": ("a\x07\x1b\x7fb", "a\\x07\\x1b\\x7fb"),
+    "newline": ("a\nb", "a\\nb"),
+    "non-characters": ("a\ufffe\uffffb", "a\\ufffe\\uffffb"),
+    "lone surrogate": ("a\ud800b", "a\\ud800b"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LABELS_THAT_ARE_NOT_PLAIN_TEXT))
+def test_labels_with_unprintable_characters_render_escaped(kind: str, tmp_path: Path) -> None:
+    """dot draws every label: characters it cannot take are shown as visible escapes."""
+    label, shown = LABELS_THAT_ARE_NOT_PLAIN_TEXT[kind]
+    x = Value(2.0, label)
+    y = x * 3
+    y.backward()
+    svg = render(draw_graph(y, legend=True, cluster=lambda v: label), tmp_path / "graph.svg")
+    texts = ["".join(e.itertext()) for e in ET.parse(svg).getroot().iter("{http://www.w3.org/2000/svg}text")]
+    assert f"{shown} (" in texts  # the box's label, next to its name
+    assert shown in texts  # the cluster's name
+
+
+def test_a_very_long_label_is_shortened_with_an_ellipsis(tmp_path: Path) -> None:
+    from autograd_mini.viz import MAX_NAME_CHARS
+
+    label = "a" * 5000 + "b" * 4000 + "tail"
+    x = Value(2.0, label)
+    y = x * 3
+    y.backward()
+    svg = render(draw_graph(y), tmp_path / "graph.svg")
+    texts = ["".join(e.itertext()) for e in ET.parse(svg).getroot().iter("{http://www.w3.org/2000/svg}text")]
+    names = [t for t in texts if "…" in t and "/" not in t]
+    assert names
+    assert all(len(t) == MAX_NAME_CHARS and t.startswith("aaa") and t.endswith("btail") for t in names)
+
+
+def test_a_new_graph_after_an_unrelated_backward_says_no_backward_yet() -> None:
+    """The leaves' gradients from an earlier backward() are not this graph's: its root's gradient is 0."""
+    x, w = Value(2.0, "x"), Value(3.0, "w")
+    earlier = x * w
+    earlier.backward()
+    assert x.grad == 3.0
+    out = (x * w).tanh()
+    source = draw_graph(out).source
+    assert "no backward() yet" in source
+    assert "seed" not in source and "dL/d" not in source
+    assert source.count("not drawn") == 1  # the note's "gradients not drawn", no "not drawn" term
+    out.backward()
+    after = draw_graph(out).source
+    assert "(seed)" in after and "no backward() yet" not in after
+    assert "not drawn" in after  # x and w still hold the earlier backward's gradients
+
+
+def _constant_nodes(graph: object, label: str) -> list[tuple[str, int]]:
+    """(name, edges leaving it) for each node dot lays out with the constant ``label``."""
+    import json
+
+    layout = json.loads(graph.pipe(format="json"))  # type: ignore[attr-defined]
+    objects = layout.get("objects", [])
+    names = {o["_gvid"]: o["name"] for o in objects if o.get("label") == label and o.get("shape") == "box"}
+    leaving = {gvid: sum(e["tail"] == gvid for e in layout.get("edges", [])) for gvid in names}
+    return sorted((names[gvid], count) for gvid, count in leaving.items())
+
+
+def test_shared_constants_are_one_node_per_number_and_use() -> None:
+    """The same number in two roles (a factor, an exponent) is two nodes; the same use shares one."""
+    w = Value(3.0, "w")
+    y = (w * 2 - 1) ** 2 + w * 2
+    y.backward()
+    shared = _constant_nodes(draw_graph(y, share_constants=True), "2")
+    assert sorted(count for _, count in shared) == [1, 2]  # the exponent; the factor, read twice
+    assert len(_constant_nodes(draw_graph(y), "2")) == 3  # unshared: a node per operand
+    x = Value(1.0, "x")
+    same_use = (x * 2 + 1) * 2 + 1
+    assert [count for _, count in _constant_nodes(draw_graph(same_use, share_constants=True), "2")] == [2]

@@ -247,3 +247,12 @@ def test_a_label_with_no_free_spot_becomes_a_tooltip_and_the_legend_says_so(
     edges = [line for line in graph.source.splitlines() if " -> " in line]
     assert len(edges) == 32 and all("dL/dw" in line for line in edges)  # every weight keeps its tooltip
     assert problems(graph) == []
+
+
+def test_input_names_that_are_not_plain_text_render_escaped_and_shortened(tmp_path: Path) -> None:
+    model = nn.MLP(2, [1], seed=0)
+    names = ["x\x00\ud800", "y" * 9000]
+    svg = render(draw_network(model, input_names=names), tmp_path / "network.svg")
+    texts = ["".join(e.itertext()) for e in ET.parse(svg).getroot().iter("{http://www.w3.org/2000/svg}text")]
+    assert "x\\x00\\ud800" in texts
+    assert "y" * 60 + "…" + "y" * 19 in texts
