@@ -5,7 +5,7 @@ every weight, product and partial sum: one sample's squared error through MLP(3,
 is 116 values, the lecture's 4-sample loss 344. With
 draw_graph(..., parameters=model, fold=True) each neuron's weighted sum Σ wᵢxᵢ + b becomes one
 node that lists its own weights and bias, with ∂t/∂w and dL/dw = dL/dt · ∂t/∂w on every row;
-share_constants=True draws each input number once.
+share_constants=True draws each number once per use (the same op and operand position).
 Run: python -m autograd_mini.demos.folded_mlp
 """
 
