@@ -7,6 +7,8 @@ const SPECIAL = {"inf": Infinity, "-inf": -Infinity, "nan": NaN};
 const DATA = JSON.parse(document.getElementById("data").textContent,
   (k, v) => (v && typeof v === "object" && "special" in v) ? SPECIAL[v.special] : v);
 const N = DATA.nodes, ROOT = DATA.root, LOSS = DATA.loss, DIGITS = DATA.digits;
+// dL/droot, the number backward() is seeded with (explore's grad): every seed below is this one.
+const SEED = DATA.seed;
 const NAIVE_LIMIT = 400;
 
 // ---- numbers as Python shows them ----------------------------------------------------
@@ -127,7 +129,7 @@ function replay(upto) {
   let seeded = false, last = [];
   for (let s = 0; s <= upto; s++) {
     const st = STEPS[s];
-    if (st.kind === "seed") { grad[ROOT] = 1; seeded = true; }
+    if (st.kind === "seed") { grad[ROOT] = SEED; seeded = true; }
     if (st.kind === "backward") { last = backwardStep(st.node, grad, contrib); stepped.add(st.node); }
   }
   return {grad, contrib, seeded, stepped, last};
@@ -184,6 +186,7 @@ function formula(z, numbers) {
   return n.op + "(" + xs.join(", ") + ")";
 }
 const dname = i => "d" + LOSS + "/d" + nm(i);
+const backwardCall = nm(ROOT) + ".backward(" + (SEED === 1 ? "" : pyRepr(SEED)) + ")";
 function gradLine(i, r) {
   if (!r.seeded) return dname(i) + " = ?";
   if (i === ROOT) return dname(i) + " = " + fmt(r.grad[i]) + " (seed)";
@@ -207,14 +210,14 @@ function narrate(s, r) {
     const locals = EDGES[z].map(([k, p]) => "∂" + nm(z) + "/∂" + nm(p) + " = " + fmt(state.locals[z][k])).join(", ");
     return nm(z) + " = " + formula(z, false) + " = " + formula(z, true) + " = " + fmt(state.data[z]) + (locals ? "; " + locals : "");
   }
-  if (st.kind === "seed") return "Backward: seed " + dname(ROOT) + " = 1 at the root; each value then passes its gradient on, in the engine's order.";
+  if (st.kind === "seed") return "Backward: seed " + dname(ROOT) + " = " + fmt(SEED) + " at the root; each value then passes its gradient on, in the engine's order.";
   if (st.kind === "backward") return passOn(st.node, r.last);
-  return "Done: " + LEAVES.map(i => nm(i) + ".grad = " + fmt(r.grad[i])).join(", ") + " (what " + nm(ROOT) + ".backward() gives).";
+  return "Done: " + LEAVES.map(i => nm(i) + ".grad = " + fmt(r.grad[i])).join(", ") + " (what " + backwardCall + " gives).";
 }
 function stepName(st) {
   if (st.kind === "start") return "inputs";
   if (st.kind === "forward") return nm(st.node) + " = " + formula(st.node, false);
-  if (st.kind === "seed") return "seed " + dname(ROOT) + " = 1";
+  if (st.kind === "seed") return "seed " + dname(ROOT) + " = " + fmt(SEED);
   if (st.kind === "backward") return nm(st.node) + " → " + EDGES[st.node].map(([, p]) => nm(p)).join(", ");
   return "done";
 }
@@ -265,11 +268,11 @@ function render() {
 // ---- why a topological order --------------------------------------------------------------
 let why = false, whyPosition = 0, traces = null;
 function whyTraces() {
-  const topo = [], tg = N.map(() => 0); tg[ROOT] = 1;
+  const topo = [], tg = N.map(() => 0); tg[ROOT] = SEED;
   for (const z of BACKWARD) topo.push({node: z, items: backwardStep(z, tg, null)});
   const naive = [], ng = N.map(() => 0), passed = {}, consumersLeft = N.map(() => 0);
   for (const z of FORWARD) for (const [, p] of EDGES[z]) consumersLeft[p]++;
-  ng[ROOT] = 1;
+  ng[ROOT] = SEED;
   const stack = [ROOT];
   let wrong = -1, truncated = false;
   while (stack.length) {
@@ -287,7 +290,7 @@ function whyTraces() {
   return {topo, naive, wrong, truncated, naiveGrad: ng, topoGrad: tg};
 }
 function runningGrads(trace, upto) {
-  const g = N.map(() => 0); g[ROOT] = 1;
+  const g = N.map(() => 0); g[ROOT] = SEED;
   for (let k = 0; k < Math.min(upto, trace.length); k++) for (const it of trace[k].items) g[it.p] += it.product;
   return g;
 }
@@ -339,7 +342,7 @@ function renderWhy() {
   }
   document.getElementById("verdict").textContent = verdict;
   document.getElementById("position").textContent = "why: step " + k + " of " + whyLimit();
-  document.getElementById("narration").textContent = k === 0 ? "Both start from the seed " + dname(ROOT) + " = 1."
+  document.getElementById("narration").textContent = k === 0 ? "Both start from the seed " + dname(ROOT) + " = " + fmt(SEED) + "."
     : (k <= traces.naive.length ? "naive: " + passOn(traces.naive[k - 1].node, traces.naive[k - 1].items) : "naive: done")
       + "   |   topological: " + (k <= traces.topo.length ? passOn(traces.topo[k - 1].node, traces.topo[k - 1].items) : "done");
 }
@@ -395,8 +398,8 @@ const errorLine = document.getElementById("error");
 function setLeaf(i, text) {
   const input = inputs[i], old = state.data[i];
   const value = parseNumber(text);
-  if (value === null) {
-    errorLine.textContent = nm(i) + ": " + JSON.stringify(text) + " is not a number; kept " + pyRepr(old);
+  if (value === null || !Number.isFinite(value)) {  // the command line's --at refuses inf and nan too
+    errorLine.textContent = nm(i) + ": " + JSON.stringify(text) + (value === null ? " is not a number" : " is not a finite number") + "; kept " + pyRepr(old);
     input.value = pyRepr(old);
     return false;
   }
