@@ -613,7 +613,12 @@ def _explore(args: argparse.Namespace) -> int:
     result = _expression_graph(args, "explore it anyway").root
     try:
         page = explore(
-            result, digits=args.digits, rankdir=args.rankdir, why=args.why, max_nodes=None, grad=args.grad
+            result,
+            digits=args.digits,
+            rankdir=args.rankdir,
+            why=args.why,
+            max_nodes=args.max_nodes,
+            grad=args.grad,
         )
     except GraphvizNotFoundError as exc:
         reason, *details = str(exc).splitlines() or [""]

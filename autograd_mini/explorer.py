@@ -29,10 +29,13 @@ from .graph import GraphView
 from .js_codegen import PY_RUNTIME, op_table_js
 from .ops import ERROR_REASONS
 
-__all__ = ["DEFAULT_MAX_NODES", "MAX_DIGITS", "Explorer", "explore", "last_seed"]
+__all__ = ["DEFAULT_MAX_NODES", "LAYOUT_LIMIT", "MAX_DIGITS", "Explorer", "explore", "last_seed"]
 
 DEFAULT_MAX_NODES = 400  # as draw_graph: beyond this, layout gets slow and the page unreadable
 MAX_DIGITS = 17  # significant digits of a float: more shows only noise
+# Graphviz's layout time grows steeply with the graph (random graphs, 2-CPU VM: 400 values 3 s,
+# 800 values 21 s, 1,200 values 108 s, 4,999 values 28 minutes): max_nodes=None stops here.
+LAYOUT_LIMIT = 800
 
 
 class Explorer:
@@ -78,20 +81,17 @@ def explore(
     The page shows the pass ``root.backward(grad)`` makes from zero gradients, seeded with
     dL/droot = ``grad``; ``root`` and its graph are left as they were. Without ``grad`` the seed is
     ``last_seed(root)``: the one the last ``root.backward(...)`` used, when it can be known, else 1.
-    ``digits`` is 1 to 17 (a float holds no more). ``parameters`` names and colours parameters as in
-    ``draw_graph``; ``why=True`` opens the page in its "why a topological order" mode. Needs
-    Graphviz's ``dot`` (GraphvizNotFoundError otherwise).
+    ``digits`` is 1 to 17 (a float holds no more). A graph over ``max_nodes`` values is refused;
+    ``max_nodes=None`` still refuses one over ``LAYOUT_LIMIT`` (800), whose layout takes minutes.
+    ``parameters`` names and colours parameters as in ``draw_graph``; ``why=True`` opens the page
+    in its "why a topological order" mode. Needs Graphviz's ``dot`` (GraphvizNotFoundError otherwise).
     """
     _check_explore_arguments(root, digits, max_nodes, rankdir, title)
     if not isinstance(why, bool):
         raise TypeError(f"explore: why must be a bool, got {type(why).__name__}")
     seed = last_seed(root) if grad is None else finite_float(grad, "explore: grad")
     view = graph.view(root, parameters, seed)
-    if max_nodes is not None and len(view.order) > max_nodes:
-        raise ValueError(
-            f"explore: root's graph has {len(view.order)} values, more than max_nodes={max_nodes}; "
-            "pass max_nodes=None (or a larger number) to explore it anyway"
-        )
+    _check_size(len(view.order), max_nodes)
     data = _page_data(view, parameters, digits) | {"why": why}
     svg = _svg(view, parameters, digits, rankdir)
     shown_title = title or f"backward explorer: {view.names[root]}"
@@ -117,6 +117,23 @@ def last_seed(root: Value) -> float:
     if root.is_leaf or seed == 0.0 or not math.isfinite(seed):
         return 1.0
     return seed
+
+
+def _check_size(size: int, max_nodes: int | None) -> None:
+    """Refuse a graph over ``max_nodes`` values, or, with None, over LAYOUT_LIMIT (before any layout)."""
+    if max_nodes is not None and size > max_nodes:
+        bigger = "a larger number" if size > LAYOUT_LIMIT else "None"
+        raise ValueError(
+            f"explore: root's graph has {size} values, more than max_nodes={max_nodes}; "
+            f"pass max_nodes={size} (or {bigger}) to explore it anyway"
+        )
+    if max_nodes is None and size > LAYOUT_LIMIT:
+        raise ValueError(
+            f"explore: root's graph has {size} values, more than the layout bound of {LAYOUT_LIMIT} "
+            "that max_nodes=None keeps (Graphviz takes about 20 s for 800 values, 2 minutes for 1,200, "
+            f"half an hour for 5,000); explore a smaller graph, or pass max_nodes={size} to lay it "
+            "out anyway"
+        )
 
 
 def _check_explore_arguments(

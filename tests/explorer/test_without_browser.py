@@ -336,3 +336,41 @@ def test_cli_explore_refuses_a_bad_seed(
     assert main(["explore", "x*y", "--at", "x=3", "y=-4", "--grad", text, "-o", str(target)]) == 2
     assert "argument --grad" in capsys.readouterr().err
     assert not target.exists()
+
+
+def chain(size: int) -> Value:
+    """x * x * ... : a graph of ``size`` values."""
+    x = Value(1.0, "x")
+    out = x
+    for _ in range(size - 1):
+        out = out * x
+    return out
+
+
+def test_max_nodes_none_still_refuses_a_graph_too_large_to_lay_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    laid_out: list[int] = []
+    monkeypatch.setattr(
+        explorer_module, "_svg", lambda view, *rest: laid_out.append(len(view.order)) or "<svg/>"
+    )
+    limit = explorer_module.LAYOUT_LIMIT
+    with pytest.raises(
+        ValueError, match=f"has {limit + 1} values, more than the layout bound of {limit}"
+    ) as caught:
+        explore(chain(limit + 1), max_nodes=None)
+    assert f"pass max_nodes={limit + 1} to lay it out anyway" in str(caught.value)
+    assert laid_out == []  # refused before Graphviz ran
+    explore(chain(limit), max_nodes=None)
+    explore(chain(limit + 1), max_nodes=limit + 1)  # a number, named: the caller asked for this size
+    assert laid_out == [limit, limit + 1]
+
+
+def test_cli_explore_lays_out_what_max_nodes_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from autograd_mini.cli import main
+
+    monkeypatch.setattr(explorer_module, "_svg", lambda *args: "<svg/>")
+    size = explorer_module.LAYOUT_LIMIT + 1
+    expression = "*".join(["x"] * size)  # x*x*...: x and size - 1 products
+    argv = ["explore", expression, "--at", "x=1", "--max-nodes", str(size), "-o", str(tmp_path / "p.html")]
+    assert main(argv) == 0, capsys.readouterr().err
