@@ -255,6 +255,30 @@ def test_an_explicit_seed_wins(opened: Opened) -> None:
     assert_page_shows_the_engine(page, x_times_y(), 3.0)
 
 
+def test_the_seed_is_editable_and_reruns_the_backward_half(opened: Opened) -> None:
+    z = x_times_y()
+    z.backward(2.0)
+    page = opened.load(explore(z).html)
+    assert page.input_value("input[aria-label=seed]") == "2.0"
+    page.fill("input[aria-label=seed]", "3")
+    page.press("input[aria-label=seed]", "Enter")
+    assert page.inner_text("#error") == ""
+    assert "seed dz/dz = 3" in page.inner_text("#order")
+    page.click("#narration")  # out of the input, whose keys are its own
+    page.keyboard.press("End")
+    assert page.inner_text("#narration") == "Done: x.grad = -12, y.grad = 9 (what z.backward(3.0) gives)."
+    assert_page_shows_the_engine(page, x_times_y(), 3.0)
+    assert "seed dL/dz = 3" in page.evaluate(SHOWN)["boxes"]["seed"]
+    page.fill("input[aria-label=seed]", "inf")
+    page.press("input[aria-label=seed]", "Enter")
+    assert page.inner_text("#error") == 'dz/dz (the seed): "inf" is not a finite number; kept 3.0'
+    assert page.input_value("input[aria-label=seed]") == "3.0"
+    page.click("#why")
+    page.keyboard.press("End")
+    rows = [row.split("\t") for row in page.inner_text("#whytable tbody").splitlines()]
+    assert rows[0] == ["x", "-12", "-12", "—"]  # backward() ran with another seed
+
+
 @pytest.mark.parametrize("text", ["nan", "inf", "-Infinity", "1e400", "-1e309"])
 def test_a_non_finite_edit_is_refused_as_the_command_line_refuses_it(opened: Opened, text: str) -> None:
     page = opened.load(explore(neuron()).html)
