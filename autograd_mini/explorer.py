@@ -16,6 +16,9 @@ import math
 import os
 import re
 import shutil
+import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +39,7 @@ MAX_DIGITS = 17  # significant digits of a float: more shows only noise
 # Graphviz's layout time grows steeply with the graph (random graphs, 2-CPU VM: 400 values 3 s,
 # 800 values 21 s, 1,200 values 108 s, 4,999 values 28 minutes): max_nodes=None stops here.
 LAYOUT_LIMIT = 800
+PROGRESS_AFTER = 1.0  # seconds of layout before a line on stderr says what is taking the time
 
 
 class Explorer:
@@ -204,10 +208,28 @@ def _svg(view: GraphView, parameters: Any, digits: int, rankdir: str) -> str:
     options = DrawOptions(show="both", rankdir=rankdir, digits=digits, max_nodes=None, parameters=parameters)
     drawing = draw_view(view, view.gradients, options)
     try:
-        svg: str = drawing.pipe(format="svg", quiet=True).decode("utf-8")
+        svg: str = _with_progress(
+            len(view.order), lambda: drawing.pipe(format="svg", quiet=True).decode("utf-8")
+        )
     except graphviz_module().ExecutableNotFound as exc:
         raise GraphvizNotFoundError(str(exc)) from None
     return _compact(svg[svg.index("<svg") :])
+
+
+def _with_progress(size: int, work: Callable[[], str]) -> str:
+    """``work()``; if it runs longer than PROGRESS_AFTER seconds, one line on stderr says why."""
+
+    def say() -> None:
+        print(f"explore: Graphviz is laying out {size} values (this can take minutes)...", file=sys.stderr)
+        sys.stderr.flush()
+
+    timer = threading.Timer(PROGRESS_AFTER, say)
+    timer.daemon = True
+    timer.start()
+    try:
+        return work()
+    finally:
+        timer.cancel()
 
 
 _COORDINATES = re.compile(r'\b(points|d|x|y|cx|cy|rx|ry)="([^"]*)"')

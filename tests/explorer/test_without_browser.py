@@ -7,6 +7,7 @@ import json
 import math
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -374,3 +375,16 @@ def test_cli_explore_lays_out_what_max_nodes_names(
     expression = "*".join(["x"] * size)  # x*x*...: x and size - 1 products
     argv = ["explore", expression, "--at", "x=1", "--max-nodes", str(size), "-o", str(tmp_path / "p.html")]
     assert main(argv) == 0, capsys.readouterr().err
+
+
+def test_a_slow_layout_says_so_on_stderr(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(explorer_module, "PROGRESS_AFTER", 0.05)
+    assert explorer_module._with_progress(12, lambda: time.sleep(0.5) or "slow") == "slow"
+    assert capsys.readouterr().err == "explore: Graphviz is laying out 12 values (this can take minutes)...\n"
+    assert explorer_module._with_progress(12, lambda: "fast") == "fast"
+    time.sleep(0.2)
+    assert capsys.readouterr().err == ""  # done before PROGRESS_AFTER: nothing said
+    explore(x_times_y())
+    assert capsys.readouterr().err == ""
