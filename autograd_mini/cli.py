@@ -325,6 +325,17 @@ def _binding(text: str) -> tuple[str, float]:
     return name, value
 
 
+def _finite_number(text: str) -> float:
+    """An argparse type: a finite float."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{_shorten(repr(text))} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{_shorten(repr(text))} is not a finite number")
+    return value
+
+
 def _bounded_int(low: int, high: int | None) -> Callable[[str], int]:
     """An argparse type: an int in [low, high]."""
 
@@ -449,6 +460,13 @@ def _explore_parser(commands: Any) -> None:
     explore.add_argument("expression", metavar="EXPR", nargs="?", help="e.g. 'tanh(x*w + b)'")
     _add_graph_options(explore, output=("explorer.html", "page to write (default explorer.html)"))
     explore.add_argument("--why", action="store_true", help="open in the 'why a topological order' mode")
+    explore.add_argument(
+        "--grad",
+        type=_finite_number,
+        default=1.0,
+        metavar="NUMBER",
+        help="the seed dL/dz the backward pass starts from, as z.backward(NUMBER) (default 1)",
+    )
 
 
 def _demo_parser(commands: Any) -> None:
@@ -594,7 +612,14 @@ def _explore(args: argparse.Namespace) -> int:
 
     result = _expression_graph(args, "explore it anyway").root
     try:
-        page = explore(result, digits=args.digits, rankdir=args.rankdir, why=args.why, max_nodes=None)
+        page = explore(
+            result,
+            digits=args.digits,
+            rankdir=args.rankdir,
+            why=args.why,
+            max_nodes=args.max_nodes,
+            grad=args.grad,
+        )
     except GraphvizNotFoundError as exc:
         reason, *details = str(exc).splitlines() or [""]
         return _fail(f"autograd-mini: error: {reason}", details, 1)

@@ -16,21 +16,30 @@ import math
 import os
 import re
 import shutil
+import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from . import _explorer_page, graph
-from ._drawing import GraphvizNotFoundError, check_digits, graphviz_module
+from ._drawing import GraphvizNotFoundError, graphviz_module
 from ._files import replace_file
 from ._graph_drawing import DrawOptions, draw_view, parameter_set
+from ._numbers import finite_float
 from .engine import Value
 from .graph import GraphView
 from .js_codegen import PY_RUNTIME, op_table_js
 from .ops import ERROR_REASONS
 
-__all__ = ["DEFAULT_MAX_NODES", "Explorer", "explore"]
+__all__ = ["DEFAULT_MAX_NODES", "LAYOUT_LIMIT", "MAX_DIGITS", "Explorer", "explore", "last_seed"]
 
 DEFAULT_MAX_NODES = 400  # as draw_graph: beyond this, layout gets slow and the page unreadable
+MAX_DIGITS = 17  # significant digits of a float: more shows only noise
+# Graphviz's layout time grows steeply with the graph (random graphs, 2-CPU VM: 400 values 3 s,
+# 800 values 21 s, 1,200 values 108 s, 4,999 values 28 minutes): max_nodes=None stops here.
+LAYOUT_LIMIT = 800
+PROGRESS_AFTER = 1.0  # seconds of layout before a line on stderr says what is taking the time
 
 
 class Explorer:
@@ -69,23 +78,24 @@ def explore(
     rankdir: str = "LR",
     title: str = "",
     why: bool = False,
+    grad: float | None = None,
 ) -> Explorer:
-    """An interactive page stepping through forward and backward for ``root`` (as root.backward()).
+    """An interactive page stepping through forward and backward for ``root`` (as root.backward(grad)).
 
-    The page shows the pass ``root.backward()`` makes from zero gradients with seed dL/droot = 1;
-    ``root`` and its graph are left as they were. ``parameters`` names and colours parameters as in
-    ``draw_graph``; ``why=True`` opens the page in its "why a topological order" mode. Needs
-    Graphviz's ``dot`` (GraphvizNotFoundError otherwise).
+    The page shows the pass ``root.backward(grad)`` makes from zero gradients, seeded with
+    dL/droot = ``grad``; ``root`` and its graph are left as they were. Without ``grad`` the seed is
+    ``last_seed(root)``: the one the last ``root.backward(...)`` used, when it can be known, else 1.
+    ``digits`` is 1 to 17 (a float holds no more). A graph over ``max_nodes`` values is refused;
+    ``max_nodes=None`` still refuses one over ``LAYOUT_LIMIT`` (800), whose layout takes minutes.
+    ``parameters`` names and colours parameters as in ``draw_graph``; ``why=True`` opens the page
+    in its "why a topological order" mode. Needs Graphviz's ``dot`` (GraphvizNotFoundError otherwise).
     """
     _check_explore_arguments(root, digits, max_nodes, rankdir, title)
     if not isinstance(why, bool):
         raise TypeError(f"explore: why must be a bool, got {type(why).__name__}")
-    view = graph.view(root, parameters)
-    if max_nodes is not None and len(view.order) > max_nodes:
-        raise ValueError(
-            f"explore: root's graph has {len(view.order)} values, more than max_nodes={max_nodes}; "
-            "pass max_nodes=None (or a larger number) to explore it anyway"
-        )
+    seed = last_seed(root) if grad is None else finite_float(grad, "explore: grad")
+    view = graph.view(root, parameters, seed)
+    _check_size(len(view.order), max_nodes)
     data = _page_data(view, parameters, digits) | {"why": why}
     svg = _svg(view, parameters, digits, rankdir)
     shown_title = title or f"backward explorer: {view.names[root]}"
@@ -99,12 +109,46 @@ def explore(
     return Explorer(page, shown_title)
 
 
+def last_seed(root: Value) -> float:
+    """The seed dL/droot of the last ``root.backward(seed)`` when .grad tells it, else 1.0.
+
+    ``backward`` sets an op node's grad to 0.0 + seed (only leaves accumulate), so the .grad of an
+    op-node root is that seed while nothing else has written it since: no ``backward()`` of a
+    larger graph that consumes ``root``, no ``zero_grad``. A grad of 0 or not finite, or a leaf
+    root, tells nothing: 1.0.
+    """
+    seed = root.grad
+    if root.is_leaf or seed == 0.0 or not math.isfinite(seed):
+        return 1.0
+    return seed
+
+
+def _check_size(size: int, max_nodes: int | None) -> None:
+    """Refuse a graph over ``max_nodes`` values, or, with None, over LAYOUT_LIMIT (before any layout)."""
+    if max_nodes is not None and size > max_nodes:
+        bigger = "a larger number" if size > LAYOUT_LIMIT else "None"
+        raise ValueError(
+            f"explore: root's graph has {size} values, more than max_nodes={max_nodes}; "
+            f"pass max_nodes={size} (or {bigger}) to explore it anyway"
+        )
+    if max_nodes is None and size > LAYOUT_LIMIT:
+        raise ValueError(
+            f"explore: root's graph has {size} values, more than the layout bound of {LAYOUT_LIMIT} "
+            "that max_nodes=None keeps (Graphviz takes about 20 s for 800 values, 2 minutes for 1,200, "
+            f"half an hour for 5,000); explore a smaller graph, or pass max_nodes={size} to lay it "
+            "out anyway"
+        )
+
+
 def _check_explore_arguments(
     root: object, digits: object, max_nodes: object, rankdir: object, title: object
 ) -> None:
     if not isinstance(root, Value):
         raise TypeError(f"explore: root must be a Value, got {type(root).__name__}")
-    check_digits(digits)
+    if not isinstance(digits, int) or isinstance(digits, bool):
+        raise TypeError(f"explore: digits must be an int, got {type(digits).__name__}")
+    if not 1 <= digits <= MAX_DIGITS:
+        raise ValueError(f"explore: digits must be from 1 to {MAX_DIGITS}, got {digits}")
     if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)):
         raise TypeError(f"explore: max_nodes must be an int or None, got {type(max_nodes).__name__}")
     if rankdir not in ("LR", "TB"):
@@ -116,7 +160,7 @@ def _check_explore_arguments(
 def _page_data(view: GraphView, parameters: Any, digits: int) -> dict[str, Any]:
     """Everything the page's script needs: values in forward order, both orders, the numbers.
 
-    The gradients are those ``root.backward()`` gives from zero gradients (``view.gradients``),
+    The gradients are those ``root.backward(view.seed)`` gives from zero gradients (``view.gradients``),
     computed without touching any node's .grad.
     """
     marked = parameter_set(view, parameters)
@@ -124,6 +168,7 @@ def _page_data(view: GraphView, parameters: Any, digits: int) -> dict[str, Any]:
     nodes = [_node_data(view, node, index, marked) for node in view.order]
     return {
         "digits": digits,
+        "seed": view.seed,
         "loss": view.names[view.root],
         "root": index[view.root],
         "nodes": nodes,
@@ -163,10 +208,28 @@ def _svg(view: GraphView, parameters: Any, digits: int, rankdir: str) -> str:
     options = DrawOptions(show="both", rankdir=rankdir, digits=digits, max_nodes=None, parameters=parameters)
     drawing = draw_view(view, view.gradients, options)
     try:
-        svg: str = drawing.pipe(format="svg", quiet=True).decode("utf-8")
+        svg: str = _with_progress(
+            len(view.order), lambda: drawing.pipe(format="svg", quiet=True).decode("utf-8")
+        )
     except graphviz_module().ExecutableNotFound as exc:
         raise GraphvizNotFoundError(str(exc)) from None
     return _compact(svg[svg.index("<svg") :])
+
+
+def _with_progress(size: int, work: Callable[[], str]) -> str:
+    """``work()``; if it runs longer than PROGRESS_AFTER seconds, one line on stderr says why."""
+
+    def say() -> None:
+        print(f"explore: Graphviz is laying out {size} values (this can take minutes)...", file=sys.stderr)
+        sys.stderr.flush()
+
+    timer = threading.Timer(PROGRESS_AFTER, say)
+    timer.daemon = True
+    timer.start()
+    try:
+        return work()
+    finally:
+        timer.cancel()
 
 
 _COORDINATES = re.compile(r'\b(points|d|x|y|cx|cy|rx|ry)="([^"]*)"')

@@ -7,6 +7,9 @@ const SPECIAL = {"inf": Infinity, "-inf": -Infinity, "nan": NaN};
 const DATA = JSON.parse(document.getElementById("data").textContent,
   (k, v) => (v && typeof v === "object" && "special" in v) ? SPECIAL[v.special] : v);
 const N = DATA.nodes, ROOT = DATA.root, LOSS = DATA.loss, DIGITS = DATA.digits;
+// dL/droot, the number backward() is seeded with (explore's grad, editable on the page): every
+// seed below is this one.
+let seed = DATA.seed;
 const NAIVE_LIMIT = 400;
 
 // ---- numbers as Python shows them ----------------------------------------------------
@@ -127,7 +130,7 @@ function replay(upto) {
   let seeded = false, last = [];
   for (let s = 0; s <= upto; s++) {
     const st = STEPS[s];
-    if (st.kind === "seed") { grad[ROOT] = 1; seeded = true; }
+    if (st.kind === "seed") { grad[ROOT] = seed; seeded = true; }
     if (st.kind === "backward") { last = backwardStep(st.node, grad, contrib); stepped.add(st.node); }
   }
   return {grad, contrib, seeded, stepped, last};
@@ -140,8 +143,10 @@ const colour = name => PAGE_STYLE.getPropertyValue("--" + name).trim();
 // Graphviz writes a text's colour as fill="#rrggbb": the palette's own spelling.
 const BACK_COLOUR = colour("backward"), FORE_COLOUR = colour("forward");
 const boxes = {}, ops = {}, edges = {};
+let seedText = null;  // the drawing's "seed dL/dz = 2" beside the root
 for (const g of svg.querySelectorAll("g.node")) {
   const t = g.querySelector("title").textContent; let m;
+  if (t === "seed") seedText = [...g.querySelectorAll("text")].find(e => e.textContent.includes(" = ")) || null;
   if ((m = /^v(\d+)$/.exec(t))) boxes[+m[1]] = g;
   else if ((m = /^v(\d+)_op$/.exec(t))) ops[+m[1]] = g;
 }
@@ -168,6 +173,7 @@ const edgeTexts = N.map((n, z) => {
 });
 // Only what changed is written: a step touches a few values, and SVG text is slow to lay out.
 const setText = (el, text) => { if (el && el.$text !== text) { el.textContent = text; el.$text = text; } };
+const seedPrefix = seedText ? seedText.textContent.slice(0, seedText.textContent.lastIndexOf(" = ") + 3) : "";
 const mark = (el, cls, on) => { if (el && el.classList.contains(cls) !== on) el.classList.toggle(cls, on); };
 
 // ---- words ------------------------------------------------------------------------------
@@ -184,6 +190,7 @@ function formula(z, numbers) {
   return n.op + "(" + xs.join(", ") + ")";
 }
 const dname = i => "d" + LOSS + "/d" + nm(i);
+const backwardCall = () => nm(ROOT) + ".backward(" + (seed === 1 ? "" : pyRepr(seed)) + ")";
 function gradLine(i, r) {
   if (!r.seeded) return dname(i) + " = ?";
   if (i === ROOT) return dname(i) + " = " + fmt(r.grad[i]) + " (seed)";
@@ -207,14 +214,14 @@ function narrate(s, r) {
     const locals = EDGES[z].map(([k, p]) => "∂" + nm(z) + "/∂" + nm(p) + " = " + fmt(state.locals[z][k])).join(", ");
     return nm(z) + " = " + formula(z, false) + " = " + formula(z, true) + " = " + fmt(state.data[z]) + (locals ? "; " + locals : "");
   }
-  if (st.kind === "seed") return "Backward: seed " + dname(ROOT) + " = 1 at the root; each value then passes its gradient on, in the engine's order.";
+  if (st.kind === "seed") return "Backward: seed " + dname(ROOT) + " = " + fmt(seed) + " at the root; each value then passes its gradient on, in the engine's order.";
   if (st.kind === "backward") return passOn(st.node, r.last);
-  return "Done: " + LEAVES.map(i => nm(i) + ".grad = " + fmt(r.grad[i])).join(", ") + " (what " + nm(ROOT) + ".backward() gives).";
+  return "Done: " + LEAVES.map(i => nm(i) + ".grad = " + fmt(r.grad[i])).join(", ") + " (what " + backwardCall() + " gives).";
 }
 function stepName(st) {
   if (st.kind === "start") return "inputs";
   if (st.kind === "forward") return nm(st.node) + " = " + formula(st.node, false);
-  if (st.kind === "seed") return "seed " + dname(ROOT) + " = 1";
+  if (st.kind === "seed") return "seed " + dname(ROOT) + " = " + fmt(seed);
   if (st.kind === "backward") return nm(st.node) + " → " + EDGES[st.node].map(([, p]) => nm(p)).join(", ");
   return "done";
 }
@@ -256,6 +263,7 @@ function render() {
       setText(et.bwd, r.stepped.has(i) ? dname(i) + " · ∂" + nm(i) + "/∂" + nm(p) + " = " + factor(r.grad[i]) + " · " + factor(local) + " = " + fmt(r.grad[i] * local) : "");
     });
   }
+  setText(seedText, seedPrefix + fmt(seed));
   renderOrder(s);
   if (current >= 0) reveal(N[current].op ? ops[current] : boxes[current]);
   document.getElementById("narration").textContent = narrate(s, r);
@@ -265,11 +273,11 @@ function render() {
 // ---- why a topological order --------------------------------------------------------------
 let why = false, whyPosition = 0, traces = null;
 function whyTraces() {
-  const topo = [], tg = N.map(() => 0); tg[ROOT] = 1;
+  const topo = [], tg = N.map(() => 0); tg[ROOT] = seed;
   for (const z of BACKWARD) topo.push({node: z, items: backwardStep(z, tg, null)});
   const naive = [], ng = N.map(() => 0), passed = {}, consumersLeft = N.map(() => 0);
   for (const z of FORWARD) for (const [, p] of EDGES[z]) consumersLeft[p]++;
-  ng[ROOT] = 1;
+  ng[ROOT] = seed;
   const stack = [ROOT];
   let wrong = -1, truncated = false;
   while (stack.length) {
@@ -287,7 +295,7 @@ function whyTraces() {
   return {topo, naive, wrong, truncated, naiveGrad: ng, topoGrad: tg};
 }
 function runningGrads(trace, upto) {
-  const g = N.map(() => 0); g[ROOT] = 1;
+  const g = N.map(() => 0); g[ROOT] = seed;
   for (let k = 0; k < Math.min(upto, trace.length); k++) for (const it of trace[k].items) g[it.p] += it.product;
   return g;
 }
@@ -339,7 +347,7 @@ function renderWhy() {
   }
   document.getElementById("verdict").textContent = verdict;
   document.getElementById("position").textContent = "why: step " + k + " of " + whyLimit();
-  document.getElementById("narration").textContent = k === 0 ? "Both start from the seed " + dname(ROOT) + " = 1."
+  document.getElementById("narration").textContent = k === 0 ? "Both start from the seed " + dname(ROOT) + " = " + fmt(seed) + "."
     : (k <= traces.naive.length ? "naive: " + passOn(traces.naive[k - 1].node, traces.naive[k - 1].items) : "naive: done")
       + "   |   topological: " + (k <= traces.topo.length ? passOn(traces.topo[k - 1].node, traces.topo[k - 1].items) : "done");
 }
@@ -392,14 +400,18 @@ document.addEventListener("keydown", ev => {
 
 // ---- editing a leaf ---------------------------------------------------------------------
 const errorLine = document.getElementById("error");
+// A typed number, or null after saying why not (the command line's --at refuses inf and nan too).
+function finiteNumber(what, text, input, old) {
+  const value = parseNumber(text);
+  if (value !== null && Number.isFinite(value)) return value;
+  errorLine.textContent = what + ": " + JSON.stringify(text) + (value === null ? " is not a number" : " is not a finite number") + "; kept " + pyRepr(old);
+  input.value = pyRepr(old);
+  return null;
+}
 function setLeaf(i, text) {
   const input = inputs[i], old = state.data[i];
-  const value = parseNumber(text);
-  if (value === null) {
-    errorLine.textContent = nm(i) + ": " + JSON.stringify(text) + " is not a number; kept " + pyRepr(old);
-    input.value = pyRepr(old);
-    return false;
-  }
+  const value = finiteNumber(nm(i), text, input, old);
+  if (value === null) return false;
   try {
     state = recompute(i, value);
   } catch (e) {
@@ -410,6 +422,17 @@ function setLeaf(i, text) {
   }
   errorLine.textContent = "";
   input.value = pyRepr(value);
+  if (why) traces = whyTraces();
+  show();
+  return true;
+}
+// The seed: only the backward half changes, so nothing is recomputed but the replay.
+function setSeed(text) {
+  const value = finiteNumber(dname(ROOT) + " (the seed)", text, seedInput, seed);
+  if (value === null) return false;
+  errorLine.textContent = "";
+  seedInput.value = pyRepr(value);
+  if (value !== seed) { seed = value; state = {...state, edited: true}; listed = -1; }
   if (why) traces = whyTraces();
   show();
   return true;
@@ -425,6 +448,16 @@ for (const i of LEAVES) {
   document.getElementById("leaves").appendChild(label);
   inputs[i] = input;
 }
+const seedInput = document.createElement("input");
+{
+  const label = document.createElement("label"), swatch = document.createElement("span");
+  swatch.className = "swatch"; swatch.style.background = "var(--role-output)";
+  seedInput.value = pyRepr(seed); seedInput.setAttribute("aria-label", "seed");
+  seedInput.addEventListener("change", () => setSeed(seedInput.value));
+  label.appendChild(swatch); label.appendChild(document.createTextNode(dname(ROOT) + " (the seed) = "));
+  label.appendChild(seedInput);
+  document.getElementById("leaves").appendChild(label);
+}
 document.getElementById("title").textContent = document.title;
 // Shrunk to the window's width only while text stays readable; wider drawings scroll instead.
 if (svg.width.baseVal.value > 1.6 * document.getElementById("graph").clientWidth) {
@@ -434,7 +467,7 @@ if (svg.width.baseVal.value > 1.6 * document.getElementById("graph").clientWidth
 
 // For tests and the curious: the page's own numbers and kernels.
 window.explorer = {
-  steps: STEPS.length, go, setLeaf, setWhy, pyRepr, fmtG, runOp,
+  steps: STEPS.length, go, setLeaf, setSeed, setWhy, pyRepr, fmtG, runOp,
   position: () => here(),
   numbers: () => ({data: state.data.slice(), grad: replay(STEPS.length - 1).grad, locals: state.locals.map(l => l.slice())}),
   why: () => traces && {naive: traces.naiveGrad.slice(), topo: traces.topoGrad.slice(), wrong: traces.wrong, steps: traces.naive.length},

@@ -110,9 +110,9 @@ SHOWN = """() => {
 }"""
 
 
-def assert_page_shows_the_engine(page: Any, root: Value) -> None:
-    """Every value's data and gradient, every edge's ∂z/∂x and product, as the engine has them."""
-    root.backward()
+def assert_page_shows_the_engine(page: Any, root: Value, seed: float = 1.0) -> None:
+    """Every value's data and gradient, every edge's ∂z/∂x and product, as root.backward(seed) has them."""
+    root.backward(seed)
     shown = page.evaluate(SHOWN)
     order = forward_order(root)
     names = node_names(root)
@@ -216,6 +216,76 @@ def test_a_non_number_is_refused_and_the_value_kept(opened: Opened) -> None:
     page.press("input[aria-label=w]", "Enter")
     assert page.inner_text("#error") == 'w: "abc" is not a number; kept -3.0'
     assert page.input_value("input[aria-label=w]") == "-3.0"
+    page.evaluate("explorer.go(explorer.steps - 1)")
+    assert_page_shows_the_engine(page, neuron())
+
+
+def x_times_y() -> Value:
+    x, y = Value(3.0, "x"), Value(-4.0, "y")
+    z = x * y
+    z.label = "z"
+    return z
+
+
+def test_the_backward_half_starts_from_the_seed_backward_used(opened: Opened) -> None:
+    z = x_times_y()
+    z.backward(2.0)  # dL/dz = 2 arrives from above
+    page = opened.load(explore(z).html)
+    page.evaluate("explorer.go(2)")
+    assert page.inner_text("#narration").startswith("Backward: seed dz/dz = 2 at the root")
+    assert "seed dz/dz = 2" in page.inner_text("#order")
+    page.keyboard.press("End")
+    assert page.inner_text("#narration") == "Done: x.grad = -8, y.grad = 6 (what z.backward(2.0) gives)."
+    assert_page_shows_the_engine(page, x_times_y(), 2.0)
+    page.fill("input[aria-label=x]", "1")  # an edit keeps the seed
+    page.press("input[aria-label=x]", "Enter")
+    assert page.inner_text("#narration") == "Done: x.grad = -8, y.grad = 2 (what z.backward(2.0) gives)."
+    page.click("#why")
+    page.keyboard.press("End")
+    assert page.evaluate("explorer.why()")["topo"][:2] == [-8.0, 2.0]
+    assert [row.split("\t")[2] for row in page.inner_text("#whytable tbody").splitlines()] == ["-8", "2", "2"]
+
+
+def test_an_explicit_seed_wins(opened: Opened) -> None:
+    z = x_times_y()
+    z.backward(2.0)
+    page = opened.load(explore(z, grad=3.0).html)
+    page.keyboard.press("End")
+    assert page.inner_text("#narration") == "Done: x.grad = -12, y.grad = 9 (what z.backward(3.0) gives)."
+    assert_page_shows_the_engine(page, x_times_y(), 3.0)
+
+
+def test_the_seed_is_editable_and_reruns_the_backward_half(opened: Opened) -> None:
+    z = x_times_y()
+    z.backward(2.0)
+    page = opened.load(explore(z).html)
+    assert page.input_value("input[aria-label=seed]") == "2.0"
+    page.fill("input[aria-label=seed]", "3")
+    page.press("input[aria-label=seed]", "Enter")
+    assert page.inner_text("#error") == ""
+    assert "seed dz/dz = 3" in page.inner_text("#order")
+    page.click("#narration")  # out of the input, whose keys are its own
+    page.keyboard.press("End")
+    assert page.inner_text("#narration") == "Done: x.grad = -12, y.grad = 9 (what z.backward(3.0) gives)."
+    assert_page_shows_the_engine(page, x_times_y(), 3.0)
+    assert "seed dL/dz = 3" in page.evaluate(SHOWN)["boxes"]["seed"]
+    page.fill("input[aria-label=seed]", "inf")
+    page.press("input[aria-label=seed]", "Enter")
+    assert page.inner_text("#error") == 'dz/dz (the seed): "inf" is not a finite number; kept 3.0'
+    assert page.input_value("input[aria-label=seed]") == "3.0"
+    page.click("#why")
+    page.keyboard.press("End")
+    rows = [row.split("\t") for row in page.inner_text("#whytable tbody").splitlines()]
+    assert rows[0] == ["x", "-12", "-12", "—"]  # backward() ran with another seed
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-Infinity", "1e400", "-1e309"])
+def test_a_non_finite_edit_is_refused_as_the_command_line_refuses_it(opened: Opened, text: str) -> None:
+    page = opened.load(explore(neuron()).html)
+    page.fill("input[aria-label=x]", text)
+    page.press("input[aria-label=x]", "Enter")
+    assert page.inner_text("#error") == f'x: "{text}" is not a finite number; kept 2.0'
+    assert page.input_value("input[aria-label=x]") == "2.0"
     page.evaluate("explorer.go(explorer.steps - 1)")
     assert_page_shows_the_engine(page, neuron())
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -263,3 +265,126 @@ def test_the_page_takes_its_colours_from_the_drawings_palette() -> None:
     assert {"backward", "forward", "highlight", "error"} <= used <= set(palette())
     page = explore(neuron()).html
     assert f"--backward: {BACKWARD};" in page and f"--role-parameter: {ROLES['parameter'][0]};" in page
+
+
+def x_times_y() -> Value:
+    x, y = Value(3.0, "x"), Value(-4.0, "y")
+    z = x * y
+    z.label = "z"
+    return z
+
+
+def test_the_seed_is_the_one_the_last_backward_used_else_one() -> None:
+    z = x_times_y()
+    assert _page_numbers(explore(z).html)["seed"] == 1.0  # no backward() yet
+    z.backward(2.0)
+    data = _page_numbers(explore(z).html)
+    assert data["seed"] == 2.0
+    assert [node["grad"] for node in data["nodes"]] == [-8.0, 6.0, 2.0]
+    assert _page_numbers(explore(z, grad=3.0).html)["seed"] == 3.0
+    z.grad = 0.0  # as zero_grad leaves it: nothing to go by
+    assert _page_numbers(explore(z).html)["seed"] == 1.0
+    x = Value(5.0, "x")
+    x.backward(2.0)  # a leaf's .grad accumulates over calls, so it is not taken as a seed
+    x.backward(2.0)
+    assert _page_numbers(explore(x).html)["seed"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("grad", "error", "words"),
+    [
+        (math.nan, ValueError, "explore: grad must be finite, got nan"),
+        (math.inf, ValueError, "explore: grad must be finite, got inf"),
+        (10**400, ValueError, "explore: grad must be finite"),
+        ("2", TypeError, "explore: grad must be a real number, got str"),
+        (True, TypeError, "explore: grad must be a real number, got bool"),
+    ],
+)
+def test_a_bad_seed_is_refused_naming_grad(grad: object, error: type[Exception], words: str) -> None:
+    with pytest.raises(error, match=re.escape(words)):
+        explore(x_times_y(), grad=grad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("digits", [0, 18, 400])
+def test_digits_are_bounded_to_what_a_float_holds(digits: int) -> None:
+    with pytest.raises(ValueError, match=f"explore: digits must be from 1 to 17, got {digits}"):
+        explore(x_times_y(), digits=digits)
+
+
+def test_the_page_and_the_command_line_bound_digits_alike() -> None:
+    from autograd_mini import cli
+
+    assert explorer_module.MAX_DIGITS == cli.MAX_DIGITS == 17
+    explore(x_times_y(), digits=17)
+
+
+def test_cli_explore_takes_the_seed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from autograd_mini.cli import main
+
+    target = tmp_path / "page.html"
+    assert main(["explore", "x*y", "--at", "x=3", "y=-4", "--grad", "2", "-o", str(target)]) == 0
+    data = _page_numbers(target.read_text(encoding="utf-8"))
+    assert data["seed"] == 2.0 and [node["grad"] for node in data["nodes"]] == [-8.0, 6.0, 2.0]
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf", "1e400", "two", ""])
+def test_cli_explore_refuses_a_bad_seed(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from autograd_mini.cli import main
+
+    target = tmp_path / "page.html"
+    assert main(["explore", "x*y", "--at", "x=3", "y=-4", "--grad", text, "-o", str(target)]) == 2
+    assert "argument --grad" in capsys.readouterr().err
+    assert not target.exists()
+
+
+def chain(size: int) -> Value:
+    """x * x * ... : a graph of ``size`` values."""
+    x = Value(1.0, "x")
+    out = x
+    for _ in range(size - 1):
+        out = out * x
+    return out
+
+
+def test_max_nodes_none_still_refuses_a_graph_too_large_to_lay_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    laid_out: list[int] = []
+    monkeypatch.setattr(
+        explorer_module, "_svg", lambda view, *rest: laid_out.append(len(view.order)) or "<svg/>"
+    )
+    limit = explorer_module.LAYOUT_LIMIT
+    with pytest.raises(
+        ValueError, match=f"has {limit + 1} values, more than the layout bound of {limit}"
+    ) as caught:
+        explore(chain(limit + 1), max_nodes=None)
+    assert f"pass max_nodes={limit + 1} to lay it out anyway" in str(caught.value)
+    assert laid_out == []  # refused before Graphviz ran
+    explore(chain(limit), max_nodes=None)
+    explore(chain(limit + 1), max_nodes=limit + 1)  # a number, named: the caller asked for this size
+    assert laid_out == [limit, limit + 1]
+
+
+def test_cli_explore_lays_out_what_max_nodes_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from autograd_mini.cli import main
+
+    monkeypatch.setattr(explorer_module, "_svg", lambda *args: "<svg/>")
+    size = explorer_module.LAYOUT_LIMIT + 1
+    expression = "*".join(["x"] * size)  # x*x*...: x and size - 1 products
+    argv = ["explore", expression, "--at", "x=1", "--max-nodes", str(size), "-o", str(tmp_path / "p.html")]
+    assert main(argv) == 0, capsys.readouterr().err
+
+
+def test_a_slow_layout_says_so_on_stderr(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(explorer_module, "PROGRESS_AFTER", 0.05)
+    assert explorer_module._with_progress(12, lambda: time.sleep(0.5) or "slow") == "slow"
+    assert capsys.readouterr().err == "explore: Graphviz is laying out 12 values (this can take minutes)...\n"
+    assert explorer_module._with_progress(12, lambda: "fast") == "fast"
+    time.sleep(0.2)
+    assert capsys.readouterr().err == ""  # done before PROGRESS_AFTER: nothing said
+    explore(x_times_y())
+    assert capsys.readouterr().err == ""
