@@ -119,6 +119,11 @@ def new_digraph(**kwargs: Any) -> graphviz.Digraph:
     return _digraph_class(**kwargs)
 
 
+# Significant digits of a float: more shows only noise. The explorer and the command line bound
+# their digits by it.
+MAX_DIGITS = 17
+
+
 def check_digits(digits: object) -> int:
     """``digits`` as a positive int, or an error naming the argument."""
     if not isinstance(digits, int) or isinstance(digits, bool):

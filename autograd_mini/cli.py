@@ -22,6 +22,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
+from ._drawing import MAX_DIGITS
 from .demos import DEMOS, Demo
 from .demos import check as check_demo
 from .demos import listing as demo_listing
@@ -32,7 +33,6 @@ from .ops import OPS
 __all__ = ["main", "evaluate", "ExpressionError", "FUNCTIONS", "MAX_EXPRESSION_LENGTH"]
 
 MAX_EXPRESSION_LENGTH = 10_000  # characters; longer text is refused before parsing
-MAX_DIGITS = 17  # significant digits of a float: more shows only noise
 DEFAULT_MAX_NODES = 400  # beyond this, dot's layout gets slow and the drawing unreadable
 # Words that name a file to write, not an expression or an input value: a forgotten -o.
 _FILE_SUFFIXES = (".svg", ".png", ".pdf", ".dot", ".gv", ".html", ".htm")
@@ -317,12 +317,9 @@ def _binding(text: str) -> tuple[str, float]:
         )
         raise argparse.ArgumentTypeError(f"expected NAME=NUMBER, got {_shorten(repr(text))} ({hint})")
     try:
-        value = float(number)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{name}: {_shorten(repr(number))} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{name}: {_shorten(repr(number))} is not a finite number")
-    return name, value
+        return name, _finite_number(number)
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(f"{name}: {exc}") from None
 
 
 def _finite_number(text: str) -> float:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _explorer_page, graph
-from ._drawing import GraphvizNotFoundError, graphviz_module
+from ._drawing import MAX_DIGITS, GraphvizNotFoundError, graphviz_module
 from ._files import replace_file
 from ._graph_drawing import DrawOptions, draw_view, parameter_set
 from ._numbers import finite_float
@@ -35,7 +35,6 @@ from .ops import ERROR_REASONS
 __all__ = ["DEFAULT_MAX_NODES", "LAYOUT_LIMIT", "MAX_DIGITS", "Explorer", "explore", "last_seed"]
 
 DEFAULT_MAX_NODES = 400  # as draw_graph: beyond this, layout gets slow and the page unreadable
-MAX_DIGITS = 17  # significant digits of a float: more shows only noise
 # Graphviz's layout time grows steeply with the graph (random graphs, 2-CPU VM: 400 values 3 s,
 # 800 values 21 s, 1,200 values 108 s, 4,999 values 28 minutes): max_nodes=None stops here.
 LAYOUT_LIMIT = 800
