@@ -42,7 +42,7 @@ import time
 import tokenize
 from array import array
 from collections import Counter
-from collections.abc import Callable, Container, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +50,7 @@ from ._collector import pauses_collector
 from ._numbers import real_number, shorten
 from .checks import Check, check_each_call, recorded_checks
 from .engine import KERNEL_NAMES, Value, is_grad_enabled
-from .graph import consumer_counts, release_order
+from .graph import consumer_counts, first_reached, operands_first, release_order
 from .kernels import build_kernel
 from .ops import FORMULA_NAMES, OPS, Op
 
@@ -259,7 +259,7 @@ def _check_argument_value(arg: Value, refused: dict[Value, int], walked: set[Val
                 "its gradient would miss one path. Pass it in params when tracing, or pass a number"
             )
         raise _both_argument_and_parameter(_where(path), place)
-    reached = _reached(arg, refused, walked)
+    reached = first_reached(arg, refused, walked)
     if reached is None:
         return
     place = refused[reached]
@@ -269,27 +269,6 @@ def _check_argument_value(arg: Value, refused: dict[Value, int], walked: set[Val
         f"so the gradient of {source} would miss the path through {_where(path)} (eager sums both), "
         "and its value could differ from the one fn reads. Compute it inside fn, or pass a number"
     )
-
-
-def _reached(start: Value, targets: Container[Value], seen: set[Value]) -> Value | None:
-    """A Value of ``targets`` that start is computed from (start itself excluded), else None.
-
-    An iterative walk over the operands, each node once: an argument may be a long chain.
-    Nodes in ``seen`` were walked before and reach none of ``targets``; the walk adds its own.
-    """
-    if start in seen:
-        return None
-    seen.add(start)
-    stack = [start]
-    while stack:
-        node = stack.pop()
-        for operand in (node._a, node._b):
-            if type(operand) is Value and operand not in seen:
-                if operand in targets:
-                    return operand
-                seen.add(operand)
-                stack.append(operand)
-    return None
 
 
 def _where(path: _Path) -> str:
@@ -674,7 +653,7 @@ def _plan(
                 "compiled, that read would be frozen at its trace-time value and lose its gradient. "
                 "Pass it in params (and not as an argument) if fn reads it directly"
             )
-        if value._op_def is not None and _reached(value, index, walked) is not None:
+        if value._op_def is not None and first_reached(value, index, walked) is not None:
             # what fn reads directly (parameters were refused before fn ran) and the argument meet
             raise TraceError(
                 f"trace: {where} is computed from a Value fn reads directly; compiled, that read "
@@ -1106,33 +1085,11 @@ def _program_order(plan: _Plan, inputs: list[Value], created: dict[Value, int] |
     A node ``created`` does not list (made inside a call that returned another node, or
     before tracing) is placed just before the first node that needs it, operands first and
     the first operand before the second, as Python evaluates ``f(a, b)``. Without
-    ``created`` that is the whole order: the output evaluated as one expression.
+    ``created`` that is the whole order: the output evaluated as one expression. The root
+    comes last, with anything left (made in another thread).
     """
-    index = plan.index
-    placed = bytearray(len(plan.order))
-    order: list[Value] = []
-
-    def place(start: Value) -> None:
-        stack: list[tuple[Value, bool]] = [(start, False)]
-        while stack:
-            node, operands_done = stack.pop()
-            i = index[node]
-            if placed[i]:
-                continue
-            if operands_done:
-                placed[i] = 1
-                order.append(node)
-                continue
-            stack.append((node, True))
-            for operand in (node._b, node._a):  # pushed second first, so the first operand goes first
-                if operand.__class__ is Value and not placed[index[operand]]:
-                    stack.append((operand, False))
-
-    for node in (*inputs, *(created or ())):
-        if node in index:
-            place(node)
-    place(plan.order[-1])  # anything left (made in another thread)
-    return order
+    starts = [node for node in (*inputs, *(created or ())) if node in plan.index]
+    return operands_first([*starts, plan.order[-1]])
 
 
 def _record_tape(plan: _Plan, order: list[Value], created: dict[Value, int] | None) -> _Tape:

@@ -17,7 +17,7 @@ by the root's own class, so it imports no Value at run time.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
@@ -33,9 +33,11 @@ __all__ = [
     "chain_term",
     "consumer_counts",
     "consumers",
+    "first_reached",
     "forward_order",
     "gradient_map",
     "node_names",
+    "operands_first",
     "reference_gradients",
     "release_order",
     "toposort",
@@ -105,6 +107,52 @@ def toposort(root: Value) -> list[Value]:
 def forward_order(root: Value) -> list[Value]:
     """Every value ``root`` depends on, inputs first and ``root`` last (reverse of ``toposort``)."""
     return toposort(root)[::-1]
+
+
+def operands_first(starts: Iterable[Value]) -> list[Value]:
+    """Every node the starts reach, each after its operands (the first operand's before the second's).
+
+    The starts are taken in turn, so what an earlier start reaches comes first: the order in
+    which Python evaluates nested calls ``f(a, b)``. Each node once.
+    """
+    placed: set[Value] = set()
+    order: list[Value] = []
+    for start in starts:
+        stack: list[tuple[Value, bool]] = [(start, False)]
+        while stack:
+            node, operands_done = stack.pop()
+            if node in placed:
+                continue
+            if operands_done:
+                placed.add(node)
+                order.append(node)
+                continue
+            stack.append((node, True))
+            for operand in (node._b, node._a):  # pushed second first, so the first operand goes first
+                if operand.__class__ is node.__class__ and operand not in placed:
+                    stack.append((operand, False))
+    return order
+
+
+def first_reached(start: Value, targets: Container[Value], seen: set[Value]) -> Value | None:
+    """A node of ``targets`` that ``start`` is computed from (start itself excluded), else None.
+
+    Each node once: nodes in ``seen`` were searched before and reach none of ``targets``; the
+    search adds the nodes it passes, so searches from several starts share the work.
+    """
+    if start in seen:
+        return None
+    seen.add(start)
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        for operand in (node._a, node._b):
+            if operand.__class__ is start.__class__ and operand not in seen:
+                if operand in targets:
+                    return operand
+                seen.add(operand)
+                stack.append(operand)
+    return None
 
 
 def consumers(order: Sequence[Value]) -> dict[Value, list[Value]]:

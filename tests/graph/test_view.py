@@ -7,7 +7,15 @@ from fractions import Fraction
 import pytest
 
 from autograd_mini import Value, nn
-from autograd_mini.graph import forward_order, node_names, reference_gradients, toposort, view
+from autograd_mini.graph import (
+    first_reached,
+    forward_order,
+    node_names,
+    operands_first,
+    reference_gradients,
+    toposort,
+    view,
+)
 from autograd_mini.naming import parameter_names
 from tests.helpers import bits
 
@@ -68,3 +76,23 @@ def test_a_root_that_is_not_a_value_is_refused(root: object) -> None:
 def test_parameter_names_reads_a_module_without_being_told_the_node_class() -> None:
     model = nn.MLP(2, [1], seed=0)
     assert parameter_names(model) == {p: name for name, p in model.named_parameters()}
+
+
+def test_operands_first_is_the_order_python_evaluates_an_expression_in() -> None:
+    a, b = Value(1.0, "a"), Value(2.0, "b")
+    product = a * b
+    total = product + a.exp()
+    order = operands_first([total])
+    assert order == [a, b, product, order[3], total] and order[3].op == "exp"
+    assert operands_first([b, total])[:2] == [b, a]  # an earlier start comes first
+
+
+def test_first_reached_finds_a_target_below_a_start_and_shares_its_search() -> None:
+    a, b = Value(1.0), Value(2.0)
+    start = (a * 2.0).tanh() + b
+    seen: set[Value] = set()
+    assert first_reached(start, {b}, seen) is b
+    assert first_reached(start, {start}, set()) is None  # the start itself does not count
+    searched: set[Value] = set()
+    assert first_reached(a * 3.0, {b}, searched) is None
+    assert first_reached(a * 3.0, {a}, set()) is a
