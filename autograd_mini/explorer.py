@@ -19,6 +19,7 @@ import shutil
 import sys
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,15 @@ DEFAULT_MAX_NODES = 400  # as draw_graph: beyond this, layout gets slow and the 
 # 800 values 21 s, 1,200 values 108 s, 4,999 values 28 minutes): max_nodes=None stops here.
 LAYOUT_LIMIT = 800
 PROGRESS_AFTER = 1.0  # seconds of layout before a line on stderr says what is taking the time
+RANKDIRS = ("auto", "LR", "TB")
+# "auto" lays out both directions and the page shows the one its window shows larger; past this
+# many values one layout (LR) only: a second would double the layout time and the page's size
+# for a graph that is an overview at any window size anyway.
+AUTO_BOTH_LIMIT = 200
+# Tighter than draw_graph's spacing (nodesep 0.3, ranksep 0.5 inches): the page is read on
+# screens from 800 px wide, and its own edge texts are shorter than the drawing's.
+_PAGE_SPACING = {"nodesep": "0.1", "ranksep": "0.25"}
+_SVG_IDS = re.compile(r' id="(?:graph\d+|node\d+|edge\d+)"')
 
 
 class Explorer:
@@ -74,7 +84,7 @@ def explore(
     parameters: Any = None,
     digits: int = 4,
     max_nodes: int | None = DEFAULT_MAX_NODES,
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     title: str = "",
     why: bool = False,
     grad: float | None = None,
@@ -87,7 +97,9 @@ def explore(
     ``digits`` is 1 to 17 (a float holds no more). A graph over ``max_nodes`` values is refused;
     ``max_nodes=None`` still refuses one over ``LAYOUT_LIMIT`` (800), whose layout takes minutes.
     ``parameters`` names and colours parameters as in ``draw_graph``; ``why=True`` opens the page
-    in its "why a topological order" mode. Needs Graphviz's ``dot`` (GraphvizNotFoundError otherwise).
+    in its "why a topological order" mode. ``rankdir`` "auto" lays the graph out left-to-right
+    and top-to-bottom and the page shows whichever fits its window larger; "LR" or "TB" fixes it.
+    Needs Graphviz's ``dot`` (GraphvizNotFoundError otherwise).
     """
     _check_explore_arguments(root, digits, max_nodes, rankdir, title)
     if not isinstance(why, bool):
@@ -150,8 +162,8 @@ def _check_explore_arguments(
         raise ValueError(f"explore: digits must be from 1 to {MAX_DIGITS}, got {digits}")
     if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)):
         raise TypeError(f"explore: max_nodes must be an int or None, got {type(max_nodes).__name__}")
-    if rankdir not in ("LR", "TB"):
-        raise ValueError(f"explore: rankdir must be LR or TB, got {rankdir!r}")
+    if not isinstance(rankdir, str) or rankdir not in RANKDIRS:
+        raise ValueError(f"explore: rankdir must be auto, LR or TB, got {rankdir!r}")
     if not isinstance(title, str):
         raise TypeError(f"explore: title must be a str, got {type(title).__name__}")
 
@@ -197,22 +209,42 @@ def _node_data(view: GraphView, node: Value, index: dict[Value, int], marked: se
     }
 
 
-def _svg(view: GraphView, parameters: Any, digits: int, rankdir: str) -> str:
+def _svg(view: GraphView, parameters: Any, digits: int, rankdir: str, *, drawing: str = "full") -> str:
     """draw_graph's drawing of both halves as SVG markup (no XML prolog), laid out by dot.
 
-    Drawn with the gradients the page ends on, so the layout leaves room for them.
+    Drawn with the gradients the page ends on, so the layout leaves room for them. ``rankdir``
+    "auto" gives two <svg>, LR then TB (one, LR, past AUTO_BOTH_LIMIT values), laid out at once;
+    each is marked data-drawing=``drawing`` and data-rankdir, which the page's script picks by.
     """
     if shutil.which("dot") is None:
         raise GraphvizNotFoundError("needed to lay out the explorer's drawing")
-    options = DrawOptions(show="both", rankdir=rankdir, digits=digits, max_nodes=None, parameters=parameters)
-    drawing = draw_view(view, view.gradients, options)
-    try:
-        svg: str = _with_progress(
-            len(view.order), lambda: drawing.pipe(format="svg", quiet=True).decode("utf-8")
+    directions = [rankdir]
+    if rankdir == "auto":
+        directions = ["LR", "TB"] if len(view.order) <= AUTO_BOTH_LIMIT else ["LR"]
+
+    def lay_out(direction: str) -> str:
+        options = DrawOptions(
+            show="both", rankdir=direction, digits=digits, max_nodes=None, parameters=parameters
         )
+        graph = draw_view(view, view.gradients, options)
+        graph.graph_attr.update(_PAGE_SPACING)
+        svg: str = graph.pipe(format="svg", quiet=True).decode("utf-8")
+        return _tagged(_compact(svg[svg.index("<svg") :]), drawing, direction)
+
+    def lay_out_all() -> str:
+        with ThreadPoolExecutor(max_workers=len(directions)) as pool:  # dot runs as processes
+            return "\n".join(pool.map(lay_out, directions))
+
+    try:
+        return _with_progress(len(view.order), lay_out_all)
     except graphviz_module().ExecutableNotFound as exc:
         raise GraphvizNotFoundError(str(exc)) from None
-    return _compact(svg[svg.index("<svg") :])
+
+
+def _tagged(svg: str, drawing: str, direction: str) -> str:
+    """``svg`` marked with its drawing and direction, without Graphviz's ids (two layouts repeat them)."""
+    opening = f'<svg data-drawing="{html.escape(drawing)}" data-rankdir="{direction}" '
+    return _SVG_IDS.sub("", svg.replace("<svg ", opening, 1))
 
 
 def _with_progress(size: int, work: Callable[[], str]) -> str:

@@ -137,44 +137,108 @@ function replay(upto) {
 }
 
 // ---- the drawing: draw_graph's SVG, found by its node titles -----------------------------
-const svg = document.querySelector("#graph svg");
+// #graph holds one svg element per layout (data-rankdir LR, TB) of each drawing (data-drawing); every
+// one is kept up to date, and the view section below shows one of them.
 const PAGE_STYLE = getComputedStyle(document.documentElement);
 const colour = name => PAGE_STYLE.getPropertyValue("--" + name).trim();
 // Graphviz writes a text's colour as fill="#rrggbb": the palette's own spelling.
 const BACK_COLOUR = colour("backward"), FORE_COLOUR = colour("forward");
-const boxes = {}, ops = {}, edges = {};
-let seedText = null;  // the drawing's "seed dL/dz = 2" beside the root
-for (const g of svg.querySelectorAll("g.node")) {
-  const t = g.querySelector("title").textContent; let m;
-  if (t === "seed") seedText = [...g.querySelectorAll("text")].find(e => e.textContent.includes(" = ")) || null;
-  if ((m = /^v(\d+)$/.exec(t))) boxes[+m[1]] = g;
-  else if ((m = /^v(\d+)_op$/.exec(t))) ops[+m[1]] = g;
-}
-for (const g of svg.querySelectorAll("g.edge")) {
-  const m = /^v(\d+)->v(\d+)_op$/.exec(g.querySelector("title").textContent);
-  if (m) (edges[m[1] + ">" + m[2]] = edges[m[1] + ">" + m[2]] || []).push(g);
-}
-const texts = N.map((n, i) => {
-  const g = boxes[i]; if (!g) return {};
-  const all = [...g.querySelectorAll("text")];
-  const data = all.filter(t => !t.getAttribute("fill") && t.getAttribute("font-weight") !== "bold"
-                           && t.textContent.startsWith("data ")).pop();
-  const grad = all.find(t => t.getAttribute("fill") === BACK_COLOUR);
-  return {data, grad};
-});
-const edgeTexts = N.map((n, z) => {
-  const seen = {};
-  return EDGES[z].map(([, p]) => {
-    const key = p + ">" + z, j = seen[key] = (seen[key] || 0) + 1, g = (edges[key] || [])[j - 1];
-    if (!g) return {};
+const isBackward = el => el.getAttribute("stroke") === BACK_COLOUR || el.getAttribute("fill") === BACK_COLOUR;
+function indexDrawing(svg) {
+  const boxes = {}, ops = {}, edges = {}, seed = [];  // seed: the "seed dL/dz" text and its arrow
+  let seedText = null;  // the drawing's "seed dL/dz = 2" beside the root
+  for (const g of svg.querySelectorAll("g.node")) {
+    const t = g.querySelector("title").textContent; let m;
+    if (t === "seed") { seed.push(g); seedText = [...g.querySelectorAll("text")].find(e => e.textContent.includes(" = ")) || null; }
+    if ((m = /^v(\d+)$/.exec(t))) boxes[+m[1]] = g;
+    else if ((m = /^v(\d+)_op$/.exec(t))) ops[+m[1]] = g;
+  }
+  for (const g of svg.querySelectorAll("g.edge")) {
+    const title = g.querySelector("title").textContent, m = /^v(\d+)->v(\d+)_op$/.exec(title);
+    if (m) (edges[m[1] + ">" + m[2]] = edges[m[1] + ">" + m[2]] || []).push(g);
+    if (/->seed$/.test(title)) seed.push(g);
+  }
+  const texts = N.map((n, i) => {
+    const g = boxes[i]; if (!g) return {};
     const all = [...g.querySelectorAll("text")];
-    return {g, fwd: all.find(t => t.getAttribute("fill") === FORE_COLOUR), bwd: all.find(t => t.getAttribute("fill") === BACK_COLOUR)};
+    const data = all.filter(t => !t.getAttribute("fill") && t.getAttribute("font-weight") !== "bold"
+                             && t.textContent.startsWith("data ")).pop();
+    const grad = all.find(t => t.getAttribute("fill") === BACK_COLOUR);
+    return {data: fitted(data, cellWidth(g, data)), grad: fitted(grad, cellWidth(g, grad))};
   });
-});
+  const edgeTexts = N.map((n, z) => {
+    const seen = {};
+    return EDGES[z].map(([, p]) => {
+      const key = p + ">" + z, j = seen[key] = (seen[key] || 0) + 1, g = (edges[key] || [])[j - 1];
+      if (!g) return {};
+      const all = [...g.querySelectorAll("text")], fwd = all.find(t => t.getAttribute("fill") === FORE_COLOUR);
+      const bwd = all.find(t => t.getAttribute("fill") === BACK_COLOUR);
+      // The backward line and its arrowhead: drawn once z has passed its gradient on.
+      const arrow = [...g.querySelectorAll("path, polygon")].filter(isBackward);
+      // Graphviz wrote "dL/dx = dL/dz · ∂z/∂x = …" (or, x's gradient being a sum, without "dL/dx = "); the page writes the latter.
+      const full = bwd ? bwd.textContent : "", head = full.split(" = ")[0];
+      const product = head.includes("·") ? full : full.slice(head.length + 3);
+      return {g, arrow, fwd: fitted(fwd, textWidth(fwd)), bwd: fitted(bwd, textWidth(bwd, product))};
+    });
+  });
+  const seedPrefix = seedText ? seedText.textContent.slice(0, seedText.textContent.lastIndexOf(" = ") + 3) : "";
+  return {svg, boxes, ops, texts, edgeTexts, seed, seedText: fitted(seedText, textWidth(seedText)), seedPrefix};
+}
+
+// ---- text that fits its place ---------------------------------------------------------------
+// Graphviz sized each box's cells for the numbers the page ends on; while stepping, or after an
+// edit, a text can be longer ("0 so far", more digits). Then the drawing shows a shorter form
+// (fitText) and the whole text on hover (#tip).
+const MEASURE = document.createElement("canvas").getContext("2d");
+function textWidth(el, text) {  // in drawing units: the drawing's text is 12 units (the page's CSS)
+  if (!el) return 0;
+  MEASURE.font = (el.getAttribute("font-weight") === "bold" ? "bold " : "") + "12px Helvetica, Arial, sans-serif";
+  return MEASURE.measureText(text === undefined ? el.textContent : text).width;
+}
+function cellWidth(g, text) {  // from the text's start to the right border of its table cell
+  if (!text) return 0;
+  const x = +text.getAttribute("x"), y = +text.getAttribute("y");
+  let best = Infinity;
+  for (const poly of g.querySelectorAll("polygon")) {
+    const pts = poly.getAttribute("points").trim().split(/\s+/).map(p => p.split(",").map(Number));
+    const xs = pts.map(p => p[0]), ys = pts.map(p => p[1]);
+    if (Math.min(...xs) <= x && x < Math.max(...xs) && Math.min(...ys) <= y && y <= Math.max(...ys))
+      best = Math.min(best, Math.max(...xs) - x - 3);
+  }
+  return Number.isFinite(best) ? Math.max(best, textWidth(text)) : textWidth(text);
+}
+const fitted = (el, width) => { if (el) el.$room = width + 0.5; return el; };
+// Shorter forms of "a = b = c": the first and last parts, the last alone, then the last cut with "…".
+function shorterForms(text) {
+  const parts = text.split(" = "), forms = [];
+  for (let k = 1; k < parts.length - 1; k++) forms.push([parts[0]].concat(parts.slice(k + 1)).join(" = "));
+  const last = parts[parts.length - 1];
+  forms.push(last.startsWith("data ") ? last.slice(5) : last);
+  return forms;
+}
+function fitText(el, text) {
+  if (!el || el.$full === text) return;
+  el.$full = text;
+  let shown = text;
+  el.textContent = text;
+  if (text && el.$room && textWidth(el) > el.$room) {
+    shown = null;
+    for (const form of shorterForms(text)) { el.textContent = form; if (textWidth(el) <= el.$room) { shown = form; break; } }
+    if (shown === null) {
+      let cut = shorterForms(text).pop();
+      while (cut.length > 1) { cut = cut.slice(0, -1); el.textContent = cut + "…"; if (textWidth(el) <= el.$room) break; }
+      shown = el.textContent;
+    }
+  }
+  el.textContent = shown;
+  el.$text = shown;
+  mark(el, "shortened", shown !== text);
+}
+const visible = (el, on) => mark(el, "hidden", !on);
 // Only what changed is written: a step touches a few values, and SVG text is slow to lay out.
 const setText = (el, text) => { if (el && el.$text !== text) { el.textContent = text; el.$text = text; } };
-const seedPrefix = seedText ? seedText.textContent.slice(0, seedText.textContent.lastIndexOf(" = ") + 3) : "";
 const mark = (el, cls, on) => { if (el && el.classList.contains(cls) !== on) el.classList.toggle(cls, on); };
+const drawings = [...document.querySelectorAll("#graph svg")].map(indexDrawing);
 
 // ---- words ------------------------------------------------------------------------------
 const INFIX = {"+": "+", "-": "-", "*": "·", "/": "/", "**": "**"};
@@ -241,36 +305,228 @@ function renderOrder(s) {
   listed = s;
   orderList.children[s].scrollIntoView({block: "nearest"});
 }
-// Scroll the drawing (only the drawing, never the page) so that the current node is in view.
-function reveal(el) {
-  const pane = document.getElementById("graph"), a = el.getBoundingClientRect(), b = pane.getBoundingClientRect();
-  if (a.left < b.left || a.right > b.right) pane.scrollLeft += (a.left + a.right) / 2 - (b.left + b.right) / 2;
-  if (a.top < b.top || a.bottom > b.bottom) pane.scrollTop += (a.top + a.bottom) / 2 - (b.top + b.bottom) / 2;
+// What the drawing shows at one moment, in every layout: `known(i)` (computed yet), the current
+// values (`current`, a Set; `wrong`: current and wrongly so), `grad(i)` (a value's gradient text,
+// null before the backward half starts), `passed(z)` (the dL/dz z passed on, null if not yet:
+// its edges' backward lines and products), `seeded` and `active` (the current edges drawn bold).
+function paint(pic) {
+  for (const d of drawings) {
+    for (let i = 0; i < N.length; i++) {
+      const known = pic.known(i), now = pic.current.has(i), grad = pic.grad(i), passed = pic.passed(i);
+      for (const g of [d.boxes[i], d.ops[i]]) {
+        mark(g, "pending", !known); mark(g, "current", now); mark(g, "wrong", now && pic.wrong.has(i));
+      }
+      fitText(d.texts[i].data, "data " + (known ? fmt(state.data[i]) : "?"));
+      visible(d.texts[i].grad, grad !== null);
+      if (grad !== null) fitText(d.texts[i].grad, grad);
+      mark(d.texts[i].grad, "wrong", Boolean(pic.wrongGrad && pic.wrongGrad.has(i)));
+      EDGES[i].forEach(([k, p], j) => {
+        const et = d.edgeTexts[i][j], local = state.locals[i][k];
+        mark(et.g, "active", now && pic.active);
+        fitText(et.fwd, "∂" + nm(i) + "/∂" + nm(p) + " = " + (known ? fmt(local) : "?"));
+        for (const el of (et.arrow || []).concat(et.bwd || [])) visible(el, passed !== null);
+        if (passed !== null) fitText(et.bwd, dname(i) + " · ∂" + nm(i) + "/∂" + nm(p) + " = " + factor(passed) + " · " + factor(local) + " = " + fmt(passed * local));
+      });
+    }
+    for (const el of d.seed) visible(el, pic.seeded);
+    fitText(d.seedText, d.seedPrefix + fmt(seed));
+  }
 }
 function render() {
   const s = position, st = STEPS[s], r = replay(s);
   const current = (st.kind === "forward" || st.kind === "backward" || st.kind === "seed") ? st.node : -1;
-  for (let i = 0; i < N.length; i++) {
-    const known = !N[i].op || FORWARD_STEP[i] <= s;
-    mark(boxes[i], "pending", !known); mark(ops[i], "pending", !known);
-    mark(boxes[i], "current", i === current); mark(ops[i], "current", i === current);
-    setText(texts[i].data, "data " + (known ? fmt(state.data[i]) : "?"));
-    setText(texts[i].grad, gradLine(i, r));
-    EDGES[i].forEach(([k, p], j) => {
-      const et = edgeTexts[i][j], local = state.locals[i][k];
-      mark(et.g, "active", i === current && st.kind !== "seed");
-      setText(et.fwd, "∂" + nm(i) + "/∂" + nm(p) + " = " + (known ? fmt(local) : "?"));
-      setText(et.bwd, r.stepped.has(i) ? dname(i) + " · ∂" + nm(i) + "/∂" + nm(p) + " = " + factor(r.grad[i]) + " · " + factor(local) + " = " + fmt(r.grad[i] * local) : "");
-    });
-  }
-  setText(seedText, seedPrefix + fmt(seed));
+  paint({
+    known: i => !N[i].op || FORWARD_STEP[i] <= s,
+    current: new Set(current >= 0 ? [current] : []), wrong: new Set(), active: st.kind !== "seed",
+    grad: i => r.seeded ? gradLine(i, r) : null,
+    passed: z => r.stepped.has(z) ? r.grad[z] : null,
+    seeded: r.seeded,
+  });
   renderOrder(s);
-  if (current >= 0) reveal(N[current].op ? ops[current] : boxes[current]);
+  reveal();
   document.getElementById("narration").textContent = narrate(s, r);
   document.getElementById("position").textContent = "step " + s + " of " + (STEPS.length - 1);
 }
 
+// ---- the view: the whole graph at load, zoom (wheel, pinch, buttons), drag to pan, fit -----
+// The shown svg element fills #graph; its viewBox is the window onto the drawing: `view.scale` px per
+// drawing unit around the centre (cx, cy). The drawing's text is 12 units (the page's CSS), so a
+// scale of READABLE or more shows it at 9 px or more.
+const pane = document.getElementById("graph");
+const TEXT_UNITS = 12, MIN_TEXT_PX = 9, READABLE = 0.76, FULL = 4 / 3, MAX_SCALE = 4;
+const view = {scale: 1, cx: 0, cy: 0, mode: "whole"};  // mode: whole (refit on resize) | node | free
+let shownDrawing = "full";
+// A drawing's extent: Graphviz's viewBox, widened to where the browser can draw text (a text
+// may be a little wider than Graphviz measured it, up to its room), measured once it is shown.
+for (const d of drawings) { const b = d.svg.viewBox.baseVal; d.box = {x: b.x, y: b.y, w: b.width, h: b.height}; }
+function extentOf(d) {
+  if (d.extent) return d.extent;
+  if (!d.svg.getClientRects().length) return d.box;  // not shown: measured when it is
+  const m = d.svg.querySelector("g.graph").transform.baseVal.consolidate();
+  const at = m ? m.matrix : {a: 1, d: 1, e: 0, f: 0};
+  let x0 = d.box.x, y0 = d.box.y, x1 = x0 + d.box.w, y1 = y0 + d.box.h;
+  for (const t of d.svg.querySelectorAll("text")) {
+    const b = t.getBBox(), right = Math.max(b.x + b.width, +t.getAttribute("x") + (t.$room || 0));
+    x0 = Math.min(x0, at.a * b.x + at.e); x1 = Math.max(x1, at.a * right + at.e);
+    y0 = Math.min(y0, at.d * b.y + at.f); y1 = Math.max(y1, at.d * (b.y + b.height) + at.f);
+  }
+  d.extent = {x: x0, y: y0, w: x1 - x0, h: y1 - y0};
+  return d.extent;
+}
+const layoutsOf = name => drawings.filter(d => (d.svg.dataset.drawing || "full") === name);
+const shown = () => drawings.find(d => !d.svg.classList.contains("off")) || drawings[0];
+const paneSize = () => ({w: Math.max(pane.clientWidth, 1), h: Math.max(pane.clientHeight, 1)});
+function wholeScale(d) {  // the scale that shows all of d, at most the drawing's own size
+  const {w, h} = paneSize();
+  const e = extentOf(d);
+  return Math.min((w - 2) / e.w, (h - 2) / e.h, FULL);
+}
+// Of the drawing's layouts (LR, TB), show the one the pane shows larger (the first on a tie).
+function chooseLayout() {
+  const layouts = layoutsOf(shownDrawing);
+  if (layouts.length === 0) return;
+  const best = layouts.reduce((a, b) => wholeScale(b) > wholeScale(a) + 1e-9 ? b : a);
+  for (const d of drawings) mark(d.svg, "off", d !== best);
+}
+function apply() {
+  const d = shown(), {w, h} = paneSize(), vw = w / view.scale, vh = h / view.scale;
+  d.svg.setAttribute("viewBox", [view.cx - vw / 2, view.cy - vh / 2, vw, vh].map(v => v.toFixed(2)).join(" "));
+  const px = TEXT_UNITS * view.scale;
+  document.getElementById("zoom").textContent = Math.round(100 * view.scale / FULL) + "%"
+    + (px < MIN_TEXT_PX ? " (text too small: fit to read)" : "");
+}
+function showWhole() {  // the entire graph, however small
+  chooseLayout();
+  const d = shown();
+  const e = extentOf(d);
+  Object.assign(view, {scale: wholeScale(d), cx: e.x + e.w / 2, cy: e.y + e.h / 2, mode: "whole"});
+  apply();
+}
+// The screen box of an element as drawing units of the shown layout (the current view).
+function unitsBox(el) {
+  const a = el.getBoundingClientRect(), b = pane.getBoundingClientRect(), {w, h} = paneSize();
+  const x0 = view.cx - w / 2 / view.scale, y0 = view.cy - h / 2 / view.scale;
+  return {x: x0 + (a.left - b.left) / view.scale, y: y0 + (a.top - b.top) / view.scale,
+          w: a.width / view.scale, h: a.height / view.scale};
+}
+const currentEls = () => [...shown().svg.querySelectorAll("g.current")].filter(g => g.getClientRects().length);
+// Zoom to readable text around element(s) `els` (else the drawing's centre), the whole graph if it is readable so.
+function fitTo(els) {
+  chooseLayout();
+  const d = shown();
+  if (wholeScale(d) >= READABLE) { showWhole(); return; }
+  const e = extentOf(d);
+  let cx = e.x + e.w / 2, cy = e.y + e.h / 2;
+  if (els.length) {
+    const boxes = els.map(unitsBox), x0 = Math.min(...boxes.map(b => b.x)), y0 = Math.min(...boxes.map(b => b.y));
+    cx = (x0 + Math.max(...boxes.map(b => b.x + b.w))) / 2; cy = (y0 + Math.max(...boxes.map(b => b.y + b.h))) / 2;
+  }
+  Object.assign(view, {scale: READABLE, cx, cy, mode: "node"});
+  apply();
+}
+function fitView() { fitTo(currentEls()); }
+function focusNode(i) {
+  const d = shown(), el = d.ops[i] || d.boxes[i];
+  fitTo(el ? [el] : []);
+}
+// Keep the current node(s) in view while stepping: pan (never zoom) when one is outside the pane.
+function reveal() {
+  const els = currentEls();
+  if (!els.length) return;
+  const b = pane.getBoundingClientRect(), margin = 8;
+  const out = els.some(el => { const a = el.getBoundingClientRect();
+    return a.left < b.left + margin || a.right > b.right - margin || a.top < b.top + margin || a.bottom > b.bottom - margin; });
+  if (!out) return;
+  const boxes = els.map(unitsBox);
+  view.cx = (Math.min(...boxes.map(x => x.x)) + Math.max(...boxes.map(x => x.x + x.w))) / 2;
+  view.cy = (Math.min(...boxes.map(x => x.y)) + Math.max(...boxes.map(x => x.y + x.h))) / 2;
+  if (view.mode === "whole") view.mode = "node";
+  apply();
+}
+function zoomAt(factor, clientX, clientY) {  // keep the drawing point under (clientX, clientY) in place
+  const b = pane.getBoundingClientRect(), {w, h} = paneSize();
+  const px = clientX === undefined ? w / 2 : clientX - b.left, py = clientY === undefined ? h / 2 : clientY - b.top;
+  const lowest = Math.min(wholeScale(shown()), READABLE) / 2;
+  const scale = Math.max(lowest, Math.min(MAX_SCALE, view.scale * factor));
+  const ux = view.cx + (px - w / 2) / view.scale, uy = view.cy + (py - h / 2) / view.scale;
+  Object.assign(view, {cx: ux - (px - w / 2) / scale, cy: uy - (py - h / 2) / scale, scale, mode: "free"});
+  apply();
+}
+function panBy(dx, dy) {  // in screen px; the drawing keeps at least a corner in the pane
+  const d = shown(), {w, h} = paneSize(), e = extentOf(d), keep = 40 / view.scale;
+  view.cx = Math.max(e.x + keep - w / 2 / view.scale, Math.min(e.x + e.w - keep + w / 2 / view.scale, view.cx - dx / view.scale));
+  view.cy = Math.max(e.y + keep - h / 2 / view.scale, Math.min(e.y + e.h - keep + h / 2 / view.scale, view.cy - dy / view.scale));
+  view.mode = "free";
+  apply();
+}
+pane.addEventListener("wheel", ev => {
+  ev.preventDefault();
+  const lines = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1;  // Firefox counts lines
+  zoomAt(Math.exp(-ev.deltaY * lines * (ev.ctrlKey ? 0.01 : 0.0015)), ev.clientX, ev.clientY);  // ctrl: a pinch
+}, {passive: false});
+// Drag with one pointer pans (from 4 px on, so a click stays a click); two (touch) pinch.
+const pointers = new Map();
+let pinch = 0, dragged = false;
+pane.addEventListener("pointerdown", ev => {
+  if (ev.button !== 0) return;
+  pointers.set(ev.pointerId, {x: ev.clientX, y: ev.clientY, start: {x: ev.clientX, y: ev.clientY}});
+  dragged = false;
+});
+pane.addEventListener("pointermove", ev => {
+  const was = pointers.get(ev.pointerId);
+  if (!was) { tip(ev); return; }
+  const now = {x: ev.clientX, y: ev.clientY, start: was.start};
+  if (!dragged && Math.hypot(now.x - was.start.x, now.y - was.start.y) < 4) return;
+  if (!dragged) { dragged = true; pane.setPointerCapture(ev.pointerId); pane.classList.add("dragging"); tipBox.hidden = true; }
+  if (pointers.size === 1) panBy(now.x - was.x, now.y - was.y);
+  pointers.set(ev.pointerId, now);
+  if (pointers.size === 2) {
+    const [a, b] = [...pointers.values()], dist = Math.hypot(a.x - b.x, a.y - b.y);
+    if (pinch > 0) zoomAt(dist / pinch, (a.x + b.x) / 2, (a.y + b.y) / 2);
+    pinch = dist;
+  }
+});
+const release = ev => {
+  pointers.delete(ev.pointerId); pinch = 0;
+  if (pointers.size === 0) pane.classList.remove("dragging");
+};
+pane.addEventListener("pointerup", release);
+pane.addEventListener("pointercancel", release);
+// A drag ends in a click on whatever is under the pointer: not a click on a node.
+pane.addEventListener("click", ev => { if (dragged) { ev.stopPropagation(); ev.preventDefault(); dragged = false; } }, true);
+// A shortened text shows its whole text on hover.
+const tipBox = document.getElementById("tip");
+function tip(ev) {
+  const el = ev.target && ev.target.closest ? ev.target.closest("text.shortened") : null;
+  tipBox.hidden = !el;
+  if (!el) return;
+  tipBox.textContent = el.$full;
+  const b = pane.getBoundingClientRect();
+  tipBox.style.left = Math.min(ev.clientX - b.left + 12, b.width - tipBox.offsetWidth - 4) + "px";
+  tipBox.style.top = (ev.clientY - b.top + 14) + "px";
+}
+pane.addEventListener("pointerleave", () => { tipBox.hidden = true; });
+// Resized (window, side panel, the why panel): a whole view is refitted, any other keeps its centre.
+new window.ResizeObserver(() => { if (view.mode === "whole") showWhole(); else apply(); }).observe(pane);
+// The side panel: beside the drawing on wide windows, over it on narrow ones; closed on narrow ones at load.
+function setPanel(open) {
+  document.body.classList.toggle("panel-closed", !open);
+  const button = document.getElementById("panel");
+  button.setAttribute("aria-expanded", String(open));
+  button.textContent = open ? "hide panel ▸" : "◂ panel";
+}
+const WIDE = 1100;  // px: from here the side panel (300 px) leaves the drawing enough room
+document.getElementById("panel").onclick = () => setPanel(document.body.classList.contains("panel-closed"));
+document.getElementById("zoomin").onclick = () => zoomAt(1.25);
+document.getElementById("zoomout").onclick = () => zoomAt(0.8);
+document.getElementById("fit").onclick = fitView;
+document.getElementById("whole").onclick = showWhole;
+// Shows drawing `name` (its data-drawing), in whichever of its layouts fits the pane best.
+function showDrawing(name) { shownDrawing = name; showWhole(); }
+
 // ---- why a topological order --------------------------------------------------------------
+// One walk after the other: steps 1 to n of the naive recursion (the drawing shows its running,
+// finally wrong, gradients), then those of the topological order (backward()'s).
 let why = false, whyPosition = 0, traces = null;
 function whyTraces() {
   const topo = [], tg = N.map(() => 0); tg[ROOT] = seed;
@@ -286,28 +542,55 @@ function whyTraces() {
     if (!N[z].op) continue;
     const again = z in passed, early = !again && consumersLeft[z] > 0;
     if (!again) for (const [, p] of EDGES[z]) consumersLeft[p]--;
-    const items = backwardStep(z, ng, null);
+    const gz = ng[z], items = backwardStep(z, ng, null);
     if (wrong < 0 && (again || early)) wrong = naive.length;
-    naive.push({node: z, items, again, early, first: passed[z]});
+    naive.push({node: z, g: gz, items, again, early, first: passed[z]});
     if (!again) passed[z] = naive.length;
     for (let j = EDGES[z].length - 1; j >= 0; j--) stack.push(EDGES[z][j][1]);
   }
-  return {topo, naive, wrong, truncated, naiveGrad: ng, topoGrad: tg};
+  return {topo: withGrads(topo), naive, wrong, truncated, naiveGrad: ng, topoGrad: tg};
+}
+function withGrads(trace) {  // each step's dL/dz as z passed it on
+  const g = N.map(() => 0); g[ROOT] = seed;
+  for (const step of trace) { step.g = g[step.node]; for (const it of step.items) g[it.p] += it.product; }
+  return trace;
 }
 function runningGrads(trace, upto) {
   const g = N.map(() => 0); g[ROOT] = seed;
   for (let k = 0; k < Math.min(upto, trace.length); k++) for (const it of trace[k].items) g[it.p] += it.product;
   return g;
 }
-function whyLimit() { return Math.max(traces.naive.length, traces.topo.length); }
+function whyLimit() { return traces.naive.length + traces.topo.length; }
+// Where position k is: in which walk, and how many of its steps are done.
+function whyPhase(k) {
+  const n = traces.naive.length;
+  return k <= n ? {walk: "naive", trace: traces.naive, done: k} : {walk: "topo", trace: traces.topo, done: k - n};
+}
 function whyNote(step) {
   if (step.again) return "  ✗ " + nm(step.node) + " was reached again by another path and passes its gradient on a second time (first at step " + step.first + ")";
   if (step.early) return "  ✗ " + nm(step.node) + " passes its gradient on before all of its consumers have added to it";
   return "";
 }
+// The drawing at position k: the walk's running gradients, its current step (red if wrong).
+function paintWhy(k) {
+  const {walk, trace, done} = whyPhase(k), g = runningGrads(trace, done), passed = {};
+  for (let t = 0; t < done; t++) passed[trace[t].node] = trace[t].g;
+  const step = done > 0 ? trace[done - 1] : null;
+  const finishedNaive = walk === "naive" && done === trace.length;
+  paint({
+    known: () => true,
+    current: new Set(step ? [step.node] : []), active: true,
+    wrong: new Set(step && walk === "naive" && (step.again || step.early) ? [step.node] : []),
+    wrongGrad: new Set(finishedNaive ? N.map((n, i) => i).filter(i => fmt(g[i]) !== fmt(traces.topoGrad[i])) : []),
+    grad: i => dname(i) + " = " + fmt(g[i]) + (i === ROOT ? " (seed)" : ""),
+    passed: z => z in passed ? passed[z] : null,
+    seeded: true,
+  });
+  reveal();
+}
 function renderWhy() {
-  const k = whyPosition;
-  const fill = (id, trace, wrong) => {
+  const k = whyPosition, phase = whyPhase(k), n = traces.naive.length;
+  const fill = (id, trace, wrong, doneHere) => {
     const list = document.getElementById(id);
     if (list.children.length !== trace.length) {
       list.textContent = "";
@@ -316,13 +599,14 @@ function renderWhy() {
     trace.forEach((step, j) => {
       const li = list.children[j];
       li.textContent = passOn(step.node, step.items) + (j === wrong ? whyNote(step) : "");
-      li.classList.toggle("later", j >= k); li.classList.toggle("here", j === k - 1);
+      li.classList.toggle("later", j >= doneHere); li.classList.toggle("here", j === doneHere - 1);
       li.classList.toggle("wrong", j === wrong);
     });
   };
-  fill("naive", traces.naive, traces.wrong);
-  fill("topo", traces.topo, -1);
-  const ng = runningGrads(traces.naive, k), tg = runningGrads(traces.topo, k);
+  const naiveDone = Math.min(k, n), topoDone = Math.max(0, k - n);
+  fill("naive", traces.naive, traces.wrong, naiveDone);
+  fill("topo", traces.topo, -1, phase.walk === "topo" ? topoDone : 0);
+  const ng = runningGrads(traces.naive, naiveDone), tg = runningGrads(traces.topo, topoDone);
   const body = document.querySelector("#whytable tbody");
   body.textContent = "";
   for (const i of N.map((n, i) => i)) {
@@ -331,28 +615,30 @@ function renderWhy() {
     cells.forEach((c, j) => {
       const td = document.createElement(j === 0 ? "th" : "td");
       td.textContent = c;
-      if (j === 1 && k >= whyLimit() && fmt(ng[i]) !== fmt(tg[i])) td.className = "bad";
+      if (j === 1 && k >= n && fmt(ng[i]) !== fmt(traces.topoGrad[i])) td.className = "bad";
       tr.appendChild(td);
     });
     body.appendChild(tr);
   }
-  const done = k >= whyLimit();
   const bad = N.map((n, i) => i).filter(i => fmt(traces.naiveGrad[i]) !== fmt(traces.topoGrad[i]));
   let verdict = "";
-  if (done) {
+  if (k >= n) {
     verdict = bad.length
-      ? "Naive recursion goes wrong at step " + (traces.wrong + 1) + ": " + bad.map(i => nm(i) + ".grad = " + fmt(traces.naiveGrad[i]) + " instead of " + fmt(traces.topoGrad[i])).join(", ") + ". The topological order gives backward()'s numbers."
-      : "Here the naive recursion happens to agree: no value that passes a gradient on is reached by two paths. The topological order gives backward()'s numbers.";
+      ? "Naive recursion goes wrong at step " + (traces.wrong + 1) + ": " + bad.map(i => nm(i) + ".grad = " + fmt(traces.naiveGrad[i]) + " instead of " + fmt(traces.topoGrad[i])).join(", ") + "."
+      : "Here the naive recursion happens to agree: no value that passes a gradient on is reached by two paths.";
+    if (k >= whyLimit()) verdict += " The topological order gives backward()'s numbers.";
     if (traces.truncated) verdict = "The naive recursion took more than " + NAIVE_LIMIT + " steps (it walks every path) and was stopped. " + verdict;
   }
   document.getElementById("verdict").textContent = verdict;
   document.getElementById("position").textContent = "why: step " + k + " of " + whyLimit();
-  document.getElementById("narration").textContent = k === 0 ? "Both start from the seed " + dname(ROOT) + " = " + fmt(seed) + "."
-    : (k <= traces.naive.length ? "naive: " + passOn(traces.naive[k - 1].node, traces.naive[k - 1].items) : "naive: done")
-      + "   |   topological: " + (k <= traces.topo.length ? passOn(traces.topo[k - 1].node, traces.topo[k - 1].items) : "done");
+  const step = phase.done > 0 ? phase.trace[phase.done - 1] : null;
+  document.getElementById("narration").textContent = k === 0
+    ? "Both walks start from the seed " + dname(ROOT) + " = " + fmt(seed) + ": first the naive recursion (" + n + " steps), then the topological order (" + traces.topo.length + ")."
+    : (phase.walk === "naive" ? "naive recursion, step " + phase.done + " of " + n + ": " : "topological order, step " + phase.done + " of " + traces.topo.length + ": ")
+      + passOn(step.node, step.items) + (phase.walk === "naive" && phase.done - 1 === traces.wrong ? whyNote(step) : "");
+  paintWhy(k);
 }
 function setWhy(on) {
-  if (on) { position = STEPS.length - 1; render(); }  // the graph behind shows the finished pass
   why = on; traces = on ? whyTraces() : null; whyPosition = 0;
   document.getElementById("whypanel").hidden = !on;
   document.getElementById("why").setAttribute("aria-pressed", String(on));
@@ -383,10 +669,6 @@ document.getElementById("back").onclick = () => go(here() - 1);
 document.getElementById("reset").onclick = () => { play(false); go(0); };
 document.getElementById("play").onclick = () => play(!timer);
 document.getElementById("why").onclick = () => { play(false); setWhy(!why); };
-document.getElementById("fit").onclick = () => {
-  const on = document.getElementById("graph").classList.toggle("fit");
-  document.getElementById("fit").setAttribute("aria-pressed", String(on));
-};
 document.addEventListener("keydown", ev => {
   if (ev.target && ev.target.tagName === "INPUT") return;
   if (ev.key === "ArrowRight") go(here() + 1);
@@ -459,18 +741,27 @@ const seedInput = document.createElement("input");
   document.getElementById("leaves").appendChild(label);
 }
 document.getElementById("title").textContent = document.title;
-// Shrunk to the window's width only while text stays readable; wider drawings scroll instead.
-if (svg.width.baseVal.value > 1.6 * document.getElementById("graph").clientWidth) {
-  document.getElementById("graph").classList.remove("fit");
-  document.getElementById("fit").setAttribute("aria-pressed", "false");
+// ---- the legend: the roles this graph has -----------------------------------------------------
+{
+  const roles = new Set(N.map(n => n.role || "intermediate"));
+  if (N.some(n => n.operands.some(o => o[0] === "c"))) roles.add("constant");
+  for (const el of document.querySelectorAll("#legend [data-role]")) el.hidden = !roles.has(el.dataset.role);
 }
 
-// For tests and the curious: the page's own numbers and kernels.
+// The side panel open on wide windows.
+setPanel(window.innerWidth >= WIDE);
+
+// For tests and the curious: the page's own numbers and kernels; the view's controls.
 window.explorer = {
   steps: STEPS.length, go, setLeaf, setSeed, setWhy, pyRepr, fmtG, runOp,
   position: () => here(),
   numbers: () => ({data: state.data.slice(), grad: replay(STEPS.length - 1).grad, locals: state.locals.map(l => l.slice())}),
   why: () => traces && {naive: traces.naiveGrad.slice(), topo: traces.topoGrad.slice(), wrong: traces.wrong, steps: traces.naive.length},
   names: N.map(n => n.name),
+  fitView, focusNode, showWhole, showDrawing, zoomAt, setPanel,
+  view: () => ({scale: view.scale, cx: view.cx, cy: view.cy, mode: view.mode, rankdir: shown().svg.dataset.rankdir}),
 };
 setWhy(DATA.why === true);
+// The whole graph at load (its extents measured with the page's texts), in the layout the window shows larger.
+for (const d of drawings) extentOf(d);
+showWhole();

@@ -72,7 +72,7 @@ def test_save_writes_one_self_contained_page(tmp_path: Path) -> None:
     page = explore(neuron())
     path = page.save(tmp_path / "page.html")
     text = path.read_text(encoding="utf-8")
-    assert text.startswith("<!DOCTYPE html>") and text.count("<svg") == 1
+    assert text.startswith("<!DOCTYPE html>") and text.count("<svg") == 2  # laid out LR and TB
     # nothing to fetch: no src=, no href= to anything, no @import, no url(
     assert not re.search(r"\b(src|href)\s*=", text.split("<svg", 1)[0] + text.split("</svg>", 1)[1])
     assert "@import" not in text and "url(" not in text
@@ -138,7 +138,7 @@ def test_bad_root_and_arguments_name_the_argument() -> None:
         explore(neuron(), max_nodes="3")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="digits must be an int"):
         explore(neuron(), digits=2.5)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="rankdir must be LR or TB"):
+    with pytest.raises(ValueError, match="rankdir must be auto, LR or TB, got 'XX'"):
         explore(neuron(), rankdir="XX")
     with pytest.raises(TypeError, match="why must be a bool"):
         explore(neuron(), why=1)  # type: ignore[arg-type]
@@ -386,5 +386,5 @@ def test_a_slow_layout_says_so_on_stderr(
     assert explorer_module._with_progress(12, lambda: "fast") == "fast"
     time.sleep(0.2)
     assert capsys.readouterr().err == ""  # done before PROGRESS_AFTER: nothing said
-    explore(x_times_y())
+    explore(x_times_y(), rankdir="LR")  # one layout, well within PROGRESS_AFTER
     assert capsys.readouterr().err == ""
