@@ -208,27 +208,25 @@ function cellWidth(g, text) {  // from the text's start to the right border of i
   return Number.isFinite(best) ? Math.max(best, textWidth(text)) : textWidth(text);
 }
 const fitted = (el, width) => { if (el) el.$room = width + 0.5; return el; };
-// Shorter forms of "a = b = c": the first and last parts, the last alone, then the last cut with "…".
+// Shorter forms of "a = b = c", in order: without the middle parts, the last part alone, and
+// if that is a number, the number to fewer significant digits (never cut: "-1.2…" would read
+// as another number). Any other text is cut, with "…".
 function shorterForms(text) {
   const parts = text.split(" = "), forms = [];
   for (let k = 1; k < parts.length - 1; k++) forms.push([parts[0]].concat(parts.slice(k + 1)).join(" = "));
-  const last = parts[parts.length - 1];
-  forms.push(last.startsWith("data ") ? last.slice(5) : last);
+  const last = parts[parts.length - 1].replace(/^data /, ""), number = parseNumber(last);
+  forms.push(last);
+  if (number !== null && Number.isFinite(number)) for (let p = DIGITS - 1; p >= 1; p--) forms.push(fmtG(number, p));
+  else for (let n = last.length - 1; n >= 1; n--) forms.push(last.slice(0, n) + "…");
   return forms;
 }
 function fitText(el, text) {
   if (!el || el.$full === text) return;
   el.$full = text;
   let shown = text;
-  el.textContent = text;
-  if (text && el.$room && textWidth(el) > el.$room) {
-    shown = null;
-    for (const form of shorterForms(text)) { el.textContent = form; if (textWidth(el) <= el.$room) { shown = form; break; } }
-    if (shown === null) {
-      let cut = shorterForms(text).pop();
-      while (cut.length > 1) { cut = cut.slice(0, -1); el.textContent = cut + "…"; if (textWidth(el) <= el.$room) break; }
-      shown = el.textContent;
-    }
+  if (text && el.$room && textWidth(el, text) > el.$room) {
+    const forms = shorterForms(text);
+    shown = forms.find(form => textWidth(el, form) <= el.$room) || forms[forms.length - 1];
   }
   el.textContent = shown;
   el.$text = shown;
@@ -309,8 +307,17 @@ function renderOrder(s) {
 // values (`current`, a Set; `wrong`: current and wrongly so), `grad(i)` (a value's gradient text,
 // null before the backward half starts), `passed(z)` (the dL/dz z passed on, null if not yet:
 // its edges' backward lines and products), `seeded` and `active` (the current edges drawn bold).
+// Only the shown layout is painted; another is painted when it is shown (chooseLayout).
+let lastPicture = null;
 function paint(pic) {
+  lastPicture = pic;
   for (const d of drawings) {
+    d.stale = d.svg.classList.contains("off");
+    if (!d.stale) paintDrawing(d, pic);
+  }
+}
+function paintDrawing(d, pic) {
+  {
     for (let i = 0; i < N.length; i++) {
       const known = pic.known(i), now = pic.current.has(i), grad = pic.grad(i), passed = pic.passed(i);
       for (const g of [d.boxes[i], d.ops[i]]) {
@@ -387,6 +394,7 @@ function chooseLayout() {
   if (layouts.length === 0) return;
   const best = layouts.reduce((a, b) => wholeScale(b) > wholeScale(a) + 1e-9 ? b : a);
   for (const d of drawings) mark(d.svg, "off", d !== best);
+  if (best.stale && lastPicture) { paintDrawing(best, lastPicture); best.stale = false; }
 }
 function apply() {
   const d = shown(), {w, h} = paneSize(), vw = w / view.scale, vh = h / view.scale;

@@ -99,14 +99,15 @@ def neuron(x: float = 2.0, w: float = -3.0, b: float = 6.88) -> Value:
     return out
 
 
-# Each text in full: one too long for its box is drawn shortened, its whole text kept as $full
-# (test_viewport_in_browser.py checks what is drawn).
+# The texts of the drawing shown (of its LR and TB layouts), each in full: one too long for its
+# box is drawn shortened, its whole text kept as $full (test_viewport_in_browser.py checks that).
 SHOWN = """() => {
   const boxes = {}, edges = [];
   const texts = g => [...g.querySelectorAll('text')].map(t => t.$full ?? t.textContent);
-  for (const g of document.querySelectorAll('#graph svg g.node'))
+  const svg = [...document.querySelectorAll('#graph svg')].find(s => s.getClientRects().length);
+  for (const g of svg.querySelectorAll('g.node'))
     boxes[g.querySelector('title').textContent] = texts(g);
-  for (const g of document.querySelectorAll('#graph svg g.edge'))
+  for (const g of svg.querySelectorAll('g.edge'))
     edges.push([g.querySelector('title').textContent, texts(g)]);
   return {boxes, edges};
 }"""
