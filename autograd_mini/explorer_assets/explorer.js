@@ -432,7 +432,11 @@ function fitTo(els) {
   Object.assign(view, {scale: READABLE, cx, cy, mode: "node"});
   apply();
 }
-function fitView() { fitTo(currentEls()); }
+// Fit around the current step; before the first step around the first op, after the last the root.
+function fitView() {
+  const els = currentEls(), d = shown(), i = here() === 0 ? FORWARD[0] : ROOT;
+  fitTo(els.length ? els : [d.ops[i] || d.boxes[i]].filter(Boolean));
+}
 function focusNode(i) {
   const d = shown(), el = d.ops[i] || d.boxes[i];
   fitTo(el ? [el] : []);
