@@ -162,7 +162,9 @@ def _check_explore_arguments(
         raise ValueError(f"explore: digits must be from 1 to {MAX_DIGITS}, got {digits}")
     if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)):
         raise TypeError(f"explore: max_nodes must be an int or None, got {type(max_nodes).__name__}")
-    if not isinstance(rankdir, str) or rankdir not in RANKDIRS:
+    if not isinstance(rankdir, str):
+        raise TypeError(f"explore: rankdir must be a str (auto, LR or TB), got {type(rankdir).__name__}")
+    if rankdir not in RANKDIRS:
         raise ValueError(f"explore: rankdir must be auto, LR or TB, got {rankdir!r}")
     if not isinstance(title, str):
         raise TypeError(f"explore: title must be a str, got {type(title).__name__}")

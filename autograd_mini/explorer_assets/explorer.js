@@ -602,7 +602,7 @@ function paintWhy(k) {
 }
 function renderWhy() {
   const k = whyPosition, phase = whyPhase(k), n = traces.naive.length;
-  const fill = (id, trace, wrong, doneHere) => {
+  const fill = (id, trace, wrong, doneHere, walking) => {
     const list = document.getElementById(id);
     if (list.children.length !== trace.length) {
       list.textContent = "";
@@ -611,13 +611,13 @@ function renderWhy() {
     trace.forEach((step, j) => {
       const li = list.children[j];
       li.textContent = passOn(step.node, step.items) + (j === wrong ? whyNote(step) : "");
-      li.classList.toggle("later", j >= doneHere); li.classList.toggle("here", j === doneHere - 1);
+      li.classList.toggle("later", j >= doneHere); li.classList.toggle("here", walking && j === doneHere - 1);
       li.classList.toggle("wrong", j === wrong);
     });
   };
   const naiveDone = Math.min(k, n), topoDone = Math.max(0, k - n);
-  fill("naive", traces.naive, traces.wrong, naiveDone);
-  fill("topo", traces.topo, -1, phase.walk === "topo" ? topoDone : 0);
+  fill("naive", traces.naive, traces.wrong, naiveDone, phase.walk === "naive");
+  fill("topo", traces.topo, -1, topoDone, phase.walk === "topo");
   const ng = runningGrads(traces.naive, naiveDone), tg = runningGrads(traces.topo, topoDone);
   const body = document.querySelector("#whytable tbody");
   body.textContent = "";

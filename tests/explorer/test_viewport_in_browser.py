@@ -344,10 +344,13 @@ def test_the_why_drawing_follows_the_naive_walk_then_the_topological_one(opened:
       out.wrong = [...svg.querySelectorAll('g.wrong title, text.wrong')].map(t => t.textContent);
       return out; }"""
     )
-    seen = [page.evaluate(grads)]
+    here = "['naive', 'topo'].map(id => [...document.querySelectorAll('#' + id + ' li.here')].length)"
+    seen, lists = [page.evaluate(grads)], []
     for _ in range(5):  # naive: c, b, b again; then topological: c, b
         page.click("#forward")
         seen.append(page.evaluate(grads))
+        lists.append(page.evaluate(here))
+    assert lists == [[1, 0], [1, 0], [1, 0], [0, 1], [0, 1]]  # the walk being drawn marks its step
     assert [s["dc/da"] for s in seen] == [
         "dc/da = 0",
         "dc/da = 0",
