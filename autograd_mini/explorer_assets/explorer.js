@@ -417,41 +417,46 @@ function unitsBox(el) {
   return {x: x0 + (a.left - b.left) / view.scale, y: y0 + (a.top - b.top) / view.scale,
           w: a.width / view.scale, h: a.height / view.scale};
 }
-const currentEls = () => [...shown().svg.querySelectorAll("g.current")].filter(g => g.getClientRects().length);
-// Zoom to readable text around element(s) `els` (else the drawing's centre), the whole graph if it is readable so.
-function fitTo(els) {
-  chooseLayout();
+const elementsOf = (d, nodes) => nodes.flatMap(i => [d.ops[i], d.boxes[i]]).filter(Boolean);
+const currentNodes = () => lastPicture ? [...lastPicture.current] : [];
+function visibleArea() {  // the pane's screen box, less the side panel where it lies over it
+  const b = pane.getBoundingClientRect(), side = document.getElementById("side");
+  const over = side.getClientRects().length && getComputedStyle(side).position === "absolute";
+  return {left: b.left, top: b.top, right: over ? Math.min(b.right, side.getBoundingClientRect().left) : b.right, bottom: b.bottom};
+}
+function centreOn(boxes) {  // drawing-unit boxes into the middle of the visible area
+  const b = pane.getBoundingClientRect(), v = visibleArea();
+  const x = (Math.min(...boxes.map(u => u.x)) + Math.max(...boxes.map(u => u.x + u.w))) / 2;
+  const y = (Math.min(...boxes.map(u => u.y)) + Math.max(...boxes.map(u => u.y + u.h))) / 2;
+  view.cx = x - ((v.left + v.right) - (b.left + b.right)) / 2 / view.scale;
+  view.cy = y - ((v.top + v.bottom) - (b.top + b.bottom)) / 2 / view.scale;
+}
+// Values `nodes` (indices) at readable size in the middle of the view; the whole graph if it is readable so.
+function fitTo(nodes) {
+  showWhole();  // the layout that fits best, and a view of it to measure the nodes in
   const d = shown();
-  if (wholeScale(d) >= READABLE) { showWhole(); return; }
-  const e = extentOf(d);
-  let cx = e.x + e.w / 2, cy = e.y + e.h / 2;
-  if (els.length) {
-    const boxes = els.map(unitsBox), x0 = Math.min(...boxes.map(b => b.x)), y0 = Math.min(...boxes.map(b => b.y));
-    cx = (x0 + Math.max(...boxes.map(b => b.x + b.w))) / 2; cy = (y0 + Math.max(...boxes.map(b => b.y + b.h))) / 2;
-  }
-  Object.assign(view, {scale: READABLE, cx, cy, mode: "node"});
+  if (view.scale >= READABLE) return;
+  const boxes = elementsOf(d, nodes).map(unitsBox);
+  view.scale = READABLE;
+  if (boxes.length) centreOn(boxes);
+  view.mode = "node";
   apply();
 }
 // Fit around the current step; before the first step around the first op, after the last the root.
 function fitView() {
-  const els = currentEls(), d = shown(), i = here() === 0 ? FORWARD[0] : ROOT;
-  fitTo(els.length ? els : [d.ops[i] || d.boxes[i]].filter(Boolean));
+  const nodes = currentNodes();
+  fitTo(nodes.length ? nodes : [here() === 0 ? FORWARD[0] : ROOT]);
 }
-function focusNode(i) {
-  const d = shown(), el = d.ops[i] || d.boxes[i];
-  fitTo(el ? [el] : []);
-}
+function focusNode(i) { fitTo([i]); }
 // Keep the current node(s) in view while stepping: pan (never zoom) when one is outside the pane.
 function reveal() {
-  const els = currentEls();
+  const els = elementsOf(shown(), currentNodes());
   if (!els.length) return;
-  const b = pane.getBoundingClientRect(), margin = 8;
+  const v = visibleArea(), margin = 8;
   const out = els.some(el => { const a = el.getBoundingClientRect();
-    return a.left < b.left + margin || a.right > b.right - margin || a.top < b.top + margin || a.bottom > b.bottom - margin; });
+    return a.left < v.left + margin || a.right > v.right - margin || a.top < v.top + margin || a.bottom > v.bottom - margin; });
   if (!out) return;
-  const boxes = els.map(unitsBox);
-  view.cx = (Math.min(...boxes.map(x => x.x)) + Math.max(...boxes.map(x => x.x + x.w))) / 2;
-  view.cy = (Math.min(...boxes.map(x => x.y)) + Math.max(...boxes.map(x => x.y + x.h))) / 2;
+  centreOn(els.map(unitsBox));
   if (view.mode === "whole") view.mode = "node";
   apply();
 }

@@ -249,6 +249,12 @@ def test_wheel_zooms_at_the_pointer_and_drag_pans(opened: Opened) -> None:
     assert panned["cy"] == pytest.approx(after["cy"] - 50 / after["scale"], abs=0.5)
     page.click("#whole")
     assert page.evaluate("explorer.view()") == before
+    page.mouse.move(x, y)
+    page.keyboard.down("Control")  # a trackpad's pinch arrives as a wheel with ctrlKey
+    page.mouse.wheel(0, -40)
+    page.keyboard.up("Control")
+    page.wait_for_timeout(100)
+    assert page.evaluate("explorer.view()")["scale"] > 1.4 * before["scale"]
 
 
 def test_the_side_panel_collapses_and_lies_over_a_narrow_drawing(opened: Opened) -> None:
