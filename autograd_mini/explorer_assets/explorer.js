@@ -209,23 +209,26 @@ function cellWidth(g, text) {  // from the text's start to the right border of i
 }
 const fitted = (el, width) => { if (el) el.$room = width + 0.5; return el; };
 // Shorter forms of "a = b = c", in order: without the middle parts, the last part alone, and
-// if that is a number, the number to fewer significant digits (never cut: "-1.2…" would read
-// as another number). Any other text is cut, with "…".
-function shorterForms(text) {
+// if that is the number `value`, `value` to fewer significant digits (rounded from the number
+// itself; never cut: "-1.2…" would read as another number). Any other text is cut, with "…".
+function shorterForms(text, value) {
   const parts = text.split(" = "), forms = [];
   for (let k = 1; k < parts.length - 1; k++) forms.push([parts[0]].concat(parts.slice(k + 1)).join(" = "));
-  const last = parts[parts.length - 1].replace(/^data /, ""), number = parseNumber(last);
+  const last = parts[parts.length - 1].replace(/^data /, "");
   forms.push(last);
-  if (number !== null && Number.isFinite(number)) for (let p = DIGITS - 1; p >= 1; p--) forms.push(fmtG(number, p));
+  if (typeof value === "number" && Number.isFinite(value) && last === fmt(value))
+    for (let p = DIGITS - 1; p >= 1; p--) forms.push(fmtG(value, p));
   else for (let n = last.length - 1; n >= 1; n--) forms.push(last.slice(0, n) + "…");
   return forms;
 }
-function fitText(el, text) {
+// Writes `text` into `el`, or a shorter form if it is wider than el's room; `value`: the number
+// the text ends with, if any.
+function fitText(el, text, value) {
   if (!el || el.$full === text) return;
   el.$full = text;
   let shown = text;
   if (text && el.$room && textWidth(el, text) > el.$room) {
-    const forms = shorterForms(text);
+    const forms = shorterForms(text, value);
     shown = forms.find(form => textWidth(el, form) <= el.$room) || forms[forms.length - 1];
   }
   el.textContent = shown;
@@ -303,10 +306,11 @@ function renderOrder(s) {
   listed = s;
   orderList.children[s].scrollIntoView({block: "nearest"});
 }
-// What the drawing shows at one moment, in every layout: `known(i)` (computed yet), the current
-// values (`current`, a Set; `wrong`: current and wrongly so), `grad(i)` (a value's gradient text,
-// null before the backward half starts), `passed(z)` (the dL/dz z passed on, null if not yet:
-// its edges' backward lines and products), `seeded` and `active` (the current edges drawn bold).
+// What the drawing shows at one moment: `known(i)` (computed yet), the current values
+// (`current`, a Set; `wrong`: those current and wrongly so), `grad(i)` (a value's gradient text,
+// null before the backward half starts) and `gradValue(i)` (its number), `wrongGrad` (values
+// whose gradient is drawn red), `passed(z)` (the dL/dz that z passed on, null if not yet: its
+// edges' backward lines and products), `seeded`, and `active` (the current edges drawn bold).
 // Only the shown layout is painted; another is painted when it is shown (chooseLayout).
 let lastPicture = null;
 function paint(pic) {
@@ -323,20 +327,20 @@ function paintDrawing(d, pic) {
       for (const g of [d.boxes[i], d.ops[i]]) {
         mark(g, "pending", !known); mark(g, "current", now); mark(g, "wrong", now && pic.wrong.has(i));
       }
-      fitText(d.texts[i].data, "data " + (known ? fmt(state.data[i]) : "?"));
+      fitText(d.texts[i].data, "data " + (known ? fmt(state.data[i]) : "?"), state.data[i]);
       visible(d.texts[i].grad, grad !== null);
-      if (grad !== null) fitText(d.texts[i].grad, grad);
+      if (grad !== null) fitText(d.texts[i].grad, grad, pic.gradValue(i));
       mark(d.texts[i].grad, "wrong", Boolean(pic.wrongGrad && pic.wrongGrad.has(i)));
       EDGES[i].forEach(([k, p], j) => {
         const et = d.edgeTexts[i][j], local = state.locals[i][k];
         mark(et.g, "active", now && pic.active);
-        fitText(et.fwd, "∂" + nm(i) + "/∂" + nm(p) + " = " + (known ? fmt(local) : "?"));
+        fitText(et.fwd, "∂" + nm(i) + "/∂" + nm(p) + " = " + (known ? fmt(local) : "?"), local);
         for (const el of (et.arrow || []).concat(et.bwd || [])) visible(el, passed !== null);
-        if (passed !== null) fitText(et.bwd, dname(i) + " · ∂" + nm(i) + "/∂" + nm(p) + " = " + factor(passed) + " · " + factor(local) + " = " + fmt(passed * local));
+        if (passed !== null) fitText(et.bwd, dname(i) + " · ∂" + nm(i) + "/∂" + nm(p) + " = " + factor(passed) + " · " + factor(local) + " = " + fmt(passed * local), passed * local);
       });
     }
     for (const el of d.seed) visible(el, pic.seeded);
-    fitText(d.seedText, d.seedPrefix + fmt(seed));
+    fitText(d.seedText, d.seedPrefix + fmt(seed), seed);
   }
 }
 function render() {
@@ -345,7 +349,7 @@ function render() {
   paint({
     known: i => !N[i].op || FORWARD_STEP[i] <= s,
     current: new Set(current >= 0 ? [current] : []), wrong: new Set(), active: st.kind !== "seed",
-    grad: i => r.seeded ? gradLine(i, r) : null,
+    grad: i => r.seeded ? gradLine(i, r) : null, gradValue: i => r.grad[i],
     passed: z => r.stepped.has(z) ? r.grad[z] : null,
     seeded: r.seeded,
   });
@@ -599,7 +603,7 @@ function paintWhy(k) {
     current: new Set(step ? [step.node] : []), active: true,
     wrong: new Set(step && walk === "naive" && (step.again || step.early) ? [step.node] : []),
     wrongGrad: new Set(finishedNaive ? N.map((n, i) => i).filter(i => fmt(g[i]) !== fmt(traces.topoGrad[i])) : []),
-    grad: i => dname(i) + " = " + fmt(g[i]) + (i === ROOT ? " (seed)" : ""),
+    grad: i => dname(i) + " = " + fmt(g[i]) + (i === ROOT ? " (seed)" : ""), gradValue: i => g[i],
     passed: z => z in passed ? passed[z] : null,
     seeded: true,
   });
