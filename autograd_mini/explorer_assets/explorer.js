@@ -328,15 +328,15 @@ function paintDrawing(d, pic) {
         mark(g, "pending", !known); mark(g, "current", now); mark(g, "wrong", now && pic.wrong.has(i));
       }
       fitText(d.texts[i].data, "data " + (known ? fmt(state.data[i]) : "?"), state.data[i]);
-      visible(d.texts[i].grad, grad !== null);
-      if (grad !== null) fitText(d.texts[i].grad, grad, pic.gradValue(i));
+      visible(d.texts[i].grad, grad !== null);  // a hidden text is also empty, so it takes no room
+      fitText(d.texts[i].grad, grad === null ? "" : grad, pic.gradValue(i));
       mark(d.texts[i].grad, "wrong", Boolean(pic.wrongGrad && pic.wrongGrad.has(i)));
       EDGES[i].forEach(([k, p], j) => {
         const et = d.edgeTexts[i][j], local = state.locals[i][k];
         mark(et.g, "active", now && pic.active);
         fitText(et.fwd, "∂" + nm(i) + "/∂" + nm(p) + " = " + (known ? fmt(local) : "?"), local);
         for (const el of (et.arrow || []).concat(et.bwd || [])) visible(el, passed !== null);
-        if (passed !== null) fitText(et.bwd, dname(i) + " · ∂" + nm(i) + "/∂" + nm(p) + " = " + factor(passed) + " · " + factor(local) + " = " + fmt(passed * local), passed * local);
+        fitText(et.bwd, passed === null ? "" : dname(i) + " · ∂" + nm(i) + "/∂" + nm(p) + " = " + factor(passed) + " · " + factor(local) + " = " + fmt(passed * local), passed * local);
       });
     }
     for (const el of d.seed) visible(el, pic.seeded);
@@ -368,7 +368,7 @@ const TEXT_UNITS = 12, MIN_TEXT_PX = 9, READABLE = 0.76, FULL = 4 / 3, MAX_SCALE
 const view = {scale: 1, cx: 0, cy: 0, mode: "whole"};  // mode: whole (refit on resize) | node | free
 let shownDrawing = "full";
 // A drawing's extent: Graphviz's viewBox, widened to where the browser can draw text (a text
-// may be a little wider than Graphviz measured it, up to its room), measured once it is shown.
+// may be a little wider than Graphviz measured it), measured once it is shown.
 for (const d of drawings) { const b = d.svg.viewBox.baseVal; d.box = {x: b.x, y: b.y, w: b.width, h: b.height}; }
 function extentOf(d) {
   if (d.extent) return d.extent;
@@ -377,7 +377,8 @@ function extentOf(d) {
   const at = m ? m.matrix : {a: 1, d: 1, e: 0, f: 0};
   let x0 = d.box.x, y0 = d.box.y, x1 = x0 + d.box.w, y1 = y0 + d.box.h;
   for (const t of d.svg.querySelectorAll("text")) {
-    const b = t.getBBox(), right = Math.max(b.x + b.width, +t.getAttribute("x") + (t.$room || 0));
+    // A text the page rewrites reaches at most its room (a hidden one may still hold Graphviz's longer text).
+    const b = t.getBBox(), right = t.$room ? +t.getAttribute("x") + t.$room : b.x + b.width;
     x0 = Math.min(x0, at.a * b.x + at.e); x1 = Math.max(x1, at.a * right + at.e);
     y0 = Math.min(y0, at.d * b.y + at.f); y1 = Math.max(y1, at.d * (b.y + b.height) + at.f);
   }
