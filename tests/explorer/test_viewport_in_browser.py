@@ -273,6 +273,14 @@ def test_the_side_panel_collapses_and_lies_over_a_narrow_drawing(opened: Opened)
     narrow.wait_for_timeout(100)
     assert narrow.evaluate("explorer.view()")["scale"] == scale  # over the drawing: no refit
     narrow.screenshot(path=str(OUT / "viewport_panel_800.png"))
+    beside_the_panel = """() => {
+      const side = document.querySelector('aside').getBoundingClientRect();
+      const current = [...document.querySelectorAll('#graph svg g.current')]
+        .filter(g => g.getClientRects().length);
+      return current.length > 0 && current.every(g => g.getBoundingClientRect().right <= side.left); }"""
+    for step in range(1, narrow.evaluate("explorer.steps") - 1):  # stepping pans clear of the open panel
+        narrow.evaluate(f"explorer.go({step})")
+        assert narrow.evaluate(beside_the_panel), step
 
 
 def test_the_legend_speaks_the_drawings_colours(opened: Opened) -> None:
