@@ -373,7 +373,7 @@ for (const d of drawings) { const b = d.svg.viewBox.baseVal; d.box = {x: b.x, y:
 function extentOf(d) {
   if (d.extent) return d.extent;
   if (!d.svg.getClientRects().length) return d.box;  // not shown: measured when it is
-  const m = d.svg.querySelector("g.graph").transform.baseVal.consolidate();
+  const group = d.svg.querySelector("g.graph"), m = group && group.transform.baseVal.consolidate();
   const at = m ? m.matrix : {a: 1, d: 1, e: 0, f: 0};
   let x0 = d.box.x, y0 = d.box.y, x1 = x0 + d.box.w, y1 = y0 + d.box.h;
   for (const t of d.svg.querySelectorAll("text")) {
