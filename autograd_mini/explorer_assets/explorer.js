@@ -321,27 +321,25 @@ function paint(pic) {
   }
 }
 function paintDrawing(d, pic) {
-  {
-    for (let i = 0; i < N.length; i++) {
-      const known = pic.known(i), now = pic.current.has(i), grad = pic.grad(i), passed = pic.passed(i);
-      for (const g of [d.boxes[i], d.ops[i]]) {
-        mark(g, "pending", !known); mark(g, "current", now); mark(g, "wrong", now && pic.wrong.has(i));
-      }
-      fitText(d.texts[i].data, "data " + (known ? fmt(state.data[i]) : "?"), state.data[i]);
-      visible(d.texts[i].grad, grad !== null);  // a hidden text is also empty, so it takes no room
-      fitText(d.texts[i].grad, grad === null ? "" : grad, pic.gradValue(i));
-      mark(d.texts[i].grad, "wrong", Boolean(pic.wrongGrad && pic.wrongGrad.has(i)));
-      EDGES[i].forEach(([k, p], j) => {
-        const et = d.edgeTexts[i][j], local = state.locals[i][k];
-        mark(et.g, "active", now && pic.active);
-        fitText(et.fwd, "∂" + nm(i) + "/∂" + nm(p) + " = " + (known ? fmt(local) : "?"), local);
-        for (const el of (et.arrow || []).concat(et.bwd || [])) visible(el, passed !== null);
-        fitText(et.bwd, passed === null ? "" : dname(i) + " · ∂" + nm(i) + "/∂" + nm(p) + " = " + factor(passed) + " · " + factor(local) + " = " + fmt(passed * local), passed * local);
-      });
+  for (let i = 0; i < N.length; i++) {
+    const known = pic.known(i), now = pic.current.has(i), grad = pic.grad(i), passed = pic.passed(i);
+    for (const g of [d.boxes[i], d.ops[i]]) {
+      mark(g, "pending", !known); mark(g, "current", now); mark(g, "wrong", now && pic.wrong.has(i));
     }
-    for (const el of d.seed) visible(el, pic.seeded);
-    fitText(d.seedText, d.seedPrefix + fmt(seed), seed);
+    fitText(d.texts[i].data, "data " + (known ? fmt(state.data[i]) : "?"), state.data[i]);
+    visible(d.texts[i].grad, grad !== null);  // a hidden text is also empty, so it takes no room
+    fitText(d.texts[i].grad, grad === null ? "" : grad, pic.gradValue(i));
+    mark(d.texts[i].grad, "wrong", Boolean(pic.wrongGrad && pic.wrongGrad.has(i)));
+    EDGES[i].forEach(([k, p], j) => {
+      const et = d.edgeTexts[i][j], local = state.locals[i][k];
+      mark(et.g, "active", now && pic.active);
+      fitText(et.fwd, "∂" + nm(i) + "/∂" + nm(p) + " = " + (known ? fmt(local) : "?"), local);
+      for (const el of (et.arrow || []).concat(et.bwd || [])) visible(el, passed !== null);
+      fitText(et.bwd, passed === null ? "" : dname(i) + " · ∂" + nm(i) + "/∂" + nm(p) + " = " + factor(passed) + " · " + factor(local) + " = " + fmt(passed * local), passed * local);
+    });
   }
+  for (const el of d.seed) visible(el, pic.seeded);
+  fitText(d.seedText, d.seedPrefix + fmt(seed), seed);
 }
 function render() {
   const s = position, st = STEPS[s], r = replay(s);
@@ -377,7 +375,7 @@ function extentOf(d) {
   const at = m ? m.matrix : {a: 1, d: 1, e: 0, f: 0};
   let x0 = d.box.x, y0 = d.box.y, x1 = x0 + d.box.w, y1 = y0 + d.box.h;
   for (const t of d.svg.querySelectorAll("text")) {
-    // A text the page rewrites reaches at most its room (a hidden one may still hold Graphviz's longer text).
+    // A text the page rewrites reaches at most its room, whatever it holds now.
     const b = t.getBBox(), right = t.$room ? +t.getAttribute("x") + t.$room : b.x + b.width;
     x0 = Math.min(x0, at.a * b.x + at.e); x1 = Math.max(x1, at.a * right + at.e);
     y0 = Math.min(y0, at.d * b.y + at.f); y1 = Math.max(y1, at.d * (b.y + b.height) + at.f);
