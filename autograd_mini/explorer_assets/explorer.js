@@ -404,7 +404,7 @@ function apply() {
   d.svg.setAttribute("viewBox", [view.cx - vw / 2, view.cy - vh / 2, vw, vh].map(v => v.toFixed(2)).join(" "));
   const px = TEXT_UNITS * view.scale;
   document.getElementById("zoom").textContent = Math.round(100 * view.scale / FULL) + "%"
-    + (px < MIN_TEXT_PX ? " (text too small: fit to read)" : "");
+    + (px < MIN_TEXT_PX ? " · text too small" : "");
 }
 function showWhole() {  // the entire graph, however small
   chooseLayout();
