@@ -433,6 +433,12 @@ function centreOn(boxes) {  // drawing-unit boxes into the middle of the visible
   const y = (Math.min(...boxes.map(u => u.y)) + Math.max(...boxes.map(u => u.y + u.h))) / 2;
   view.cx = x - ((v.left + v.right) - (b.left + b.right)) / 2 / view.scale;
   view.cy = y - ((v.top + v.bottom) - (b.top + b.bottom)) / 2 / view.scale;
+  // No empty margin beyond the drawing where it is larger than the visible area: more of it instead.
+  const e = extentOf(shown()), midX = (b.left + b.right) / 2, midY = (b.top + b.bottom) / 2;
+  const left = (v.left - midX) / view.scale, right = (v.right - midX) / view.scale;
+  const top = (v.top - midY) / view.scale, bottom = (v.bottom - midY) / view.scale;
+  if (e.w >= right - left) view.cx = Math.min(Math.max(view.cx, e.x - left), e.x + e.w - right);
+  if (e.h >= bottom - top) view.cy = Math.min(Math.max(view.cy, e.y - top), e.y + e.h - bottom);
 }
 // Values `nodes` (indices) at readable size in the middle of the view; the whole graph if it is readable so.
 function fitTo(nodes) {

@@ -165,6 +165,18 @@ def test_the_whole_graph_is_readable_inline_in_a_notebook(opened: Opened, name: 
     assert result["outside"] == [] and result["minText"] >= MIN_TEXT_PX, result
 
 
+def test_the_mlp_in_a_notebook_opens_whole_and_one_fit_makes_it_readable(opened: Opened) -> None:
+    loss, model = mlp_loss()
+    host, frame = frame_in_a_notebook(opened, explore(loss, parameters=model)._repr_html_())
+    whole = measure(frame)
+    assert whole["outside"] == [] and whole["minText"] < MIN_TEXT_PX, whole  # too big to be both
+    frame.evaluate("explorer.go(40)")
+    frame.click("#fit")
+    assert measure(frame)["minText"] >= MIN_TEXT_PX
+    assert frame.evaluate(CURRENT_INSIDE)
+    host.screenshot(path=str(OUT / "viewport_mlp_notebook_fit.png"))
+
+
 def test_the_layout_direction_follows_the_window(opened: Opened) -> None:
     page = load_at(opened, explore(quick_start()).html, 800, 700)
     assert page.evaluate("document.querySelectorAll('#graph svg').length") == 2  # LR and TB
