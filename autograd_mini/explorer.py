@@ -48,7 +48,7 @@ AUTO_BOTH_LIMIT = 200
 # Tighter than draw_graph's spacing (nodesep 0.3, ranksep 0.5 inches): the page is read on
 # screens from 800 px wide, and its own edge texts are shorter than the drawing's.
 _PAGE_SPACING = {"nodesep": "0.1", "ranksep": "0.25"}
-_SVG_IDS = re.compile(r' id="(?:graph\d+|node\d+|edge\d+)"')
+_SVG_IDS = re.compile(r' id="(?:graph|node|edge|clust)\d+"')
 
 
 class Explorer:

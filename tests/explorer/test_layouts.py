@@ -39,6 +39,17 @@ def test_the_two_layouts_differ_and_repeat_no_id() -> None:
     assert len(ids) == len(set(ids)), "an id repeated"
 
 
+def test_clusters_repeat_no_id_either() -> None:
+    from autograd_mini.nn import MLP
+
+    model = MLP(2, [2, 1], activation="tanh")
+    prediction = model([Value(1.0, "x1"), Value(-2.0, "x2")])
+    assert isinstance(prediction, Value)
+    page = explore(prediction, parameters=model).html
+    ids = re.findall(r'\bid="([^"]*)"', page)
+    assert "clust" in page and len(ids) == len(set(ids)), sorted(ids)
+
+
 def test_past_the_limit_auto_lays_out_one_direction(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(explorer_module, "AUTO_BOTH_LIMIT", 5)  # the neuron has 6 values
     assert drawings(explore(neuron()).html) == [("full", "LR")]
