@@ -31,8 +31,9 @@ LAYERS: list[set[str]] = [
         "viz",
         "_explorer_page",
         "explorer",
+        "_exercise_parts",
     },
-    {"cli", "demos", "__init__", "__main__"},
+    {"cli", "demos", "__init__", "__main__", "exercises", "_exercise_builtins"},
 ]
 
 # (importer, imported): the one documented lazy import that goes up a layer.
