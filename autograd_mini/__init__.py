@@ -1,6 +1,6 @@
 """autograd-mini: a scalar reverse-mode automatic differentiation engine for seeing backpropagation."""
 
-from . import datasets, exercises, losses, nn, optim
+from . import datasets, losses, nn, optim
 from .compiler import CompiledFunction, TraceError, trace
 from .engine import Value, is_grad_enabled, no_grad, toposort, zero_grad
 from .explorer import explore
@@ -29,7 +29,6 @@ __all__ = [
     "losses",
     "optim",
     "datasets",
-    "exercises",
     "gradcheck",
     "gradgradcheck",
     "gradients",

@@ -439,7 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = ex.check(given)
         print(result)
         return 0 if result.all_right else 1
-    exercises = [builtin(kind, args.seed + n) for n, kind in enumerate(args.kinds)]
+    exercises = [builtin(kind, args.seed) for kind in args.kinds]
     written = sheet(exercises, args.out, drawings=not args.no_drawings)
     print(f"wrote {written}")
     return 0
