@@ -42,6 +42,7 @@ from ._files import replace_file
 from ._folding import steps_to_draw
 from ._graph_drawing import DrawOptions, draw_view
 from ._numbers import finite_float
+from ._op_exercise import OpCheck, check_op, op_function
 from .engine import Value
 
 if TYPE_CHECKING:
@@ -52,10 +53,13 @@ __all__ = [
     "KINDS",
     "CheckResult",
     "Exercise",
+    "OpCheck",
     "PartResult",
     "builtin",
+    "check_op",
     "from_graph",
     "main",
+    "op_function",
     "sheet",
 ]
 
