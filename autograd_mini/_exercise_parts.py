@@ -264,6 +264,12 @@ def questions(
         raise ValueError(f"ask must name some of {', '.join(ASK_KINDS)}, got {list(ask)!r}")
     chosen = set(view.order) if nodes is None else set(nodes)
     taken: set[str] = set()
+    # Gradients' keys first: dL_dd stays dL/dd even when a root named L has a local ∂L/∂d.
+    grad_keys = {
+        node: _unique(_key("d" + LOSS + "_d{}", view.names[node]), taken)
+        for node in view.backward_order
+        if "grads" in ask and node is not view.root and node in chosen
+    }
     found: list[Question] = []
     if "values" in ask:
         for node in view.order:
@@ -276,11 +282,12 @@ def questions(
                 )
     for node in view.backward_order:
         name = view.names[node]
-        if "grads" in ask and node is not view.root and node in chosen:
+        if node in grad_keys:
             hints, traps = _grad_hints(view, node)
-            key = _unique(_key("d" + LOSS + "_d{}", name), taken)
             found.append(
-                Question(key, "grad", f"d{LOSS}/d{name}", node, -1, view.gradients[node], hints, traps)
+                Question(
+                    grad_keys[node], "grad", f"d{LOSS}/d{name}", node, -1, view.gradients[node], hints, traps
+                )
             )
         if "locals" in ask and node.op_def is not None and node in chosen:
             found.extend(_local_questions(view, node, taken))

@@ -233,9 +233,7 @@ class Exercise:
             else:
                 shown = "?" if node in asked_values and not answers else number(node.data)
                 lines.append(f"  {name} = {expression(view, node)}" + ("" if shown == "?" else f" = {shown}"))
-        lines.append(
-            f"The seed: d{LOSS}/d{view.names[view.root]} = {number(view.seed)} (L is the loss beyond it)."
-        )
+        lines.append(_seed_line(view))
         lines.append("Find:" if not answers else "Answers:")
         width = max(len(q.key) for q in self.questions)
         for q in self.questions:
@@ -263,6 +261,14 @@ class Exercise:
             ids = {node: f"v{i}" for i, node in enumerate(drawn)}
             drawing.body[:] = [_blank_line(line, self.questions, ids, view) for line in drawing.body]
         return drawing
+
+
+def _seed_line(view: graph.GraphView) -> str:
+    """Where backward starts: dL/droot, the root being L itself or feeding a loss L beyond it."""
+    root = view.names[view.root]
+    if view.seed == 1.0:
+        return f"The seed: d{LOSS}/d{root} = 1 ({LOSS} is {root} itself)."
+    return f"The seed: d{LOSS}/d{root} = {number(view.seed)} arrives from a loss {LOSS} beyond {root}."
 
 
 def _blank_line(line: str, asked: Sequence[Question], ids: Mapping[Value, str], view: graph.GraphView) -> str:
