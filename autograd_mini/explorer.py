@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import _explorer_page, graph
+from . import _explorer_page, _quiz, graph
 from ._drawing import MAX_DIGITS, GraphvizNotFoundError, graphviz_module
 from ._files import replace_file
 from ._graph_drawing import DrawOptions, draw_view, parameter_set
@@ -78,6 +78,7 @@ def explore(
     title: str = "",
     why: bool = False,
     grad: float | None = None,
+    quiz: bool = False,
 ) -> Explorer:
     """An interactive page stepping through forward and backward for ``root`` (as root.backward(grad)).
 
@@ -87,15 +88,21 @@ def explore(
     ``digits`` is 1 to 17 (a float holds no more). A graph over ``max_nodes`` values is refused;
     ``max_nodes=None`` still refuses one over ``LAYOUT_LIMIT`` (800), whose layout takes minutes.
     ``parameters`` names and colours parameters as in ``draw_graph``; ``why=True`` opens the page
-    in its "why a topological order" mode. Needs Graphviz's ``dot`` (GraphvizNotFoundError otherwise).
+    in its "why a topological order" mode; ``quiz=True`` makes it a quiz (see ``_quiz``): values and
+    gradients hidden, the learner types them and the page checks. Needs Graphviz's ``dot``
+    (GraphvizNotFoundError otherwise).
     """
     _check_explore_arguments(root, digits, max_nodes, rankdir, title)
     if not isinstance(why, bool):
         raise TypeError(f"explore: why must be a bool, got {type(why).__name__}")
+    if not isinstance(quiz, bool):
+        raise TypeError(f"explore: quiz must be a bool, got {type(quiz).__name__}")
     seed = last_seed(root) if grad is None else finite_float(grad, "explore: grad")
     view = graph.view(root, parameters, seed)
     _check_size(len(view.order), max_nodes)
     data = _page_data(view, parameters, digits) | {"why": why}
+    if quiz:
+        data["quiz"] = _quiz.quiz_data(view, digits)
     svg = _svg(view, parameters, digits, rankdir)
     shown_title = title or f"backward explorer: {view.names[root]}"
     used_ops = sorted({node["op"] for node in data["nodes"] if node["op"]})
@@ -104,6 +111,7 @@ def explore(
         svg=svg,
         data_json=_script_json(data),
         ops_js=PY_RUNTIME + "const OPS = " + op_table_js(used_ops) + ";\n",
+        **(_quiz.ASSETS if quiz else {}),
     )
     return Explorer(page, shown_title)
 

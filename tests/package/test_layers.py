@@ -33,6 +33,7 @@ LAYERS: list[set[str]] = [
         "_explorer_page",
         "explorer",
         "_exercise_parts",
+        "_quiz",
     },
     {"cli", "demos", "__init__", "__main__", "exercises", "_exercise_builtins"},
 ]
