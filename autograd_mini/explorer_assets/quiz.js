@@ -102,11 +102,12 @@ function render() {
   setText(boxTexts[DATA.root].grad, mode === "forward" ? "" : Q.rootGrad);
   setText(seedText, mode === "forward" ? "" : Q.seed);
   gradDone[DATA.root] = true;
-  // each product dL/dz · ∂z/∂x once dL/dz and ∂z/∂x are both known
+  // each product dL/dz · ∂z/∂x once dL/dz, ∂z/∂x and dL/dx are known (the product gives dL/dx away)
   Q.backward.forEach(q => {
     if (q.kind !== "local") return;
-    const e = edgeOf(q.node, q.operand), both = localDone[q.node + ":" + q.operand] && gradDone[q.node];
-    setText(e.bwd, both && mode === "backward" ? q.chain : "");
+    const e = edgeOf(q.node, q.operand);
+    const known = localDone[q.node + ":" + q.operand] && gradDone[q.node] && gradDone[q.parent];
+    setText(e.bwd, known && mode === "backward" ? q.chain : "");
   });
   renderQuestion();
   renderList();
@@ -216,13 +217,13 @@ function next() {  // the next question not done yet, after the current one
   const qs = questionsOf();
   for (let k = 1; k <= qs.length; k++) {
     const i = (current + k) % qs.length;
-    if (!done(state[mode][i])) { select(i); return; }
+    if (!done(state[mode][i])) { select(i, true); return; }  // the last verdict stays in view
   }
   say("All " + qs.length + " answered. " + $("score").textContent + ".", "right");
 }
-function select(i) {
+function select(i, keepFeedback) {
   current = Math.max(0, Math.min(questionsOf().length - 1, i));
-  say("", "");
+  if (!keepFeedback) say("", "");
   render();
   $("answer").focus();
 }

@@ -150,6 +150,9 @@ def test_right_answers_typed_in_backward_order_fill_the_drawing(tab: Tab, name: 
     assert "= ?" in " ".join(page.evaluate(SVG_TEXTS))
     for q in questions:  # typed into the form, as a learner does; rounded to 6 digits
         assert page.evaluate("quiz.current().key") == q["key"]
+        if q["kind"] == "grad":  # no product dL/dt · ∂t/∂v on the drawing gives this gradient away
+            products = [t for t in page.evaluate(SVG_TEXTS) if "·" in t and f"∂{q['prompt'][4:]} =" in t]
+            assert products == [], products
         page.fill("#answer", f"{q['answer']:.6g}")
         page.click("#check")
     assert page.evaluate("quiz.score('backward')") == {
@@ -284,3 +287,24 @@ def test_hostile_labels_stay_text(tab: Tab) -> None:
         assert page.evaluate("t => quiz.check(t)", repr(q["answer"]))["status"] == "right"
     assert page.evaluate("quiz.score('backward').right") == len(questions)
     assert page.locator("#graph img, aside img, aside script").count() == 0
+
+
+def test_readme_screenshot(tab: Tab) -> None:
+    """out/quiz.png: the README's picture (docs/images/quiz.png is a copy of it)."""
+    root, seed = lecture_neuron()
+    page = tab.load(root, grad=seed)
+    questions = page.evaluate("quiz.questions('backward')")
+    asked = [q["key"] for q in questions].index("dL_dt2")
+    for q in questions[:asked]:
+        page.fill("#answer", f"{q['answer']:.4g}")
+        page.click("#check")
+    assert "✓ right" in page.text_content("#feedback")  # the verdict stays while the next question comes
+    assert page.evaluate("quiz.current().key") == "dL_dt2"
+    page.fill("#answer", "1")  # ∂t3/∂t2 alone: the upstream gradient forgotten
+    page.click("#check")
+    page.click("#check")
+    assert "multiply by the upstream" in page.text_content("#feedback")
+    assert page.locator("#hints li").count() == 2
+    OUT.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1600, "height": 600})
+    page.screenshot(path=str(OUT / "quiz.png"))
