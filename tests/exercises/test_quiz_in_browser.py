@@ -308,3 +308,23 @@ def test_readme_screenshot(tab: Tab) -> None:
     OUT.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1600, "height": 600})
     page.screenshot(path=str(OUT / "quiz.png"))
+
+
+def test_a_square_and_a_lone_value(tab: Tab) -> None:
+    x = Value(3.0, "x")
+    y = x * x  # one op using x twice: two edges, two local derivatives, contributions add
+    y.label = "y"
+    page = tab.load(y)
+    questions = page.evaluate("quiz.questions('backward')")
+    assert [q["prompt"] for q in questions] == ["∂y/∂x (first operand)", "∂y/∂x (second operand)", "dL/dx"]
+    page.evaluate("quiz.select(2)")
+    assert "contributions add" in page.evaluate("quiz.check('3')")["message"]
+    for i, q in enumerate(questions):
+        page.evaluate(f"quiz.select({i})")
+        page.evaluate("t => quiz.check(t)", repr(q["answer"]))
+    texts = page.evaluate(SVG_TEXTS)
+    assert not any(t.endswith("= ?") for t in texts) and texts.count("∂y/∂x = 3") == 2
+    lone = tab.load(Value(2.0, "a"))
+    assert "Nothing to ask" in lone.text_content("#prompt")
+    lone.click("#next")
+    lone.click("#check")
