@@ -14,6 +14,7 @@ does the same from the command line.
 from __future__ import annotations
 
 import argparse
+import html
 import random
 import re
 import sys
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import graph
-from ._drawing import BACKWARD, FORWARD, text
+from ._drawing import BACKWARD, FORWARD, shorten, text
 from ._exercise_builtins import BUILTINS
 from ._exercise_parts import (
     ASK_KINDS,
@@ -277,7 +278,7 @@ def _blank_line(line: str, asked: Sequence[Question], ids: Mapping[Value, str], 
     values = any(q.kind == "value" for q in asked)
     head = line.strip().split(" ", 1)[0]
     for q in asked:
-        name = text(view.names[q.node])
+        name = text(shorten(view.names[q.node]))  # as the drawing writes it
         if q.kind == "value" and head == ids.get(q.node):
             line = re.sub(r"<TD>data [^<]*</TD>", "<TD>data ?</TD>", line)
         if q.kind == "grad" and head == ids.get(q.node):
@@ -287,7 +288,7 @@ def _blank_line(line: str, asked: Sequence[Question], ids: Mapping[Value, str], 
             if isinstance(operand, Value) and line.strip().startswith(
                 f"{ids.get(operand)} -> {ids.get(q.node)}_op"
             ):
-                fraction = re.escape(f"∂{name}/∂{text(view.names[operand])} = ")
+                fraction = re.escape(f"∂{name}/∂{text(shorten(view.names[operand]))} = ")
                 line = re.sub(rf'(<FONT COLOR="{FORWARD}">{fraction})[^<]*', r"\1?", line)
     if values and "->" in line:  # the local derivatives follow from the values
         line = re.sub(rf'(<FONT COLOR="{FORWARD}">∂[^<]*? = )[^<]*', r"\1?", line)
@@ -388,26 +389,30 @@ def sheet(
     (``drawings``) each exercise's drawing with blanks as ``<stem>_<n>.svg`` beside it (Graphviz)."""
     if not exercises or not all(isinstance(e, Exercise) for e in exercises):
         raise TypeError("sheet: exercises must be a non-empty list of Exercise (from builtin or from_graph)")
+    if not isinstance(title, str) or not isinstance(path, (str, Path)):
+        raise TypeError("sheet: path must be a str or Path and title a str")
     target = Path(path)
     if not target.parent.is_dir():
         raise FileNotFoundError(f"sheet: the folder of {str(target)!r} does not exist")
+    # Every drawing is made before any file is written: a failure (no Graphviz) leaves no half sheet.
+    svgs = [ex.drawing().pipe(format="svg").decode("utf-8") for ex in exercises] if drawings else []
     lines = [
-        f"# {title}",
+        f"# {html.escape(title)}",
         "",
         "Work out each blank by hand. " + exercises[0].tolerance.capitalize() + ".",
         "",
     ]
     key = ["## Answer key", ""]
     for n, ex in enumerate(exercises, 1):
-        lines += [f"## {n}. {ex.title}", ""]
+        lines += [f"## {n}. {html.escape(ex.title)}", ""]
         if ex.story:
-            lines += [ex.story, ""]
+            lines += [html.escape(ex.story), ""]
         if drawings:
             svg = target.with_name(f"{target.stem}_{n}.svg")
-            replace_file(svg, ex.drawing().pipe(format="svg").decode("utf-8"))
+            replace_file(svg, svgs[n - 1])
             lines += [f"![exercise {n}: the graph with blanks]({svg.name})", ""]
         lines += ["```", *ex.text().splitlines()[1 + bool(ex.story) : -1], "```", ""]
-        key += [f"**{n}. {ex.title}**", "", "| part | | answer |", "|---|---|---|"]
+        key += [f"**{n}. {html.escape(ex.title)}**", "", "| part | | answer |", "|---|---|---|"]
         key += [f"| `{q.key}` | {q.prompt} | {number(q.answer)} |" for q in ex.questions]
         key.append("")
     replace_file(target, "\n".join([*lines, '<div style="page-break-before: always"></div>', "", *key]))

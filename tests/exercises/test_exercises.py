@@ -255,3 +255,18 @@ def test_command_line_show_check_and_sheet(tmp_path: Path, capsys: pytest.Captur
     assert exercises.main(["check", "xyz", "oops"]) == 2
     assert exercises.main(["sheet", "neuron", "chain", "--no-drawings", "--out", str(tmp_path / "s.md")]) == 0
     assert "Answer key" in (tmp_path / "s.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.usefixtures("dot")
+def test_long_names_are_blanked_too_and_sheet_text_is_escaped(tmp_path: Path) -> None:
+    long = "w" * 100  # drawn shortened, with an ellipsis
+    x, w = Value(3.0, "x"), Value(-4.0, long)
+    z = x * w
+    z.label = "z"
+    ex = from_graph(z, ask=["locals", "grads"], title="<script>alert(1)</script>", story="a < b & c")
+    svg = ex.drawing().pipe(format="svg").decode("utf-8")
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    asked = [t for t in texts if ("∂" in t or t.startswith("dL/d")) and "(seed)" not in t]
+    assert len(asked) == 6 and all(t.endswith("= ?") for t in asked), asked  # 2 locals, 2 products, 2 grads
+    text = exercises.sheet([ex], tmp_path / "s.md", drawings=False).read_text(encoding="utf-8")
+    assert "<script>" not in text and "&lt;script&gt;" in text and "a &lt; b &amp; c" in text
