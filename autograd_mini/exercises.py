@@ -56,6 +56,7 @@ __all__ = [
     "Exercise",
     "OpCheck",
     "PartResult",
+    "Question",
     "builtin",
     "check_op",
     "from_graph",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from pathlib import Path
@@ -12,6 +13,7 @@ from autograd_mini import Value, explore
 from autograd_mini._explorer_page import asset
 from autograd_mini.cli import main
 from autograd_mini.exercises import from_graph
+from tests.helpers import ROOT
 
 
 def page_data(html: str) -> dict[str, object]:
@@ -56,3 +58,12 @@ def test_cli_explore_quiz_writes_a_quiz_page(tmp_path: Path) -> None:
     assert main(["explore", "x*y", "--at", "x=3", "y=-4", "--quiz", "-o", str(out)]) == 0
     html = out.read_text(encoding="utf-8")
     assert asset("quiz.js") in html and "quiz" in page_data(html)
+
+
+def test_the_quiz_assets_ship_as_package_data() -> None:
+    config = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    line = re.search(r'^"autograd_mini\.explorer_assets" = \[(.*)\]', config, re.MULTILINE)
+    assert line is not None, "pyproject.toml: no package-data for autograd_mini.explorer_assets"
+    patterns = re.findall(r'"([^"]+)"', line[1])
+    for name in ("quiz.js", "quiz.css", "quiz_body.html"):
+        assert any(fnmatch.fnmatch(name, pattern) for pattern in patterns), name
