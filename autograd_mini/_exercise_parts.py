@@ -41,7 +41,7 @@ DEFAULT_ATOL = 1e-6
 LOSS = "L"  # dL/dv: the root's gradient is the seed; the root itself is L when the seed is 1
 _DIGITS = 6
 _INFIX = {"+": "+", "-": "-", "*": "*", "/": "/", "**": "**"}
-_NUMBER = re.compile(r"[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|inf|infinity|nan)", re.IGNORECASE)
+_NUMBER = re.compile(r"[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|inf|infinity|nan)", re.IGNORECASE | re.ASCII)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import graph
-from ._drawing import BACKWARD, FORWARD, shorten, text
+from ._drawing import BACKWARD, FORWARD, GraphvizNotFoundError, shorten, text
 from ._exercise_builtins import BUILTINS
 from ._exercise_parts import (
     ASK_KINDS,
@@ -456,7 +456,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(result)
         return 0 if result.all_right else 1
     exercises = [builtin(kind, args.seed) for kind in args.kinds]
-    written = sheet(exercises, args.out, drawings=not args.no_drawings)
+    try:
+        written = sheet(exercises, args.out, drawings=not args.no_drawings)
+    except (OSError, GraphvizNotFoundError) as exc:
+        print(f"sheet: {exc}", file=sys.stderr)
+        return 1
     print(f"wrote {written}")
     return 0
 

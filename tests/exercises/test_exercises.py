@@ -125,6 +125,7 @@ def test_tolerance_is_relative_and_stated() -> None:
         ("", "missing", "fill in"),
         ("2*3", "invalid", "never evaluated"),
         ("y", "invalid", "not a number"),
+        ("٣", "invalid", "not a number"),  # an Arabic-Indic 3: float() reads it, the page would not
         ("__import__('os')", "invalid", "not a number"),
         (float("nan"), "invalid", "nan"),
         ("nan", "invalid", "nan"),
@@ -254,6 +255,8 @@ def test_command_line_show_check_and_sheet(tmp_path: Path, capsys: pytest.Captur
     assert "never evaluated" in capsys.readouterr().out
     assert exercises.main(["check", "xyz", "oops"]) == 2
     assert exercises.main(["sheet", "neuron", "chain", "--no-drawings", "--out", str(tmp_path / "s.md")]) == 0
+    assert exercises.main(["sheet", "xyz", "--out", str(tmp_path / "no" / "s.md")]) == 1
+    assert "does not exist" in capsys.readouterr().err
     assert "Answer key" in (tmp_path / "s.md").read_text(encoding="utf-8")
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from autograd_mini import Value, explore
 from autograd_mini._drawing import format_number
+from autograd_mini._exercise_parts import parse_answer
 from autograd_mini.graph import consumers, forward_order, node_names
 from tests.helpers import ROOT
 
@@ -328,3 +329,43 @@ def test_a_square_and_a_lone_value(tab: Tab) -> None:
     assert "Nothing to ask" in lone.text_content("#prompt")
     lone.click("#next")
     lone.click("#check")
+
+
+TYPED = [
+    "-8",
+    " -8 ",
+    "+8",
+    "8.",
+    ".5",
+    "1e3",
+    "1E-3",
+    "inf",
+    "-Infinity",
+    "nan",
+    "NaN",
+    "",
+    "  ",
+    "2*3",
+    "1/2",
+    "0x10",
+    "1_000",
+    "8 8",
+    "--8",
+    "e3",
+    "abc",
+    "½",
+    "٣",
+    "1,5",
+    "(8)",
+    "8e",
+    "+-8",
+]
+
+
+def test_the_page_reads_typed_numbers_as_check_does(tab: Tab) -> None:
+    root, seed = xy()
+    page = tab.load(root, grad=seed)
+    for typed in TYPED:
+        number, _ = parse_answer(typed)
+        status = page.evaluate("t => quiz.check(t).status", typed)
+        assert (status == "invalid") == (number is None), (typed, status, number)
