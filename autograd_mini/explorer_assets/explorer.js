@@ -341,7 +341,8 @@ function buildOrder() {
       const button = document.createElement("button");
       button.className = "fold"; button.dataset.group = String(st.group);
       button.textContent = st.folded ? "+" : "−";
-      button.title = (st.folded ? "unfold " : "fold ") + GROUPS[st.group].name + " (" + GROUPS[st.group].path + ")";
+      button.title = (st.folded ? "unfold " : "fold ") + GROUPS[st.group].name + " (" + GROUPS[st.group].path + ")"
+        + (st.folded ? "; or click its entry when it is the current step" : "");
       li.appendChild(button);
     }
     li.appendChild(document.createElement("span"));
@@ -539,10 +540,15 @@ for (const [table, i] of [...Object.entries(boxes), ...Object.entries(ops)].map(
   table.classList.add("jump");
   table.addEventListener("click", () => clickNode(i));
 }
+// An entry jumps to its step; a click on the current step of a folded neuron unfolds it.
 orderList.addEventListener("click", ev => {
   const button = ev.target.closest("button.fold"), li = ev.target.closest("li");
   if (button) toggleGroup(+button.dataset.group);
-  else if (li) { if (why) setWhy(false); go(+li.dataset.step); }
+  else if (li) {
+    if (why) setWhy(false);
+    const k = +li.dataset.step;
+    if (k === position && STEPS[k].folded) toggleGroup(STEPS[k].group); else go(k);
+  }
 });
 
 // ---- controls ---------------------------------------------------------------------------

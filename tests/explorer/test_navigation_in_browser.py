@@ -169,6 +169,11 @@ def test_order_entries_jump_to_their_step(opened: Opened) -> None:
         page.click(f"#order li:nth-child({k + 1}) span")
         assert page.evaluate("explorer.position()") == k
         assert "here" in page.get_attribute(f"#order li:nth-child({k + 1})", "class")
+    page.click("#order li:nth-child(8) span")  # L1.N2 forward: a jump
+    assert page.evaluate("explorer.position()") == 7 and page.evaluate("explorer.steps") == FOLDED_STEPS
+    page.click("#order li:nth-child(8) span")  # the current neuron, clicked again: unfolded
+    assert page.evaluate("explorer.steps") == FOLDED_STEPS + 2 * 8
+    assert page.evaluate(f"explorer.step({page.evaluate('explorer.position()')})")["name"].startswith("t")
 
 
 def test_the_jump_keys_and_buttons(opened: Opened) -> None:
