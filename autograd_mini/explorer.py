@@ -26,7 +26,7 @@ from typing import Any
 from . import _explorer_page, graph
 from ._drawing import MAX_DIGITS, GraphvizNotFoundError, graphviz_module
 from ._files import replace_file
-from ._folding import FOLDED_OP, neuron_regions, neuron_roles
+from ._folding import FOLDED_OP, neuron_regions, neuron_roles, steps_to_draw
 from ._graph_drawing import DrawOptions, draw_view, parameter_set
 from ._numbers import finite_float
 from .engine import Value
@@ -108,6 +108,9 @@ def explore(
         "fold": bool(groups) and fold is not False,
     }
     svg = _svg(view, parameters, digits, rankdir)
+    if groups:  # the neurons folded: a second drawing, shown while every neuron is folded
+        folded_svg, data["foldedIds"] = _folded_svg(view, parameters, digits, rankdir)
+        svg += "\n" + folded_svg
     shown_title = title or f"backward explorer: {view.names[root]}"
     used_ops = sorted({node["op"] for node in data["nodes"] if node["op"]})
     page = _explorer_page.page(
@@ -282,6 +285,25 @@ def _svg(view: GraphView, parameters: Any, digits: int, rankdir: str) -> str:
     except graphviz_module().ExecutableNotFound as exc:
         raise GraphvizNotFoundError(str(exc)) from None
     return _compact(svg[svg.index("<svg") :])
+
+
+def _folded_svg(view: GraphView, parameters: Any, digits: int, rankdir: str) -> tuple[str, list[int]]:
+    """draw_graph(fold=True)'s drawing as SVG markup (marked data-drawing="folded"), and the page's
+    index of each value it draws (its boxes are v0, v1, ... in that order)."""
+    options = DrawOptions(
+        show="both", rankdir=rankdir, digits=digits, max_nodes=None, parameters=parameters, fold=True
+    )
+    drawing = draw_view(view, view.gradients, options)
+    try:
+        svg: str = _with_progress(
+            len(view.order), lambda: drawing.pipe(format="svg", quiet=True).decode("utf-8")
+        )
+    except graphviz_module().ExecutableNotFound as exc:
+        raise GraphvizNotFoundError(str(exc)) from None
+    index = {node: i for i, node in enumerate(view.order)}
+    _, drawn = steps_to_draw(view, True)
+    marked = _compact(svg[svg.index("<svg") :]).replace("<svg ", '<svg data-drawing="folded" ', 1)
+    return marked, [index[node] for node in drawn]
 
 
 def _with_progress(size: int, work: Callable[[], str]) -> str:

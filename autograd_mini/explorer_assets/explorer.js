@@ -323,6 +323,101 @@ function stepName(st) {
   return [nameP(st.node), " → ", joinP(EDGES[st.node].map(([, p]) => nameP(p)), ", ")];
 }
 
+// ---- the folded drawing: draw_graph(fold=True)'s, shown while every neuron is folded ----------
+// Its boxes are v0, v1, ... in its own order (DATA.foldedIds: the value each one draws); a neuron
+// is one table (its op, v<top>_op) with a row per parameter: name, data, ∂top/∂p, dL/dp.
+const foldedSvg = document.querySelector('#graph svg[data-drawing="folded"]');
+const FD = {boxes: {}, ops: {}, texts: {}, rows: [], edges: [], seedText: null};
+const NAME_INDEX = {};
+N.forEach((n, i) => { NAME_INDEX[n.name] = i; });
+const coloured = (all, c) => all.find(t => t.getAttribute("fill") === c);
+if (foldedSvg) {
+  const ids = DATA.foldedIds;
+  for (const g of foldedSvg.querySelectorAll("g.node")) {
+    const t = g.querySelector("title").textContent; let m;
+    if (t === "seed") FD.seedText = [...g.querySelectorAll("text")].find(e => e.textContent.includes(" = ")) || null;
+    if ((m = /^v(\d+)$/.exec(t))) FD.boxes[ids[+m[1]]] = g;
+    else if ((m = /^v(\d+)_op$/.exec(t))) FD.ops[ids[+m[1]]] = g;
+  }
+  for (const [i, g] of Object.entries(FD.boxes)) {
+    const all = [...g.querySelectorAll("text")];
+    FD.texts[i] = {data: all.filter(t => !t.getAttribute("fill") && t.getAttribute("font-weight") !== "bold"
+      && t.textContent.startsWith("data ")).pop(), grad: coloured(all, BACK_COLOUR)};
+  }
+  GROUPS.forEach((grp, k) => {  // the rows of each neuron's table, by their parameter's name
+    const table = FD.ops[grp.top];
+    if (!table) return;
+    let row = null;
+    for (const t of [...table.querySelectorAll("text")].slice(2)) {  // after "Σ wᵢxᵢ + b" and its path
+      if (t.getAttribute("font-weight") === "bold") {
+        row = {group: k, name: t.textContent, p: NAME_INDEX[grp.path + "." + t.textContent]};
+        if (row.p !== undefined) FD.rows.push(row); else row = null;
+      } else if (row && t.textContent.startsWith("data ")) row.data = t;
+      else if (row && t.getAttribute("fill") === FORE_COLOUR) row.fwd = t;
+      else if (row && t.getAttribute("fill") === BACK_COLOUR) row.bwd = t;
+    }
+  });
+  const seen = {};
+  for (const g of foldedSvg.querySelectorAll("g.edge")) {
+    const m = /^v(\d+)->v(\d+)_op(:.*)?$/.exec(g.querySelector("title").textContent);
+    if (!m) continue;
+    const p = ids[+m[1]], z = ids[+m[2]], key = p + ">" + z, all = [...g.querySelectorAll("text")];
+    seen[key] = (seen[key] || 0) + 1;
+    FD.edges.push({g, p, z, nth: seen[key] - 1, fwd: coloured(all, FORE_COLOUR), bwd: coloured(all, BACK_COLOUR)});
+  }
+}
+const foldedShown = () => foldedSvg !== null && folded.size === GROUPS.length;
+function syncDrawing() {  // the folded drawing while every neuron is folded, else the op-level one
+  if (!foldedSvg) return;
+  const on = foldedShown(), was = foldedSvg.style.display !== "none";
+  foldedSvg.style.display = on ? "" : "none";
+  svg.style.display = on ? "none" : "";
+  if (on !== was && window.explorer && typeof window.explorer.fitView === "function") window.explorer.fitView();
+}
+// ∂top/∂x of a neuron's sum for each input x: the chain rule through its hidden nodes, as
+// _folding._add_chain_rule computes it (same products and sums, so the same numbers).
+function foldedLocals(k) {
+  const g = GROUPS[k], members = g.nodes.filter(i => i !== g.out || !activated(g));
+  const inside = new Set(members), adjoint = {[g.top]: 1}, inputs = new Map();
+  for (let j = members.length - 1; j >= 0; j--) {
+    const m = members[j], up = adjoint[m] || 0;
+    for (const [kk, p] of EDGES[m]) {
+      const d = up * state.locals[m][kk];
+      if (inside.has(p)) adjoint[p] = (adjoint[p] || 0) + d; else inputs.set(p, (inputs.get(p) || 0) + d);
+    }
+  }
+  return inputs;
+}
+function renderFoldedDrawing(s, r, current) {
+  const tops = {};
+  GROUPS.forEach((g, k) => { tops[g.top] = k; });
+  const locals = GROUPS.map((g, k) => foldedLocals(k));
+  const known = i => !N[i].op || FORWARD_STEP[i] <= s;
+  for (const i of Object.keys(FD.boxes).map(Number)) {
+    mark(FD.boxes[i], "pending", !known(i)); mark(FD.boxes[i], "current", current.has(i));
+    setText(FD.texts[i].data, "data " + (known(i) ? fmt(state.data[i]) : "?"));
+    setText(FD.texts[i].grad, gradLine(i, r));
+  }
+  for (const i of Object.keys(FD.ops).map(Number)) { mark(FD.ops[i], "pending", !known(i)); mark(FD.ops[i], "current", current.has(i)); }
+  for (const e of FD.edges) {
+    const k = tops[e.z], z = e.z, stepped = r.stepped.has(z);
+    const local = k !== undefined ? locals[k].get(e.p) : state.locals[z][EDGES[z].filter(([, p]) => p === e.p)[e.nth][0]];
+    mark(e.g, "active", current.has(z) && STEPS[s].kind !== "seed");
+    setText(e.fwd, "∂" + nm(z) + "/∂" + nm(e.p) + " = " + (known(z) ? fmt(local) : "?"));
+    setText(e.bwd, stepped ? dname(z) + " · ∂" + nm(z) + "/∂" + nm(e.p) + " = " + factor(r.grad[z]) + " · " + factor(local) + " = " + fmt(r.grad[z] * local) : "");
+  }
+  for (const row of FD.rows) {
+    const top = GROUPS[row.group].top, local = locals[row.group].get(row.p), product = r.grad[top] * local;
+    const more = fmt(r.grad[row.p]) !== fmt(product) ? " (grad " + fmt(r.grad[row.p]) + ": more not drawn)" : "";
+    setText(row.data, "data " + fmt(state.data[row.p]));
+    setText(row.fwd, "∂" + nm(top) + "/∂" + row.name + " = " + (known(top) ? fmt(local) : "?"));
+    setText(row.bwd, r.stepped.has(top) ? "d" + LOSS + "/d" + row.name + " = " + factor(r.grad[top]) + " · " + factor(local) + " = " + fmt(product) + more : "");
+  }
+  setText(FD.seedText, seedPrefix + fmt(seed));
+}
+// The element of value i in the drawing shown: its op, else its box.
+const shownElement = i => foldedShown() ? FD.ops[i] || FD.boxes[i] || null : (N[i].op ? ops[i] : boxes[i]);
+
 // ---- rendering one step ------------------------------------------------------------------
 let position = 0;
 const orderList = document.getElementById("order");
@@ -386,8 +481,10 @@ function render() {
     });
   }
   setText(seedText, seedPrefix + fmt(seed));
+  if (foldedShown()) renderFoldedDrawing(s, r, current);
   renderOrder(s);
-  if (st.node !== undefined) reveal(N[st.node].op ? ops[st.node] : boxes[st.node]);
+  const shown = st.node === undefined ? null : shownElement(st.node);
+  if (shown) reveal(shown);
   fillPieces(document.getElementById("narration"), narrate(s, r));
   document.getElementById("position").textContent = "step " + s + " of " + (STEPS.length - 1);
 }
@@ -509,6 +606,7 @@ function refold(change) {
   if (k < 0) k = STEPS.findIndex(t => t.kind === st.kind);
   position = k;
   syncFoldButton();
+  syncDrawing();
   show();
 }
 const toggleGroup = g => refold(() => { if (folded.has(g)) folded.delete(g); else folded.add(g); });
@@ -536,7 +634,8 @@ function clickNode(i) {
   if (g >= 0 && folded.has(g)) refold(() => folded.delete(g));
   go(stepOf(i));
 }
-for (const [table, i] of [...Object.entries(boxes), ...Object.entries(ops)].map(([i, g]) => [g, +i])) {
+const drawn = [boxes, ops, FD.boxes, FD.ops].flatMap(elements => Object.entries(elements));
+for (const [table, i] of drawn.map(([i, g]) => [g, +i])) {
   table.classList.add("jump");
   table.addEventListener("click", () => clickNode(i));
 }
@@ -581,6 +680,7 @@ document.getElementById("fit").onclick = () => {
 for (const name of Object.keys(JUMPS)) document.getElementById(name).onclick = () => jump(name);
 document.getElementById("fold").onclick = () => foldAll(folded.size < GROUPS.length);
 syncFoldButton();
+syncDrawing();
 // The keys are in each button's title: e, b, p for the jumps, u for fold / unfold all.
 const JUMP_KEYS = {"e": "end-forward", "b": "start-backward", "p": "next-parameter"};
 document.addEventListener("keydown", ev => {

@@ -6,6 +6,8 @@ with its squared error: every step's numbers are compared with the engine's, fol
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import pytest
@@ -17,6 +19,13 @@ from tests.explorer.test_in_browser import OUT, SHOWN, Opened, browser, opened
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser", "opened"]  # the fixtures, shared with the explorer's other browser tests
+
+# The op-level drawing's texts (test_in_browser's SHOWN; a page with neurons has a folded drawing too).
+SHOWN_OPS = SHOWN.replace("#graph svg g.", "#graph svg:not([data-drawing]) g.")
+# The texts of the folded drawing's box of the value named ``name``.
+FOLDED_BOX = """name => [...document.querySelectorAll('svg[data-drawing=folded] g.node')]
+  .map(g => [...g.querySelectorAll('text')].map(t => t.textContent))
+  .find(texts => texts[0] === name) || null"""
 
 FOLDED_STEPS = 1 + 11 + 1 + 11 + 1  # start, 9 neurons and the loss's 2 ops forward, seed, backward, done
 SINGLE_STEPS = 1 + 75 + 1 + 75 + 1  # the graph's 75 ops, one step each
@@ -69,6 +78,7 @@ def done_by(all_steps: list[dict[str, Any]], k: int, order: list[Value]) -> list
 
 def test_the_lecture_mlp_steps_neuron_by_neuron_with_the_engines_numbers(opened: Opened) -> None:
     page, order = open_lecture(opened)
+    names = page.evaluate("explorer.names")
     all_steps = steps(page)
     assert len(all_steps) == FOLDED_STEPS <= 30
     kinds = [st["kind"] for st in all_steps]
@@ -82,11 +92,12 @@ def test_the_lecture_mlp_steps_neuron_by_neuron_with_the_engines_numbers(opened:
             page.keyboard.press("ArrowRight")
         assert page.evaluate("explorer.position()") == k
         narration = page.inner_text("#narration")
-        boxes = page.evaluate(SHOWN)["boxes"]
+        boxes = page.evaluate(SHOWN_OPS)["boxes"]
         if st["kind"] == "forward":  # the value the step computes, as the engine has it
             out = order[st["node"]]
             assert narration.split(";")[0].endswith(f" = {format_number(out.data)}"), narration
             assert f"data {format_number(out.data)}" in boxes[f"v{st['node']}"]
+            assert f"data {format_number(out.data)}" in page.evaluate(FOLDED_BOX, names[st["node"]])
             if st["folded"]:
                 assert narration.startswith(st["name"].split(":")[0] + ": t")
                 assert f"= tanh({format_number(order[st['node']].parents[0].data)})" in narration
@@ -125,7 +136,9 @@ def test_unfolding_gives_the_single_op_steps_with_the_same_numbers(opened: Opene
         page.evaluate(f"explorer.go({k})")
         node = order[unfolded[k]["node"]]
         assert page.inner_text("#narration").split(";")[0].endswith(f" = {format_number(node.data)}")
-        assert f"data {format_number(node.data)}" in page.evaluate(SHOWN)["boxes"][f"v{unfolded[k]['node']}"]
+        assert (
+            f"data {format_number(node.data)}" in page.evaluate(SHOWN_OPS)["boxes"][f"v{unfolded[k]['node']}"]
+        )
     page.click(f"#order li:nth-child({forward[0] + 1}) button.fold")  # fold it again
     assert page.evaluate("explorer.steps") == FOLDED_STEPS
     page.click("#narration")
@@ -137,30 +150,43 @@ def test_unfolding_gives_the_single_op_steps_with_the_same_numbers(opened: Opene
     assert page.evaluate("explorer.steps") == FOLDED_STEPS
 
 
+def in_drawing(folded: bool, title: str) -> str:
+    """A locator for the node titled ``title`` (v3_op) of the folded or of the op-level drawing."""
+    which = "@data-drawing='folded'" if folded else "not(@data-drawing)"
+    node = f"*[local-name()='g'][*[local-name()='title'][text()='{title}']]"
+    return f"xpath=//*[local-name()='svg'][{which}]//{node}"
+
+
 def test_clicking_a_drawn_node_of_a_folded_neuron_unfolds_it_and_jumps(opened: Opened) -> None:
     page, order = open_lecture(opened)
     folded = steps(page)
     l0n0 = folded[1]["nodes"]
-    product = l0n0[0]  # the neuron's first op: w0 * x0
-    assert order[product].op == "*" and folded[1]["folded"]
-    op = page.locator(f"xpath=//*[local-name()='g'][*[local-name()='title'][text()='v{product}_op']]")
-    op.click()
+    assert folded[1]["folded"] and len(l0n0) == 7  # w0*x0, + b, w1*x1, +, w2*x2, +, tanh
+    top = l0n0[-2]  # the weighted sum, drawn folded as the neuron's table
+    table = page.locator("svg[data-drawing=folded] g.node", has_text="layers.0.neurons.0")
+    assert table.count() == 1
+    table.click()  # unfolds L0.N0 and jumps to its sum's own step (the forward half is shown)
     position = page.evaluate("explorer.position()")
     assert page.evaluate("explorer.steps") == FOLDED_STEPS + 2 * (len(l0n0) - 1)
-    assert page.evaluate(f"explorer.step({position})")["nodes"] == [product]
-    assert page.evaluate(f"explorer.step({position})")["kind"] == "forward"
-    page.keyboard.press("b")
-    op.click()
-    back = page.evaluate("explorer.position()")
-    assert page.evaluate(f"explorer.step({back})") | {"name": "", "title": ""} == {
-        "kind": "backward",
-        "node": product,
-        "nodes": [product],
+    assert page.evaluate(f"explorer.step({position})") | {"name": "", "title": ""} == {
+        "kind": "forward",
+        "node": top,
+        "nodes": [top],
         "group": 0,
         "folded": False,
         "name": "",
         "title": "",
     }
+    product = l0n0[0]
+    assert order[product].op == "*"
+    page.keyboard.press("b")
+    page.locator(in_drawing(False, f"v{product}_op")).click()  # the op-level drawing is shown now
+    back = page.evaluate("explorer.position()")
+    assert page.evaluate(f"explorer.step({back})")["nodes"] == [product]
+    assert page.evaluate(f"explorer.step({back})")["kind"] == "backward"
+    weight = next(order.index(p) for p in order[product].parents)  # w0 (x0 is a number)
+    page.locator(in_drawing(False, f"v{weight}")).click()  # a leaf: the last step adding to its grad
+    assert page.evaluate(f"explorer.step({page.evaluate('explorer.position()')})")["nodes"] == [product]
 
 
 def test_order_entries_jump_to_their_step(opened: Opened) -> None:
@@ -241,3 +267,64 @@ def test_an_expression_has_no_fold_button_and_steps_as_before(opened: Opened) ->
     assert page.evaluate("explorer.steps") == 7
     page.keyboard.press("p")  # no parameters: from the forward half, nowhere to go
     assert page.evaluate("explorer.position()") == 0
+
+
+FOLDED_TEXTS = "() => [...document.querySelectorAll('svg[data-drawing=folded] text')].map(t => t.textContent)"
+NEURON_TEXTS = """path => {
+  const tables = [...document.querySelectorAll('svg[data-drawing=folded] g.node')]
+    .filter(g => [...g.querySelectorAll('text')].some(t => t.textContent === ' ' + path));
+  return tables.length === 1 ? [...tables[0].querySelectorAll('text')].map(t => t.textContent) : null;
+}"""
+SUM = re.compile(r"(dL/d\S+) = (.+) = (\S+)")
+
+
+def same_drawn_text(drawn: str, shown: str) -> bool:
+    """The page writes draw_graph's texts, but a gradient's products in the order backward() adds
+    them (draw_graph: in drawing order), and an edge's product without "dL/dx = " in front."""
+    if drawn == shown or drawn.endswith(" = " + shown):
+        return True
+    a, b = SUM.fullmatch(drawn), SUM.fullmatch(shown)
+    return (
+        bool(a and b)
+        and (a[1], a[3]) == (b[1], b[3])
+        and sorted(a[2].split(" + ")) == sorted(b[2].split(" + "))
+    )
+
+
+def test_the_folded_drawing_follows_the_steps_and_ends_on_draw_graphs_numbers(opened: Opened) -> None:
+    model, total, _ = lecture()
+    page_html = explore(total, parameters=model).html
+    folded_svg = page_html[page_html.index('<svg data-drawing="folded"') :]
+    drawn = [
+        html.unescape(t)
+        for t in re.findall(r"<text[^>]*>([^<]*)</text>", folded_svg[: folded_svg.index("</svg>")])
+    ]
+    page = opened.load(page_html)
+    visible = (
+        "() => [...document.querySelectorAll('#graph svg')].map(s => getComputedStyle(s).display !== 'none')"
+    )
+    assert page.evaluate(visible) == [False, True]  # all folded: the folded drawing
+    all_steps = steps(page)
+    names = graph.view(total, model).names
+    groups = page.evaluate("explorer.groups")
+    for k, st in enumerate(all_steps):
+        if st["kind"] != "backward" or not st["folded"]:
+            continue
+        path = groups[st["group"]]["path"]  # layers.1.neurons.2
+        page.evaluate(f"explorer.go({k - 1})")
+        before = page.evaluate(NEURON_TEXTS, path)
+        assert [t for t in before if t.startswith("dL/d")] == []  # nothing of its backward yet
+        page.evaluate(f"explorer.go({k})")
+        rows = [t for t in page.evaluate(NEURON_TEXTS, path) if t.startswith("dL/d")]
+        own = [p for p in model.parameters() if names[p].startswith(path + ".")]
+        assert len(rows) == len(own) and len(own) in (4, 5)  # w.0 ... and b, each with its gradient
+        assert sorted(row.rsplit(" = ", 1)[1] for row in rows) == sorted(format_number(p.grad) for p in own)
+    page.evaluate("explorer.go(explorer.steps - 1)")
+    shown = page.evaluate(FOLDED_TEXTS)
+    assert len(shown) == len(drawn)
+    different = [(a, b) for a, b in zip(drawn, shown, strict=True) if not same_drawn_text(a, b)]
+    assert different == []
+    page.keyboard.press("u")
+    assert page.evaluate(visible) == [True, False]  # a neuron unfolded: the op-level drawing
+    page.keyboard.press("u")
+    assert page.evaluate(visible) == [False, True]
