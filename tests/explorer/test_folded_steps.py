@@ -177,3 +177,27 @@ def test_a_bad_fold_is_refused_naming_fold(fold: object, error: type[Exception])
     x = Value(2.0, "x")
     with pytest.raises(error, match=r"explore: fold must be True, False or 'auto'"):
         explore(x * x, fold=fold)  # type: ignore[arg-type]
+
+
+def test_a_network_page_carries_the_folded_drawing_and_where_each_of_its_values_is() -> None:
+    model, total = loss(1)
+    page = explore(total, parameters=model).html
+    data = page_data(page)
+    drawings = re.findall(r"<svg[^>]*>", page)
+    assert len(drawings) == 2 and 'data-drawing="folded"' in drawings[1]
+    folded = page[page.index('<svg data-drawing="folded"') :]
+    boxes = re.findall(
+        r'<title>v(\d+)</title>\n<polygon[^\n]*\n<polygon[^\n]*\n<text[^>]*font-weight="bold"[^>]*>([^<]*)<',
+        folded,
+    )
+    assert len(boxes) == len(data["foldedIds"]) > 9  # every drawn value: inputs, sums, activations, loss
+    for drawn, name in boxes:
+        assert data["nodes"][data["foldedIds"][int(drawn)]]["name"] == name
+    tables = re.findall(r"<text[^>]*> (layers\.\d\.neurons\.\d)</text>", folded)
+    assert sorted(tables) == sorted(g["path"] for g in data["groups"])
+
+
+def test_an_expression_page_has_one_drawing() -> None:
+    x = Value(2.0, "x")
+    page = explore((x * x).tanh()).html
+    assert len(re.findall(r"<svg[^>]*>", page)) == 1 and "foldedIds" not in page_data(page)
