@@ -328,3 +328,41 @@ def test_the_folded_drawing_follows_the_steps_and_ends_on_draw_graphs_numbers(op
     assert page.evaluate(visible) == [True, False]  # a neuron unfolded: the op-level drawing
     page.keyboard.press("u")
     assert page.evaluate(visible) == [False, True]
+
+
+def test_fold_false_opens_unfolded_and_the_button_folds(opened: Opened) -> None:
+    page, _ = open_lecture(opened, fold=False)
+    assert page.evaluate("explorer.steps") == SINGLE_STEPS
+    visible = (
+        "() => [...document.querySelectorAll('#graph svg')].map(s => getComputedStyle(s).display !== 'none')"
+    )
+    assert page.evaluate(visible) == [True, False]
+    assert page.inner_text("#fold") == "fold neurons"
+    page.click("#fold")
+    assert page.evaluate("explorer.steps") == FOLDED_STEPS
+    assert page.evaluate(visible) == [False, True]
+
+
+def test_an_edited_weight_reaches_every_folded_step(opened: Opened) -> None:
+    page, _ = open_lecture(opened)
+    names = page.evaluate("explorer.names")
+    weight = names.index("layers.1.neurons.2.w.0")
+    page.evaluate(f"explorer.setLeaf({weight}, '0.5')")
+    model, _ = loss(1)  # the same network with that weight, through the engine
+    dict(model.named_parameters())["layers.1.neurons.2.w.0"].data = 0.5
+    model.zero_grad()
+    total = (model([2.0, 3.0, -1.0]) - 1.0) ** 2
+    total.label = "L"
+    total.backward()
+    rebuilt = graph.view(total, model)
+    engine = rebuilt.order
+    assert [rebuilt.names[node] for node in engine] == names  # the page's order
+    shown = page.evaluate("explorer.numbers()")
+    for i, node in enumerate(engine):
+        assert shown["data"][i] == pytest.approx(node.data, rel=1e-12, abs=1e-15)
+        assert shown["grad"][i] == pytest.approx(node.grad, rel=1e-12, abs=1e-15)
+    neuron = backward_of(steps(page), "L1.N2")
+    page.evaluate(f"explorer.go({neuron})")
+    rows = [t for t in page.evaluate(NEURON_TEXTS, "layers.1.neurons.2") if t.startswith("dL/dw.0")]
+    assert rows == [f"dL/dw.0 = {rows[0].split(' = ')[1]} = {format_number(engine[weight].grad)}"]
+    assert page.evaluate(FOLDED_BOX, names[weight]) is None  # drawn as a row of the table, not a box
