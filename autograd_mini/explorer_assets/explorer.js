@@ -771,6 +771,7 @@ window.explorer = {
   position: () => here(),
   step: k => ({...STEPS[k], name: plain(stepName(STEPS[k])), title: fullText(stepName(STEPS[k]))}),
   gradsAt: k => replay(k).grad,
+  shownSvg: () => foldedShown() ? foldedSvg : svg,  // the drawing on show: the folded one or the op-level one
   groups: GROUPS.map(g => ({name: g.name, path: g.path, nodes: g.nodes.slice()})),
   numbers: () => ({data: state.data.slice(), grad: replay(STEPS.length - 1).grad, locals: state.locals.map(l => l.slice())}),
   why: () => traces && {naive: traces.naiveGrad.slice(), topo: traces.topoGrad.slice(), wrong: traces.wrong, steps: traces.naive.length},

@@ -304,6 +304,7 @@ def test_the_folded_drawing_follows_the_steps_and_ends_on_draw_graphs_numbers(op
         "() => [...document.querySelectorAll('#graph svg')].map(s => getComputedStyle(s).display !== 'none')"
     )
     assert page.evaluate(visible) == [False, True]  # all folded: the folded drawing
+    assert page.evaluate("explorer.shownSvg().dataset.drawing") == "folded"
     all_steps = steps(page)
     names = graph.view(total, model).names
     groups = page.evaluate("explorer.groups")
@@ -326,6 +327,7 @@ def test_the_folded_drawing_follows_the_steps_and_ends_on_draw_graphs_numbers(op
     assert different == []
     page.keyboard.press("u")
     assert page.evaluate(visible) == [True, False]  # a neuron unfolded: the op-level drawing
+    assert page.evaluate("explorer.shownSvg().dataset.drawing") is None
     page.keyboard.press("u")
     assert page.evaluate(visible) == [False, True]
 
