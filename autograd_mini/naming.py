@@ -118,7 +118,7 @@ def abbreviate(path: str) -> str:
     while position < len(parts):
         part = parts[position]
         following = parts[position + 1] if position + 1 < len(parts) else ""
-        if following.isdigit() and part and not part.isdigit():
+        if following.isascii() and following.isdigit() and part and not part.isdigit():
             shown.append((part if len(part) == 1 else part[0].upper()) + following)
             position += 2
         else:

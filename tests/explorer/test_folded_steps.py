@@ -40,6 +40,7 @@ def page_data(page: str) -> dict[str, Any]:
         ("b", "b"),
         ("encoder.blocks.3.scale", "encoder.B3.scale"),
         ("x", "x"),
+        ("layers.²", "layers.²"),  # a digit only in Unicode's sense is no index
     ],
 )
 def test_abbreviate_writes_each_numbered_list_as_its_initial(path: str, short: str) -> None:
