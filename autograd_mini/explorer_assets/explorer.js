@@ -281,15 +281,16 @@ function neuronBackward(st, r) {
   const through = activated(g) ? [" → ", dnameP(g.top), " = " + factor(r.grad[g.out]) + " · " + factor(state.locals[g.out][0]) + " = " + fmt(r.grad[g.top])] : [];
   return [g.name + ": ", dnameP(g.out), " = " + fmt(r.grad[g.out]), through, "; ", joinP(outside.map(addedP), "; ")];
 }
-function leavesP(value) {  // every leaf, or, when there are many, the inputs and a count of parameters
+// Every leaf, or, when there are many, the inputs and a count of the parameters ("41 parameters" + counted)
+function leavesP(value, counted) {
   const many = LEAVES.length > 8, shown = LEAVES.filter(i => !many || N[i].role !== "parameter");
   const rest = LEAVES.length - shown.length;
-  return [joinP(shown.map(i => [nameP(i), value(i)]), ", "), rest ? (shown.length ? " and " : "") + rest + " parameters" : ""];
+  return [joinP(shown.map(i => [nameP(i), value(i)]), ", "), rest ? (shown.length ? " and " : "") + rest + " parameters" + counted : ""];
 }
 function narrate(s, r) {
   const st = STEPS[s];
   if (st.kind === "start")
-    return [LEAVES.some(i => N[i].role !== "parameter") ? "Inputs: " : "Leaves: ", leavesP(i => " = " + fmt(state.data[i])), ". Step forward (→) to compute the graph."];
+    return [LEAVES.some(i => N[i].role !== "parameter") ? "Inputs: " : "Leaves: ", leavesP(i => " = " + fmt(state.data[i]), ""), ". Step forward (→) to compute the graph."];
   if (st.kind === "forward") {
     if (st.folded) return neuronForward(st);
     const z = st.node;
@@ -298,8 +299,7 @@ function narrate(s, r) {
   }
   if (st.kind === "seed") return ["Backward: seed ", dnameP(ROOT), " = " + fmt(seed) + " at the root; each value then passes its gradient on, in the engine's order."];
   if (st.kind === "backward") return st.folded ? neuronBackward(st, r) : passOnP(st.node, r.last);
-  const counted = LEAVES.length > 8 ? "' gradients in the drawing" : "";
-  return ["Done: ", leavesP(i => ".grad = " + fmt(r.grad[i])), counted + " (what " + backwardCall() + " gives)."];
+  return ["Done: ", leavesP(i => ".grad = " + fmt(r.grad[i]), "' gradients in the drawing"), " (what " + backwardCall() + " gives)."];
 }
 function stepName(st) {
   if (st.kind === "start") return ["inputs"];

@@ -368,3 +368,21 @@ def test_an_edited_weight_reaches_every_folded_step(opened: Opened) -> None:
     rows = [t for t in page.evaluate(NEURON_TEXTS, "layers.1.neurons.2") if t.startswith("dL/dw.0")]
     assert rows == [f"dL/dw.0 = {rows[0].split(' = ')[1]} = {format_number(engine[weight].grad)}"]
     assert page.evaluate(FOLDED_BOX, names[weight]) is None  # drawn as a row of the table, not a box
+
+
+def test_start_and_done_name_the_inputs_and_count_many_parameters(opened: Opened) -> None:
+    page, _ = open_lecture(opened)
+    assert page.inner_text("#narration") == "Leaves: 41 parameters. Step forward (→) to compute the graph."
+    page.evaluate("explorer.go(explorer.steps - 1)")
+    assert (
+        page.inner_text("#narration")
+        == "Done: 41 parameters' gradients in the drawing (what L.backward() gives)."
+    )
+    xs = [Value(float(i), f"x{i}") for i in range(10)]  # many inputs, no parameters: each is named
+    total = xs[0]
+    for x in xs[1:]:
+        total = total + x
+    page = opened.load(explore(total).html)
+    page.evaluate("explorer.go(explorer.steps - 1)")
+    done = page.inner_text("#narration")
+    assert done.startswith("Done: x0.grad = 1, x1.grad = 1, ") and "x9.grad = 1 (what" in done
