@@ -483,7 +483,8 @@ function render() {
   setText(seedText, seedPrefix + fmt(seed));
   if (foldedShown()) renderFoldedDrawing(s, r, current);
   renderOrder(s);
-  const shown = st.node === undefined ? null : shownElement(st.node);
+  const focus = st.folded ? GROUPS[st.group].top : st.node;  // a folded neuron: its sum (its table)
+  const shown = focus === undefined ? null : shownElement(focus);
   if (shown) reveal(shown);
   fillPieces(document.getElementById("narration"), narrate(s, r));
   document.getElementById("position").textContent = "step " + s + " of " + (STEPS.length - 1);
