@@ -19,17 +19,20 @@ import shutil
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import _explorer_page, _quiz, graph
 from ._drawing import MAX_DIGITS, GraphvizNotFoundError, graphviz_module
 from ._files import replace_file
+from ._folding import FOLDED_OP, neuron_regions, neuron_roles, steps_to_draw
 from ._graph_drawing import DrawOptions, draw_view, parameter_set
 from ._numbers import finite_float
 from .engine import Value
 from .graph import GraphView
 from .js_codegen import PY_RUNTIME, op_table_js
+from .naming import abbreviate, short_names
 from .ops import ERROR_REASONS
 
 __all__ = ["DEFAULT_MAX_NODES", "LAYOUT_LIMIT", "MAX_DIGITS", "Explorer", "explore", "last_seed"]
@@ -79,6 +82,7 @@ def explore(
     why: bool = False,
     grad: float | None = None,
     quiz: bool = False,
+    fold: bool | str = "auto",
 ) -> Explorer:
     """An interactive page stepping through forward and backward for ``root`` (as root.backward(grad)).
 
@@ -89,21 +93,31 @@ def explore(
     ``max_nodes=None`` still refuses one over ``LAYOUT_LIMIT`` (800), whose layout takes minutes.
     ``parameters`` names and colours parameters as in ``draw_graph``; ``why=True`` opens the page
     in its "why a topological order" mode; ``quiz=True`` makes it a quiz (see ``_quiz``): values and
-    gradients hidden, the learner types them and the page checks. Needs Graphviz's ``dot``
-    (GraphvizNotFoundError otherwise).
+    gradients hidden, the learner types them and the page checks (op by op: nothing is folded).
+    ``fold`` steps each neuron act(Σ wᵢxᵢ + b) as one step per pass (unfoldable on the page): True,
+    False, or "auto" (fold when ``parameters`` names neurons, as an nn.MLP's do). Needs Graphviz's
+    ``dot`` (GraphvizNotFoundError otherwise).
     """
     _check_explore_arguments(root, digits, max_nodes, rankdir, title)
     if not isinstance(why, bool):
         raise TypeError(f"explore: why must be a bool, got {type(why).__name__}")
     if not isinstance(quiz, bool):
         raise TypeError(f"explore: quiz must be a bool, got {type(quiz).__name__}")
+    _check_fold(fold)
     seed = last_seed(root) if grad is None else finite_float(grad, "explore: grad")
     view = graph.view(root, parameters, seed)
     _check_size(len(view.order), max_nodes)
-    data = _page_data(view, parameters, digits) | {"why": why}
+    groups = [] if quiz else _fold_groups(view, fold)
+    data = _page_data(view, parameters, digits, groups) | {
+        "why": why,
+        "fold": bool(groups) and fold is not False,
+    }
     if quiz:
         data["quiz"] = _quiz.quiz_data(view, digits)
     svg = _svg(view, parameters, digits, rankdir)
+    if groups:  # the neurons folded: a second drawing, shown while every neuron is folded
+        folded_svg, data["foldedIds"] = _folded_svg(view, parameters, digits, rankdir)
+        svg += "\n" + folded_svg
     shown_title = title or f"backward explorer: {view.names[root]}"
     used_ops = sorted({node["op"] for node in data["nodes"] if node["op"]})
     page = _explorer_page.page(
@@ -164,16 +178,21 @@ def _check_explore_arguments(
         raise TypeError(f"explore: title must be a str, got {type(title).__name__}")
 
 
-def _page_data(view: GraphView, parameters: Any, digits: int) -> dict[str, Any]:
+def _page_data(
+    view: GraphView, parameters: Any, digits: int, groups: list[_Neuron] | None = None
+) -> dict[str, Any]:
     """Everything the page's script needs: values in forward order, both orders, the numbers.
 
     The gradients are those ``root.backward(view.seed)`` gives from zero gradients (``view.gradients``),
-    computed without touching any node's .grad.
+    computed without touching any node's .grad. ``groups`` are the neurons the page can fold
+    (``_fold_groups``); each node carries its name and its short name for narration.
     """
     marked = parameter_set(view, parameters)
     index = {node: i for i, node in enumerate(view.order)}
-    nodes = [_node_data(view, node, index, marked) for node in view.order]
+    shorts = short_names(view.names, view.parameter_names)
+    nodes = [_node_data(view, node, index, marked) | {"short": shorts[node]} for node in view.order]
     return {
+        "groups": [_group_data(neuron, index) for neuron in groups or []],
         "digits": digits,
         "seed": view.seed,
         "loss": view.names[view.root],
@@ -181,6 +200,59 @@ def _page_data(view: GraphView, parameters: Any, digits: int) -> dict[str, Any]:
         "nodes": nodes,
         "backward": [index[node] for node in view.backward_order],
         "reasons": {kind.__name__: reason for kind, reason in ERROR_REASONS.items()},
+    }
+
+
+def _check_fold(fold: object) -> None:
+    if not isinstance(fold, (bool, str)):
+        raise TypeError(f"explore: fold must be True, False or 'auto', got {type(fold).__name__}")
+    if fold not in (True, False, "auto"):
+        raise ValueError(f"explore: fold must be True, False or 'auto', got {fold!r}")
+
+
+@dataclass(frozen=True)
+class _Neuron:
+    """A neuron the page can fold: its module path, its sum's top and its op nodes (forward order)."""
+
+    path: str
+    top: Value  # the weighted sum Σ wᵢxᵢ + b
+    members: list[Value]  # the sum's nodes and its activation, the output last
+
+
+def _fold_groups(view: GraphView, fold: object) -> list[_Neuron]:
+    """The neurons the page can fold, in forward order (``fold`` only says whether it starts folded).
+
+    A neuron is draw_graph's folded sum Σ wᵢxᵢ + b (``_folding.neuron_regions``, the same rule)
+    and, when the sum's only reader is a one-operand op (its activation: tanh, relu, ...), that op.
+    """
+    roles = neuron_roles(view.parameter_names)
+    regions = neuron_regions(view, roles) if roles else {}
+    if fold is True and not regions:
+        raise ValueError(
+            "explore: fold=True found no neuron to fold; pass parameters=the Module whose neurons "
+            "make the graph (an nn.MLP, Layer or Neuron), or fold=False"
+        )
+    position = {node: i for i, node in enumerate(view.order)}
+    neurons = []
+    for top in sorted(regions, key=position.__getitem__):
+        members = regions[top]
+        path = next(roles[p][0] for member in members for p in member.parents if p in roles)
+        readers = view.consumers.get(top, [])
+        if len(readers) == 1 and len(readers[0].operands) == 1:  # its activation
+            members = [*members, readers[0]]
+        neurons.append(_Neuron(path, top, members))
+    return neurons
+
+
+def _group_data(neuron: _Neuron, index: dict[Value, int]) -> dict[str, Any]:
+    """One folded neuron as the page reads it: names, op nodes (forward order), sum and output."""
+    return {
+        "name": abbreviate(neuron.path),
+        "path": neuron.path,
+        "formula": FOLDED_OP,
+        "nodes": [index[member] for member in neuron.members],
+        "top": index[neuron.top],
+        "out": index[neuron.members[-1]],
     }
 
 
@@ -221,6 +293,25 @@ def _svg(view: GraphView, parameters: Any, digits: int, rankdir: str) -> str:
     except graphviz_module().ExecutableNotFound as exc:
         raise GraphvizNotFoundError(str(exc)) from None
     return _compact(svg[svg.index("<svg") :])
+
+
+def _folded_svg(view: GraphView, parameters: Any, digits: int, rankdir: str) -> tuple[str, list[int]]:
+    """draw_graph(fold=True)'s drawing as SVG markup (marked data-drawing="folded"), and the page's
+    index of each value it draws (its boxes are v0, v1, ... in that order)."""
+    options = DrawOptions(
+        show="both", rankdir=rankdir, digits=digits, max_nodes=None, parameters=parameters, fold=True
+    )
+    drawing = draw_view(view, view.gradients, options)
+    try:
+        svg: str = _with_progress(
+            len(view.order), lambda: drawing.pipe(format="svg", quiet=True).decode("utf-8")
+        )
+    except graphviz_module().ExecutableNotFound as exc:
+        raise GraphvizNotFoundError(str(exc)) from None
+    index = {node: i for i, node in enumerate(view.order)}
+    _, drawn = steps_to_draw(view, True)
+    marked = _compact(svg[svg.index("<svg") :]).replace("<svg ", '<svg data-drawing="folded" ', 1)
+    return marked, [index[node] for node in drawn]
 
 
 def _with_progress(size: int, work: Callable[[], str]) -> str:
