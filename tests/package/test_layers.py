@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
     {"engine"},
     {"compiler", "higher_order", "gradcheck", "nn", "losses", "optim"},
     {"_op_exercise"},
+    {"torch_bridge", "torch_code"},
     {
         "_drawing",
         "_folding",
