@@ -132,7 +132,8 @@ def test_an_eager_mlp_on_numbers_reads_them_as_a_constant_matrix() -> None:
     X = [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(5)]
     loss = losses.cross_entropy([model(x) for x in X], [0, 1, 1, 0, 1])
     code = torch_code(loss)
-    assert "torch.tanh(torch.tensor([[" in code.source
+    assert "h0 = torch.tanh(C0 @ W0.T + b0)" in code.source
+    assert "C0 = torch.tensor([[" in code.source
     assert "torch.sigmoid(h0 @ W1.T + b1)" in code.source
     assert_matches(code, loss.data, leaf_gradients(loss))
 
@@ -204,3 +205,47 @@ def test_random_graphs_match(graph: Any) -> None:
     grads = leaf_gradients(root)
     assume(all(math.isfinite(g) for g in grads))
     assert_matches(torch_code(root), root.data, grads)
+
+
+def test_a_traced_calls_arguments_can_be_named() -> None:
+    step, model, X, y = _moons_step(4)
+    code = torch_code(step, names=["X", "y"])
+    assert "h0 = torch.relu(X @ W0.T + b0)" in code.source
+    assert "torch.relu(1.0 - h2[:, 0] * y).sum()" in code.source
+    assert "X: 4x2, argument 0 of the traced call" in code.source
+    value, grads = step(X, y)
+    inputs = [p.data for p in model.parameters()] + [v for row in X for v in row] + list(y)
+    assert_matches(code, value, grads, inputs)
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        (["X"], "1 names for the traced call's 2 arguments"),
+        (["X", "X"], "argument names repeat"),
+        (["X", "W0"], "argument name 'W0' must be a Python identifier"),
+        (["X", "a b"], "argument name 'a b'"),
+        (["X", "torch"], "argument name 'torch'"),
+        ("Xy", "names must be a list of str"),
+    ],
+)
+def test_bad_argument_names_are_refused(names: Any, message: str) -> None:
+    step, _, _, _ = _moons_step(4)
+    with pytest.raises((TypeError, ValueError), match=message):
+        torch_code(step, names=names)
+
+
+def test_names_are_only_for_traced_functions() -> None:
+    with pytest.raises(TypeError, match="names are for a traced function's arguments"):
+        torch_code(Value(1.0).exp(), names=["x"])
+
+
+def test_numbers_that_differ_per_term_become_a_constant_tensor() -> None:
+    X, y = datasets.make_moons(6, noise=0.1, seed=0)
+    model = nn.MLP(2, [4, 1], seed=0)
+    loss = losses.hinge([model(x) for x in X], y)
+    code = torch_code(loss)
+    assert "C1 = torch.tensor([1.0, 1.0, 1.0, -1.0, -1.0, -1.0], dtype=torch.float64)" in code.source
+    assert "torch.relu(1.0 - h1[:, 0] * C1).sum()" in code.source
+    assert "h0 = torch.relu(C0 @ W0.T + b0)" in code.source
+    assert_matches(code, loss.data, leaf_gradients(loss))
