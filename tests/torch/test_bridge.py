@@ -313,7 +313,10 @@ def test_without_torch_the_error_says_how_to_install_it() -> None:
 
 
 def test_importing_the_package_never_imports_torch() -> None:
-    script = "import sys, autograd_mini, autograd_mini.torch_bridge, autograd_mini.torch_code; print('torch' in sys.modules)"
+    script = (
+        "import sys, autograd_mini, autograd_mini.torch_bridge, autograd_mini.torch_code\n"
+        "print('torch' in sys.modules)"
+    )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
     )
