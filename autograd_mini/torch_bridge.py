@@ -24,7 +24,16 @@ from .nn import ACTIVATIONS, MLP, Layer, Neuron
 if TYPE_CHECKING:
     from torch.nn import Module, Sequential
 
-__all__ = ["INSTALL_HINT", "from_torch", "require_torch", "to_torch", "torch_loss", "torch_state"]
+__all__ = [
+    "ACTIVATION_MODULES",
+    "INSTALL_HINT",
+    "TORCH_LOSSES",
+    "from_torch",
+    "require_torch",
+    "to_torch",
+    "torch_loss",
+    "torch_state",
+]
 
 INSTALL_HINT = "pip install 'autograd-mini[torch]'"
 

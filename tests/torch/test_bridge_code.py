@@ -13,12 +13,15 @@ import random
 from typing import Any
 
 import pytest
+import torch
 from hypothesis import assume, given, settings
 
 from autograd_mini import Value, datasets, losses, nn, trace
 from autograd_mini.graph import forward_order
 from autograd_mini.ops import OPS
+from autograd_mini.torch_bridge import torch_state
 from autograd_mini.torch_code import TORCH_OPS, UNSUPPORTED_OPS, TorchCode, torch_code
+from tests.helpers import ROOT
 from tests.strategies import apply, graphs
 
 TOLERANCE = 1e-12
@@ -249,3 +252,23 @@ def test_numbers_that_differ_per_term_become_a_constant_tensor() -> None:
     assert "torch.relu(1.0 - h1[:, 0] * C1).sum()" in code.source
     assert "h0 = torch.relu(C0 @ W0.T + b0)" in code.source
     assert_matches(code, loss.data, leaf_gradients(loss))
+
+
+def test_the_readme_example_runs_and_shows_the_code_it_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## From scalars to tensors", 1)[1]
+    block = section.split("```python\n", 1)[1].split("```", 1)[0]
+    X, Y = datasets.make_moons(100, noise=0.1, seed=0)
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    compiled = trace(lambda X, Y: losses.hinge([model(p) for p in X], Y), X, Y, params=model.parameters())
+    namespace = {"torch": torch, "losses": losses, "model": model, "X": X, "Y": Y, "compiled": compiled}
+    exec(compile(block, "README.md", "exec"), namespace)  # the README's own example, in a test
+    printed = capsys.readouterr().out
+    shown = [line.lstrip("#").strip() for line in block.splitlines() if line.startswith("#   ")]
+    assert len(shown) == 4
+    assert all(line in printed for line in shown)
+    grads = torch_state(namespace["net"], grad=True)
+    loss = losses.hinge([model(p) for p in X], Y)
+    model.zero_grad()
+    loss.backward()
+    assert max(abs(p.grad - grads[name]) for name, p in model.named_parameters()) <= TOLERANCE
