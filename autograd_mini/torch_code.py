@@ -7,7 +7,8 @@ same gradients. Where the scalar graph has the shape of a layer, the code says s
 - a *weighted sum* is a chain of additions whose terms are products w * x with w a leaf that
   gets a gradient (a weight), plus at most one such leaf alone (a bias);
 - weighted sums reading the same inputs x in the same order form one layer application,
-  ``x @ W.T + b``, followed by its activation when each sum feeds the same one-operand op;
+  ``x @ W.T + b``, followed by its activation when each sum feeds the same op (with the
+  same numbers beside it, as leaky_relu's slope);
 - applications of the same W to different inputs (one per sample) are stacked into one
   matrix product ``X @ W.T + b``, when none of them depends on another;
 - a chain of additions whose terms are the same expression over whole rows, columns or all
@@ -65,7 +66,7 @@ TORCH_OPS: dict[str, str] = {
 UNSUPPORTED_OPS: dict[str, str] = {}
 
 _RESERVED = {"torch", "F", "math", "compute", "inputs"}
-_GENERATED = re.compile(r"(W|b|h|v|C|leaf|arg|param)\d+")
+_GENERATED = re.compile(r"(W|b|h|z|v|C|leaf|arg|param)\d+")
 _TENSOR_LITERAL = re.compile(r"torch\.tensor\((\[[^()]*\]), dtype=torch\.float64\)")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_TERM_DEPTH = 8  # ops in one term of a vectorized sum
@@ -126,6 +127,8 @@ class TorchCode:
 
 # An operand: ("n", node number) or ("c", a number).
 Ref = tuple[str, Any]
+# What a layer's sums feed: an op, and its operands with None where the sum goes.
+Activation = tuple[str, tuple[Ref | None, ...]]
 
 
 @dataclass
@@ -252,6 +255,7 @@ class _Batch:
     """Applications of one W: per application its x, its sums' roots and its output nodes."""
 
     matrix: int
+    activation: Activation | None
     rows: list[tuple[Ref, ...]]
     outputs: list[list[int]]
     inside: list[int]
@@ -275,7 +279,7 @@ class _Writer:
         self.location: dict[int, tuple[str, tuple[int, ...]]] = {}
         self.unit_of: dict[int, int] = {}  # node -> the unit (batch or reduction) that computes it
         self.tensors: list[TorchTensor] = []
-        self.matrices: list[tuple[list[tuple[int, ...]], list[int | None], str | None]] = []
+        self.matrices: list[tuple[list[tuple[int, ...]], list[int | None]]] = []
         self.batches: list[_Batch] = []
         self.reductions: dict[int, list[tuple[str, list[int]]]] = {}  # chain root -> its summands as code
         self.reduction_refs: dict[int, list[Ref]] = {}  # chain root -> the terms it reads as they are
@@ -326,6 +330,10 @@ class _Writer:
             if self.g.ops[i] != "mul" or self.uses[i] != 1:
                 return None
             a, b = self.g.operands[i]
+            if self.is_weight(a) and self.is_weight(b):
+                # Both could be the weight: an input is read by every neuron, a weight by its
+                # own product only; as the lecture writes x1*w1, a tie goes to the second.
+                a, b = (b, a) if self.uses[a[1]] < self.uses[b[1]] else (a, b)
             if self.is_weight(b):
                 weights.append(b[1])
                 xs.append(a)
@@ -350,32 +358,37 @@ class _Writer:
                 if found is not None:
                     applications.setdefault((found.xs, found.bias is not None), []).append(found)
         owner: dict[int, tuple[int, int]] = {}  # weight or bias node -> (matrix, row)
-        by_matrix: dict[int, list[tuple[tuple[Ref, ...], list[_Sum], str | None]]] = {}
+        by_matrix: dict[int, list[tuple[tuple[Ref, ...], list[_Sum], Activation | None]]] = {}
         for (xs, _), sums in applications.items():
             if len(sums) < 2 and len(xs) < 2:
                 continue  # one product and a bias: scalar code reads better
-            activation = self.activation(sums)
-            matrix = self.place_rows(sums, activation, owner)
+            matrix = self.place_rows(sums, owner)
             if matrix is not None:
                 rows = self.matrices[matrix][0]
                 ordered = sorted(sums, key=lambda s: rows.index(s.weights))
-                by_matrix.setdefault(matrix, []).append((xs, ordered, activation))
+                by_matrix.setdefault(matrix, []).append((xs, ordered, self.activation(sums)))
         for matrix, applied in by_matrix.items():
             self.make_batches(matrix, applied)
 
-    def activation(self, sums: list[_Sum]) -> str | None:
-        """The one-operand op every sum feeds (its only use), if it is the same for all."""
-        ops = set()
+    def activation(self, sums: list[_Sum]) -> Activation | None:
+        """The op every sum feeds (its only use), with the same numbers beside it, if there is one.
+
+        tanh(s) and leaky_relu(s, 0.1) act on the layer's sums elementwise; arithmetic (s * y,
+        1 - s) is left to the code that reads the layer's outputs.
+        """
+        forms = set()
         for s in sums:
             consumer = self.consumer[s.root]
-            if self.uses[s.root] != 1 or len(self.g.operands[consumer]) != 1:
+            operands = self.g.operands[consumer]
+            op = self.g.ops[consumer]
+            if self.uses[s.root] != 1 or op is None or OPS[op].method.startswith("__"):
                 return None
-            ops.add(self.g.ops[consumer])
-        return ops.pop() if len(ops) == 1 else None
+            if operands[0] != ("n", s.root) or any(kind == "n" for kind, _ in operands[1:]):
+                return None
+            forms.add((op, tuple(None if kind == "n" else (kind, v) for kind, v in operands)))
+        return forms.pop() if len(forms) == 1 else None
 
-    def place_rows(
-        self, sums: list[_Sum], activation: str | None, owner: dict[int, tuple[int, int]]
-    ) -> int | None:
+    def place_rows(self, sums: list[_Sum], owner: dict[int, tuple[int, int]]) -> int | None:
         """The matrix these sums' weights form: a new one, or one they all belong to; else None."""
         places = {owner.get(w) for s in sums for w in s.weights}
         if places == {None}:
@@ -384,7 +397,7 @@ class _Writer:
                 return None
             matrix = len(self.matrices)
             rows = [s.weights for s in sums]
-            self.matrices.append((rows, [s.bias for s in sums], activation))
+            self.matrices.append((rows, [s.bias for s in sums]))
             for row, s in enumerate(sums):
                 for leaf in (*s.weights, *([s.bias] if s.bias is not None else [])):
                     owner[leaf] = (matrix, row)
@@ -393,27 +406,32 @@ class _Writer:
         if None in places or len(matrices) != 1:
             return None
         matrix = matrices.pop()
-        rows, biases, known = self.matrices[matrix]
-        if len(sums) != len(rows) or known != activation or {s.weights for s in sums} != set(rows):
+        rows, biases = self.matrices[matrix]
+        if len(sums) != len(rows) or {s.weights for s in sums} != set(rows):
             return None
         if any(biases[rows.index(s.weights)] != s.bias for s in sums):
             return None
         return matrix
 
     def make_batches(
-        self, matrix: int, applied: list[tuple[tuple[Ref, ...], list[_Sum], str | None]]
+        self, matrix: int, applied: list[tuple[tuple[Ref, ...], list[_Sum], Activation | None]]
     ) -> None:
-        """One batch for all applications of the matrix, or one each when one depends on another."""
+        """A batch per activation for the applications of the matrix, one each if one depends on another."""
 
-        def outputs(sums: list[_Sum], activation: str | None) -> list[int]:
+        def outputs(sums: list[_Sum], activation: Activation | None) -> list[int]:
             return [self.consumer[s.root] if activation is not None else s.root for s in sums]
 
         all_outputs = {o for _, sums, act in applied for o in outputs(sums, act)}
         inputs = {i for xs, _, _ in applied for kind, i in xs if kind == "n"}
         together = not self.reaches(all_outputs, inputs)
-        groups = [applied] if together else [[a] for a in applied]
+        by_activation: dict[
+            Activation | None, list[tuple[tuple[Ref, ...], list[_Sum], Activation | None]]
+        ] = {}
+        for application in applied:
+            by_activation.setdefault(application[2], []).append(application)
+        groups = list(by_activation.values()) if together else [[a] for a in applied]
         for group in groups:
-            batch = _Batch(matrix, [], [], [])
+            batch = _Batch(matrix, group[0][2], [], [], [])
             for xs, sums, act in group:
                 batch.rows.append(xs)
                 batch.outputs.append(outputs(sums, act))
@@ -441,7 +459,7 @@ class _Writer:
         """Every input's tensor: weights and biases by layer, argument lists as given, the rest alone."""
         node_of_slot = {slot: node for node, slot in self.g.slot.items()}
         slot_of = self.g.slot
-        for m, (rows, biases, _) in enumerate(self.matrices):
+        for m, (rows, biases) in enumerate(self.matrices):
             self.declare(f"W{m}", (len(rows), len(rows[0])), [slot_of[w] for row in rows for w in row])
             for r, row in enumerate(rows):
                 for c, w in enumerate(row):
@@ -582,10 +600,17 @@ class _Writer:
     # -- writing --
 
     def batch_code(self, k: int, batch: _Batch) -> str:
-        _, biases, activation = self.matrices[batch.matrix]
+        _, biases = self.matrices[batch.matrix]
+        activation = batch.activation
         inputs = self.matrix_input(batch.rows)
         product = f"{inputs} @ W{batch.matrix}.T" + (f" + b{batch.matrix}" if biases[0] is not None else "")
-        text, _ = (product, False) if activation is None else _apply(activation, [(product, False)])
+        if activation is None:
+            return f"h{k} = {product}"
+        op, form = activation
+        if TORCH_OPS[op].count("{x}") > 1:  # the product once, then the activation reads it
+            text, _ = _apply(op, [(f"z{k}", True) if r is None else self.ref(r) for r in form])
+            return f"z{k} = {product}\nh{k} = {text}"
+        text, _ = _apply(op, [(product, False) if r is None else self.ref(r) for r in form])
         return f"h{k} = {text}"
 
     def matrix_input(self, rows: list[tuple[Ref, ...]]) -> str:
@@ -688,14 +713,16 @@ class _Writer:
         ready = [(first[u], u) for u, count in waiting.items() if count == 0]
         heapq.heapify(ready)
         lines = []
+        emitted = 0
         while ready:
             _, u = heapq.heappop(ready)
-            lines.append(self.unit_code(u))
+            emitted += 1
+            lines.extend(self.unit_code(u).split("\n"))
             for r in readers.get(u, ()):
                 waiting[r] -= 1
                 if waiting[r] == 0:
                     heapq.heappush(ready, (first[r], r))
-        if len(lines) != len(waiting):  # cannot happen: batches that depend on each other were split
+        if emitted != len(waiting):  # cannot happen: batches that depend on each other were split
             raise RuntimeError("torch_code: the graph's parts depend on each other in a cycle")
         return lines
 

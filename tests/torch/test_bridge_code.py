@@ -272,3 +272,23 @@ def test_the_readme_example_runs_and_shows_the_code_it_prints(capsys: pytest.Cap
     model.zero_grad()
     loss.backward()
     assert max(abs(p.grad - grads[name]) for name, p in model.named_parameters()) <= TOLERANCE
+
+
+def test_an_op_with_a_number_beside_the_sum_is_the_layers_activation() -> None:
+    layer = nn.Layer(3, 4, "linear", seed=6)
+    xs = [Value(0.3, label="p"), Value(-1.1, label="q"), Value(0.8, label="r")]
+    outputs = [o.leaky_relu(0.2) for o in layer(xs)]
+    root = outputs[0] * outputs[1] + outputs[2] - outputs[3]
+    code = torch_code(root)
+    assert "z0 = torch.stack([p, q, r]) @ W0.T + b0\n    h0 = torch.where(z0 > 0, z0, 0.2 * z0)" in code.source
+    assert [(t.name, t.shape) for t in code.tensors][:2] == [("W0", (4, 3)), ("b0", (4,))]
+    assert_matches(code, root.data, leaf_gradients(root))
+
+
+def test_a_value_fn_reads_directly_is_a_number_in_the_code() -> None:
+    w = Value(2.5)
+    compiled = trace(lambda x: (x * w).tanh() + x, 0.4)
+    code = torch_code(compiled)
+    assert "2.5" in code.source and [t.name for t in code.tensors] == ["arg0"]
+    value, grads = compiled(0.4)
+    assert_matches(code, value, grads, [0.4])
