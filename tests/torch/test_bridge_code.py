@@ -280,7 +280,9 @@ def test_an_op_with_a_number_beside_the_sum_is_the_layers_activation() -> None:
     outputs = [o.leaky_relu(0.2) for o in layer(xs)]
     root = outputs[0] * outputs[1] + outputs[2] - outputs[3]
     code = torch_code(root)
-    assert "z0 = torch.stack([p, q, r]) @ W0.T + b0\n    h0 = torch.where(z0 > 0, z0, 0.2 * z0)" in code.source
+    assert (
+        "z0 = torch.stack([p, q, r]) @ W0.T + b0\n    h0 = torch.where(z0 > 0, z0, 0.2 * z0)" in code.source
+    )
     assert [(t.name, t.shape) for t in code.tensors][:2] == [("W0", (4, 3)), ("b0", (4,))]
     assert_matches(code, root.data, leaf_gradients(root))
 
