@@ -65,7 +65,7 @@ TORCH_OPS: dict[str, str] = {
 # Ops with no PyTorch form yet, each with the reason (an op of the table must be in one of the two).
 UNSUPPORTED_OPS: dict[str, str] = {}
 
-_RESERVED = {"torch", "F", "math", "compute", "inputs"}
+_RESERVED = {"torch", "math", "compute"}
 _GENERATED = re.compile(r"(W|b|h|z|v|C|leaf|arg|param)\d+")
 _TENSOR_LITERAL = re.compile(r"torch\.tensor\((\[[^()]*\]), dtype=torch\.float64\)")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -105,6 +105,12 @@ class TorchCode:
             raise ValueError(
                 "TorchCode.arguments: pass the inputs' values (params' data, then the arguments)"
             )
+        needed = 1 + max((s for t in self.tensors for s in t.slots), default=-1)
+        if len(numbers) < needed:
+            raise ValueError(
+                f"TorchCode.arguments: {len(numbers)} values for {needed} inputs "
+                "(params' data, then the arguments' numbers, flattened in order)"
+            )
         return {
             t.name: torch.tensor([numbers[s] for s in t.slots], dtype=torch.float64)
             .reshape(t.shape)
@@ -120,7 +126,7 @@ class TorchCode:
                 grad = arguments[t.name].grad
                 flat = [0.0] * len(t.slots) if grad is None else grad.reshape(-1).tolist()
                 by_slot.update(zip(t.slots, flat, strict=True))
-        return [by_slot[s] for s in self.grad_slots]
+        return [by_slot.get(s, 0.0) for s in self.grad_slots]  # an input the root never reads: 0
 
 
 # -- the graph, read from a Value or a compiled function ---------------------------------------
@@ -484,6 +490,7 @@ class _Writer:
 
     def declare(self, name: str, shape: tuple[int, ...], slots: list[int]) -> None:
         self.shapes[name] = shape
+        self.used_names.add(name)
         grad = any(s in self.target_slots for s in slots)
         self.tensors.append(TorchTensor(name, shape, tuple(slots), grad))
 

@@ -294,3 +294,31 @@ def test_a_value_fn_reads_directly_is_a_number_in_the_code() -> None:
     assert "2.5" in code.source and [t.name for t in code.tensors] == ["arg0"]
     value, grads = compiled(0.4)
     assert_matches(code, value, grads, [0.4])
+
+
+def test_a_parameter_the_root_never_reads_gets_gradient_zero() -> None:
+    w, unused = Value(0.5), Value(3.0)
+    compiled = trace(lambda x: (x * w).exp(), 1.5, params=[w, unused])
+    code = torch_code(compiled)
+    value, grads = compiled(1.5)
+    assert grads[1] == 0.0
+    assert_matches(code, value, grads, [0.5, 3.0, 1.5])
+
+
+def test_too_few_values_are_refused_with_both_counts() -> None:
+    compiled = trace(lambda x, y: x * y, 1.0, 2.0)
+    with pytest.raises(ValueError, match="1 values for 2 inputs"):
+        torch_code(compiled).arguments([1.0])
+
+
+def test_a_label_never_takes_an_arguments_name() -> None:
+    def f(X: list[Value]) -> Value:
+        total = X[0] * X[1]
+        total.label = "X"
+        return total.tanh()
+
+    compiled = trace(f, [0.5, 2.0])
+    code = torch_code(compiled, names=["X"])
+    assert "X = " not in code.source
+    value, grads = compiled([0.5, 2.0])
+    assert_matches(code, value, grads, [0.5, 2.0])
