@@ -98,6 +98,7 @@ def test_every_activation_init_and_loss_agrees(
     assert max(worst.values()) <= TOLERANCE, worst
 
 
+@pytest.mark.slow
 @settings(max_examples=30)
 @given(
     sizes=st.lists(st.integers(1, 6), min_size=1, max_size=4),
@@ -295,6 +296,7 @@ def test_torch_state_of_grads_needs_a_backward() -> None:
         torch_state(to_torch(nn.MLP(2, [1])), grad=True)
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_without_torch_the_error_says_how_to_install_it() -> None:
     script = (
         "import sys; sys.modules['torch'] = None\n"
@@ -312,6 +314,7 @@ def test_without_torch_the_error_says_how_to_install_it() -> None:
     assert INSTALL_HINT == "pip install 'autograd-mini[torch]'"
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_importing_the_package_never_imports_torch() -> None:
     script = (
         "import sys, autograd_mini, autograd_mini.torch_bridge, autograd_mini.torch_code\n"
