@@ -57,30 +57,30 @@ def require_torch() -> Any:
 # -- to PyTorch ------------------------------------------------------------------------------
 
 
-def _check_exportable(model: object) -> list[Layer]:
+def _check_exportable(model: object, caller: str = "to_torch") -> list[Layer]:
     """The model's layers, after refusing anything that is not nn.MLP's own Layer and Neuron."""
     if type(model) is not MLP:
         raise TypeError(
-            f"to_torch exports an nn.MLP (its Layers of Neurons), got {type(model).__name__}; "
+            f"{caller} takes an nn.MLP (its Layers of Neurons), got {type(model).__name__}; "
             "a module of your own has no known PyTorch form"
         )
     for i, layer in enumerate(model.layers):
         if type(layer) is not Layer:
-            raise TypeError(f"to_torch: model.layers[{i}] is a {type(layer).__name__}, not nn.Layer")
+            raise TypeError(f"{caller}: model.layers[{i}] is a {type(layer).__name__}, not nn.Layer")
         if layer.activation not in ACTIVATION_MODULES:
-            raise ValueError(f"to_torch: model.layers[{i}] has activation {layer.activation!r}, unknown here")
+            raise ValueError(f"{caller}: model.layers[{i}] has activation {layer.activation!r}, unknown here")
         biased = layer.neurons[0].b is not None
         for j, neuron in enumerate(layer.neurons):
             where = f"model.layers[{i}].neurons[{j}]"
             if type(neuron) is not Neuron:
-                raise TypeError(f"to_torch: {where} is a {type(neuron).__name__}, not nn.Neuron")
+                raise TypeError(f"{caller}: {where} is a {type(neuron).__name__}, not nn.Neuron")
             if neuron.activation != layer.activation or len(neuron.w) != layer.nin:
                 raise ValueError(
-                    f"to_torch: {where} ({neuron!r}) does not match its {layer!r}; "
+                    f"{caller}: {where} ({neuron!r}) does not match its {layer!r}; "
                     "a Linear layer needs one activation and one input size"
                 )
             if (neuron.b is not None) != biased:
-                raise ValueError(f"to_torch: {where} has a bias where neurons[0] has none, or the reverse")
+                raise ValueError(f"{caller}: {where} has a bias where neurons[0] has none, or the reverse")
     return list(model.layers)
 
 
@@ -113,12 +113,12 @@ def to_torch(model: MLP) -> Sequential:
 # -- back from PyTorch -----------------------------------------------------------------------
 
 
-def _read_sequential(module: object) -> list[tuple[Any, str]]:
+def _read_sequential(module: object, caller: str = "from_torch") -> list[tuple[Any, str]]:
     """(Linear, activation name) per layer of a Sequential shaped as ``to_torch`` writes it."""
     torch = require_torch()
     if not isinstance(module, torch.nn.Sequential):
         raise TypeError(
-            "from_torch reads a torch.nn.Sequential of Linear layers and activations, "
+            f"{caller} reads a torch.nn.Sequential of Linear layers and activations, "
             f"got {type(module).__name__}"
         )
     names = {name: activation for activation, name in ACTIVATION_MODULES.items() if name is not None}
@@ -137,10 +137,10 @@ def _read_sequential(module: object) -> list[tuple[Any, str]]:
             known = ", ".join(["Linear", "Identity", *names])
             where = "an activation with no Linear before it" if kind in names else f"a {kind}"
             raise TypeError(
-                f"from_torch: module[{index}] is {where}; supported: {known}, each activation after a Linear"
+                f"{caller}: module[{index}] is {where}; supported: {known}, each activation after a Linear"
             )
     if not layers:
-        raise ValueError("from_torch: the Sequential has no Linear layer")
+        raise ValueError(f"{caller}: the Sequential has no Linear layer")
     return layers
 
 
@@ -197,7 +197,7 @@ def from_torch(module: Module, into: MLP | None = None) -> MLP:
     if into is None:
         model = MLP(**config)
     else:
-        _check_exportable(into)
+        _check_exportable(into, "from_torch")
         problems = _shape_problems(into, layers, config)
         if problems:
             raise ValueError(
@@ -233,7 +233,7 @@ def torch_state(module: Module, *, grad: bool = False) -> dict[str, float]:
 
     The names are ``model.state_dict()``'s (``layers.0.neurons.3.w.1``), so the two compare key by key.
     """
-    return _state_of(_read_sequential(module), "grad" if grad else "data")
+    return _state_of(_read_sequential(module, "torch_state"), "grad" if grad else "data")
 
 
 # -- losses ----------------------------------------------------------------------------------

@@ -324,3 +324,11 @@ def test_importing_the_package_never_imports_torch() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert done.stdout.strip() == "False"
+
+
+def test_errors_name_the_function_that_was_called() -> None:
+    net = to_torch(nn.MLP(2, [1]))
+    with pytest.raises(TypeError, match=r"from_torch takes an nn\.MLP .*got Layer"):
+        from_torch(net, into=nn.Layer(2, 1))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"torch_state reads a torch\.nn\.Sequential .*got Linear"):
+        torch_state(net[0])
