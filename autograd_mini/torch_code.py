@@ -283,11 +283,12 @@ class _Writer:
         self.target_slots = set(graph.targets)
         self.grouped_slots = {s for _, _, slots in graph.groups for s in slots}
         self.location: dict[int, tuple[str, tuple[int, ...]]] = {}
-        self.unit_of: dict[int, int] = {}  # node -> the unit (batch or reduction) that computes it
+        # node -> the unit computing it: batch k is len(ops) + k, the sum ending at node r is -1 - r
+        self.unit_of: dict[int, int] = {}
         self.tensors: list[TorchTensor] = []
         self.matrices: list[tuple[list[tuple[int, ...]], list[int | None]]] = []
         self.batches: list[_Batch] = []
-        self.reductions: dict[int, list[tuple[str, list[int]]]] = {}  # chain root -> its summands as code
+        self.reductions: dict[int, list[str]] = {}  # chain root -> its summands as code
         self.reduction_refs: dict[int, list[Ref]] = {}  # chain root -> the terms it reads as they are
         self.reduction_reads: dict[int, set[int]] = {}  # chain root -> what its vectorized terms read
         self.shapes: dict[str, tuple[int, ...]] = {}
@@ -567,7 +568,7 @@ class _Writer:
             if not parts:
                 continue
             parts += [(t, self.ref(term)[0]) for t, term in enumerate(terms) if t not in covered]
-            self.reductions[root] = [(text, []) for _, text in sorted(parts)]
+            self.reductions[root] = [text for _, text in sorted(parts)]
             self.reduction_refs[root] = [term for t, term in enumerate(terms) if t not in covered]
             for node in adds:
                 self.unit_of[node] = -1 - root
@@ -741,7 +742,7 @@ class _Writer:
         if u >= nodes:
             return self.batch_code(u - nodes, self.batches[u - nodes])
         if u in self.reductions:
-            return f"{self.names[u]} = " + " + ".join(text for text, _ in self.reductions[u])
+            return f"{self.names[u]} = " + " + ".join(self.reductions[u])
         op = self.g.ops[u]
         text, _ = _apply(op, [self.ref(r) for r in self.g.operands[u]])  # type: ignore[arg-type]
         return f"{self.names[u]} = {text}"
