@@ -371,8 +371,8 @@ class _Writer:
                 continue  # one product and a bias: scalar code reads better
             matrix = self.place_rows(sums, owner)
             if matrix is not None:
-                rows = self.matrices[matrix][0]
-                ordered = sorted(sums, key=lambda s: rows.index(s.weights))
+                row_of = {row: r for r, row in enumerate(self.matrices[matrix][0])}
+                ordered = sorted(sums, key=lambda s: row_of[s.weights])
                 by_matrix.setdefault(matrix, []).append((xs, ordered, self.activation(sums)))
         for matrix, applied in by_matrix.items():
             self.make_batches(matrix, applied)
@@ -416,7 +416,8 @@ class _Writer:
         rows, biases = self.matrices[matrix]
         if len(sums) != len(rows) or {s.weights for s in sums} != set(rows):
             return None
-        if any(biases[rows.index(s.weights)] != s.bias for s in sums):
+        row_of = {row: r for r, row in enumerate(rows)}
+        if any(biases[row_of[s.weights]] != s.bias for s in sums):
             return None
         return matrix
 
