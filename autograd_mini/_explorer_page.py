@@ -32,21 +32,33 @@ def palette_css() -> str:
     return ":root {\n" + properties + "}\n"
 
 
-def page(*, title: str, svg: str, data_json: str, ops_js: str) -> str:
-    """The whole page; ``data_json`` and ``ops_js`` must already be safe inside <script>."""
-    if any("</script" in script.lower() for script in (data_json, ops_js, asset("explorer.js"))):
+def page(
+    *,
+    title: str,
+    svg: str,
+    data_json: str,
+    ops_js: str,
+    script: str = "explorer.js",
+    style: str = "explorer.css",
+    body: str = "body.html",
+) -> str:
+    """The whole page; ``data_json`` and ``ops_js`` must already be safe inside <script>.
+
+    ``script``, ``style`` and ``body`` name the assets to use (the quiz page has its own).
+    """
+    if any("</script" in text.lower() for text in (data_json, ops_js, asset(script))):
         raise ValueError("page: script text must not contain </script")
-    if "</style" in asset("explorer.css").lower():
+    if "</style" in asset(style).lower():
         raise ValueError("page: the style must not contain </style")
     head = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
         f"<title>{html.escape(title)}</title>\n"
-        f"<style>\n{palette_css()}{asset('explorer.css')}</style>\n</head>\n<body>\n"
+        f"<style>\n{palette_css()}{asset(style)}</style>\n</head>\n<body>\n"
     )
-    body = asset("body.html").replace("__SVG__", svg)
+    markup = asset(body).replace("__SVG__", svg)
     scripts = (
         f'<script type="application/json" id="data">{data_json}</script>\n'
-        f"<script>\n{ops_js}</script>\n<script>\n{asset('explorer.js')}</script>\n"
+        f"<script>\n{ops_js}</script>\n<script>\n{asset(script)}</script>\n"
     )
-    return head + body + scripts + "</body>\n</html>\n"
+    return head + markup + scripts + "</body>\n</html>\n"

@@ -457,6 +457,7 @@ def _explore_parser(commands: Any) -> None:
     explore.add_argument("expression", metavar="EXPR", nargs="?", help="e.g. 'tanh(x*w + b)'")
     _add_graph_options(explore, output=("explorer.html", "page to write (default explorer.html)"))
     explore.add_argument("--why", action="store_true", help="open in the 'why a topological order' mode")
+    explore.add_argument("--quiz", action="store_true", help="a quiz: type each value and gradient, checked")
     explore.add_argument(
         "--grad",
         type=_finite_number,
@@ -614,6 +615,7 @@ def _explore(args: argparse.Namespace) -> int:
             digits=args.digits,
             rankdir=args.rankdir,
             why=args.why,
+            quiz=args.quiz,
             max_nodes=args.max_nodes,
             grad=args.grad,
         )

@@ -20,17 +20,20 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from . import _explorer_page, graph
+from . import _explorer_page, _quiz, graph
 from ._drawing import MAX_DIGITS, GraphvizNotFoundError, graphviz_module
 from ._files import replace_file
+from ._folding import FOLDED_OP, neuron_regions, neuron_roles, steps_to_draw
 from ._graph_drawing import DrawOptions, draw_view, parameter_set
 from ._numbers import finite_float
 from .engine import Value
 from .graph import GraphView
 from .js_codegen import PY_RUNTIME, op_table_js
+from .naming import abbreviate, short_names
 from .ops import ERROR_REASONS
 
 __all__ = ["DEFAULT_MAX_NODES", "LAYOUT_LIMIT", "MAX_DIGITS", "Explorer", "explore", "last_seed"]
@@ -45,6 +48,8 @@ RANKDIRS = ("auto", "LR", "TB")
 # many values one layout (LR) only: a second would double the layout time and the page's size
 # for a graph that is an overview at any window size anyway.
 AUTO_BOTH_LIMIT = 200
+_T = TypeVar("_T")
+REFERENCE_PANE = (1000, 620)  # px: a laptop's drawing pane, for a drawing laid out one way only
 # Tighter than draw_graph's spacing (nodesep 0.3, ranksep 0.5 inches): the page is read on
 # screens from 800 px wide, and its own edge texts are shorter than the drawing's.
 _PAGE_SPACING = {"nodesep": "0.1", "ranksep": "0.25"}
@@ -88,6 +93,8 @@ def explore(
     title: str = "",
     why: bool = False,
     grad: float | None = None,
+    quiz: bool = False,
+    fold: bool | str = "auto",
 ) -> Explorer:
     """An interactive page stepping through forward and backward for ``root`` (as root.backward(grad)).
 
@@ -97,18 +104,34 @@ def explore(
     ``digits`` is 1 to 17 (a float holds no more). A graph over ``max_nodes`` values is refused;
     ``max_nodes=None`` still refuses one over ``LAYOUT_LIMIT`` (800), whose layout takes minutes.
     ``parameters`` names and colours parameters as in ``draw_graph``; ``why=True`` opens the page
-    in its "why a topological order" mode. ``rankdir`` "auto" lays the graph out left-to-right
-    and top-to-bottom and the page shows whichever fits its window larger; "LR" or "TB" fixes it.
-    Needs Graphviz's ``dot`` (GraphvizNotFoundError otherwise).
+    in its "why a topological order" mode; ``quiz=True`` makes it a quiz (see ``_quiz``): values and
+    gradients hidden, the learner types them and the page checks (op by op: nothing is folded).
+    ``fold`` steps each neuron act(Σ wᵢxᵢ + b) as one step per pass (unfoldable on the page): True,
+    False, or "auto" (fold when ``parameters`` names neurons, as an nn.MLP's do). ``rankdir`` "auto"
+    lays the graph out left-to-right and top-to-bottom and the page shows whichever fits its window
+    larger (a quiz's and a folded drawing: the one that fits a 1000 x 620 px pane larger); "LR" or
+    "TB" fixes it. Needs Graphviz's ``dot`` (GraphvizNotFoundError otherwise).
     """
     _check_explore_arguments(root, digits, max_nodes, rankdir, title)
     if not isinstance(why, bool):
         raise TypeError(f"explore: why must be a bool, got {type(why).__name__}")
+    if not isinstance(quiz, bool):
+        raise TypeError(f"explore: quiz must be a bool, got {type(quiz).__name__}")
+    _check_fold(fold)
     seed = last_seed(root) if grad is None else finite_float(grad, "explore: grad")
     view = graph.view(root, parameters, seed)
     _check_size(len(view.order), max_nodes)
-    data = _page_data(view, parameters, digits) | {"why": why}
-    svg = _svg(view, parameters, digits, rankdir)
+    groups = [] if quiz else _fold_groups(view, fold)
+    data = _page_data(view, parameters, digits, groups) | {
+        "why": why,
+        "fold": bool(groups) and fold is not False,
+    }
+    if quiz:
+        data["quiz"] = _quiz.quiz_data(view, digits)
+    svg = _svg(view, parameters, digits, rankdir, single=quiz)  # the quiz's script reads one drawing
+    if groups:  # the neurons folded: a second drawing, shown while every neuron is folded
+        folded_svg, data["foldedIds"] = _folded_svg(view, parameters, digits, rankdir)
+        svg += "\n" + folded_svg
     shown_title = title or f"backward explorer: {view.names[root]}"
     used_ops = sorted({node["op"] for node in data["nodes"] if node["op"]})
     page = _explorer_page.page(
@@ -116,6 +139,7 @@ def explore(
         svg=svg,
         data_json=_script_json(data),
         ops_js=PY_RUNTIME + "const OPS = " + op_table_js(used_ops) + ";\n",
+        **(_quiz.ASSETS if quiz else {}),
     )
     return Explorer(page, shown_title)
 
@@ -170,16 +194,21 @@ def _check_explore_arguments(
         raise TypeError(f"explore: title must be a str, got {type(title).__name__}")
 
 
-def _page_data(view: GraphView, parameters: Any, digits: int) -> dict[str, Any]:
+def _page_data(
+    view: GraphView, parameters: Any, digits: int, groups: list[_Neuron] | None = None
+) -> dict[str, Any]:
     """Everything the page's script needs: values in forward order, both orders, the numbers.
 
     The gradients are those ``root.backward(view.seed)`` gives from zero gradients (``view.gradients``),
-    computed without touching any node's .grad.
+    computed without touching any node's .grad. ``groups`` are the neurons the page can fold
+    (``_fold_groups``); each node carries its name and its short name for narration.
     """
     marked = parameter_set(view, parameters)
     index = {node: i for i, node in enumerate(view.order)}
-    nodes = [_node_data(view, node, index, marked) for node in view.order]
+    shorts = short_names(view.names, view.parameter_names)
+    nodes = [_node_data(view, node, index, marked) | {"short": shorts[node]} for node in view.order]
     return {
+        "groups": [_group_data(neuron, index) for neuron in groups or []],
         "digits": digits,
         "seed": view.seed,
         "loss": view.names[view.root],
@@ -187,6 +216,59 @@ def _page_data(view: GraphView, parameters: Any, digits: int) -> dict[str, Any]:
         "nodes": nodes,
         "backward": [index[node] for node in view.backward_order],
         "reasons": {kind.__name__: reason for kind, reason in ERROR_REASONS.items()},
+    }
+
+
+def _check_fold(fold: object) -> None:
+    if not isinstance(fold, (bool, str)):
+        raise TypeError(f"explore: fold must be True, False or 'auto', got {type(fold).__name__}")
+    if fold not in (True, False, "auto"):
+        raise ValueError(f"explore: fold must be True, False or 'auto', got {fold!r}")
+
+
+@dataclass(frozen=True)
+class _Neuron:
+    """A neuron the page can fold: its module path, its sum's top and its op nodes (forward order)."""
+
+    path: str
+    top: Value  # the weighted sum Σ wᵢxᵢ + b
+    members: list[Value]  # the sum's nodes and its activation, the output last
+
+
+def _fold_groups(view: GraphView, fold: object) -> list[_Neuron]:
+    """The neurons the page can fold, in forward order (``fold`` only says whether it starts folded).
+
+    A neuron is draw_graph's folded sum Σ wᵢxᵢ + b (``_folding.neuron_regions``, the same rule)
+    and, when the sum's only reader is a one-operand op (its activation: tanh, relu, ...), that op.
+    """
+    roles = neuron_roles(view.parameter_names)
+    regions = neuron_regions(view, roles) if roles else {}
+    if fold is True and not regions:
+        raise ValueError(
+            "explore: fold=True found no neuron to fold; pass parameters=the Module whose neurons "
+            "make the graph (an nn.MLP, Layer or Neuron), or fold=False"
+        )
+    position = {node: i for i, node in enumerate(view.order)}
+    neurons = []
+    for top in sorted(regions, key=position.__getitem__):
+        members = regions[top]
+        path = next(roles[p][0] for member in members for p in member.parents if p in roles)
+        readers = view.consumers.get(top, [])
+        if len(readers) == 1 and len(readers[0].operands) == 1:  # its activation
+            members = [*members, readers[0]]
+        neurons.append(_Neuron(path, top, members))
+    return neurons
+
+
+def _group_data(neuron: _Neuron, index: dict[Value, int]) -> dict[str, Any]:
+    """One folded neuron as the page reads it: names, op nodes (forward order), sum and output."""
+    return {
+        "name": abbreviate(neuron.path),
+        "path": neuron.path,
+        "formula": FOLDED_OP,
+        "nodes": [index[member] for member in neuron.members],
+        "top": index[neuron.top],
+        "out": index[neuron.members[-1]],
     }
 
 
@@ -211,12 +293,22 @@ def _node_data(view: GraphView, node: Value, index: dict[Value, int], marked: se
     }
 
 
-def _svg(view: GraphView, parameters: Any, digits: int, rankdir: str, *, drawing: str = "full") -> str:
+def _svg(
+    view: GraphView,
+    parameters: Any,
+    digits: int,
+    rankdir: str,
+    *,
+    drawing: str = "full",
+    fold: bool = False,
+    single: bool = False,
+) -> str:
     """draw_graph's drawing of both halves as SVG markup (no XML prolog), laid out by dot.
 
     Drawn with the gradients the page ends on, so the layout leaves room for them. ``rankdir``
     "auto" gives two <svg>, LR then TB (one, LR, past AUTO_BOTH_LIMIT values), laid out at once;
-    each is marked data-drawing=``drawing`` and data-rankdir, which the page's script picks by.
+    with ``single`` only the one that fits a REFERENCE_PANE larger. Each is marked
+    data-drawing=``drawing`` and data-rankdir, which the page's script picks by.
     """
     if shutil.which("dot") is None:
         raise GraphvizNotFoundError("needed to lay out the explorer's drawing")
@@ -226,21 +318,32 @@ def _svg(view: GraphView, parameters: Any, digits: int, rankdir: str, *, drawing
 
     def lay_out(direction: str) -> str:
         options = DrawOptions(
-            show="both", rankdir=direction, digits=digits, max_nodes=None, parameters=parameters
+            show="both", rankdir=direction, digits=digits, max_nodes=None, parameters=parameters, fold=fold
         )
         graph = draw_view(view, view.gradients, options)
         graph.graph_attr.update(_PAGE_SPACING)
         svg: str = graph.pipe(format="svg", quiet=True).decode("utf-8")
         return _tagged(_compact(svg[svg.index("<svg") :]), drawing, direction)
 
-    def lay_out_all() -> str:
+    def lay_out_all() -> list[str]:
         with ThreadPoolExecutor(max_workers=len(directions)) as pool:  # dot runs as processes
-            return "\n".join(pool.map(lay_out, directions))
+            return list(pool.map(lay_out, directions))
 
     try:
-        return _with_progress(len(view.order), lay_out_all)
+        svgs = _with_progress(len(view.order), lay_out_all)
     except graphviz_module().ExecutableNotFound as exc:
         raise GraphvizNotFoundError(str(exc)) from None
+    if single:
+        svgs = [max(svgs, key=_scale_in_reference_pane)]
+    return "\n".join(svgs)
+
+
+def _scale_in_reference_pane(svg: str) -> float:
+    """The scale at which ``svg`` fits a REFERENCE_PANE whole (larger: more readable)."""
+    box = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"', svg)
+    if box is None:
+        return 0.0
+    return min(REFERENCE_PANE[0] / float(box[1]), REFERENCE_PANE[1] / float(box[2]))
 
 
 def _tagged(svg: str, drawing: str, direction: str) -> str:
@@ -249,7 +352,17 @@ def _tagged(svg: str, drawing: str, direction: str) -> str:
     return _SVG_IDS.sub("", svg.replace("<svg ", opening, 1))
 
 
-def _with_progress(size: int, work: Callable[[], str]) -> str:
+def _folded_svg(view: GraphView, parameters: Any, digits: int, rankdir: str) -> tuple[str, list[int]]:
+    """draw_graph(fold=True)'s drawing as SVG markup (marked data-drawing="folded"; one layout, for
+    "auto" the one that fits a REFERENCE_PANE larger), and the page's index of each value it draws
+    (its boxes are v0, v1, ... in that order)."""
+    svg = _svg(view, parameters, digits, rankdir, drawing="folded", fold=True, single=True)
+    index = {node: i for i, node in enumerate(view.order)}
+    _, drawn = steps_to_draw(view, True)
+    return svg, [index[node] for node in drawn]
+
+
+def _with_progress(size: int, work: Callable[[], _T]) -> _T:
     """``work()``; if it runs longer than PROGRESS_AFTER seconds, one line on stderr says why."""
 
     def say() -> None:

@@ -22,7 +22,7 @@ from ._nodes import node_class
 if TYPE_CHECKING:
     from .engine import Value
 
-__all__ = ["assign_names", "is_simple_name", "parameter_names"]
+__all__ = ["abbreviate", "assign_names", "is_simple_name", "parameter_names", "short_names"]
 
 # A name that reads unambiguously inside ∂a/∂b: an identifier, optionally a dotted path
 # whose later parts may be numbers (layers.0.neurons.1.w.0).
@@ -105,3 +105,41 @@ def _preferred(node: Value, given: Mapping[Value, str]) -> str:
         return node.label
     name = given.get(node, "")
     return name if is_simple_name(name) else ""
+
+
+def abbreviate(path: str) -> str:
+    """A dotted path with each numbered module list as its initial: layers.1.neurons.2.w.0 -> L1.N2.w0.
+
+    A list name of one letter (a neuron's ``w``) keeps its letter as written; other parts are kept.
+    """
+    parts = path.split(".")
+    shown: list[str] = []
+    position = 0
+    while position < len(parts):
+        part = parts[position]
+        following = parts[position + 1] if position + 1 < len(parts) else ""
+        if following.isascii() and following.isdigit() and part and not part.isdigit():
+            shown.append((part if len(part) == 1 else part[0].upper()) + following)
+            position += 2
+        else:
+            shown.append(part)
+            position += 1
+    return ".".join(shown)
+
+
+def short_names(names: Mapping[Value, str], given: Mapping[Value, str]) -> dict[Value, str]:
+    """Each value's name for narration: a parameter's name abbreviated (``abbreviate``), others as is.
+
+    ``names`` are ``assign_names``'s, ``given`` the parameter names. Labels are kept as the user
+    wrote them; an abbreviation that two values would share, or that is another value's name,
+    is not used (those values keep their full names), so a short name still names one value.
+    """
+    wanted = {node: abbreviate(name) if given.get(node) == name else name for node, name in names.items()}
+    holders: dict[str, int] = {}
+    for name in wanted.values():
+        holders[name] = holders.get(name, 0) + 1
+    full = set(names.values())
+    return {
+        node: short if short == names[node] or (holders[short] == 1 and short not in full) else names[node]
+        for node, short in wanted.items()
+    }

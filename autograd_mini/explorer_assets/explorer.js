@@ -107,13 +107,32 @@ function recompute(changed, value) {
 // Operand edges of z: [position in Value operands, operand index]
 const EDGES = N.map(n => n.operands.filter(o => o[0] === "v").map((o, k) => [k, o[1]]));
 
-const STEPS = [{kind: "start"}]
-  .concat(FORWARD.map(i => ({kind: "forward", node: i})))
-  .concat([{kind: "seed", node: ROOT}])
-  .concat(BACKWARD.map(i => ({kind: "backward", node: i})))
-  .concat([{kind: "end"}]);
-const FORWARD_STEP = {};
-STEPS.forEach((s, k) => { if (s.kind === "forward") FORWARD_STEP[s.node] = k; });
+// ---- the steps: one per op, or one per folded neuron ---------------------------------------
+// A neuron (DATA.groups: draw_graph's folded sum Σ wᵢxᵢ + b with its activation, found in Python
+// by _folding's rule) is one forward step, at its output, and one backward step, where its output
+// passes its gradient on: all of its ops, in the engine's order. Unfolded, it is its ops' steps.
+const GROUPS = DATA.groups || [];
+const GROUP_OF = N.map(() => -1);
+GROUPS.forEach((g, k) => g.nodes.forEach(i => { GROUP_OF[i] = k; }));
+const folded = new Set(DATA.fold ? GROUPS.map((g, k) => k) : []);
+const STEPS = [], FORWARD_STEP = N.map(() => -1), BACKWARD_STEP = N.map(() => -1);
+function halfSteps(kind, order) {
+  const steps = [];
+  for (const i of order) {
+    const g = GROUP_OF[i];
+    if (g < 0 || !folded.has(g)) steps.push({kind, node: i, nodes: [i], group: g, folded: false});
+    else if (i === GROUPS[g].out) steps.push({kind, node: i, nodes: order.filter(j => GROUP_OF[j] === g), group: g, folded: true});
+  }
+  return steps;
+}
+function buildSteps() {
+  STEPS.length = 0;
+  STEPS.push({kind: "start", nodes: [], group: -1}, ...halfSteps("forward", FORWARD),
+    {kind: "seed", node: ROOT, nodes: [], group: -1}, ...halfSteps("backward", BACKWARD), {kind: "end", nodes: [], group: -1});
+  FORWARD_STEP.fill(-1); BACKWARD_STEP.fill(-1);
+  STEPS.forEach((st, k) => st.nodes.forEach(i => { (st.kind === "forward" ? FORWARD_STEP : BACKWARD_STEP)[i] = k; }));
+}
+buildSteps();
 
 function backwardStep(z, grad, contrib) {  // engine.Value.backward_step on the page's numbers
   const g = grad[z], items = [];
@@ -125,14 +144,28 @@ function backwardStep(z, grad, contrib) {  // engine.Value.backward_step on the 
   }
   return items;
 }
+// The gradients after step `upto`: the ops stepped so far pass their gradients on in the engine's
+// order (BACKWARD), whatever order the steps took them in, so every sum adds the same terms in the
+// same order as backward() and each number is the engine's bit for bit. (The steps are a valid
+// order: an op is stepped only after every op that consumes it.)
 function replay(upto) {
   const grad = N.map(() => 0), contrib = N.map(() => []), stepped = new Set();
-  let seeded = false, last = [];
+  let seeded = false;
   for (let s = 0; s <= upto; s++) {
-    const st = STEPS[s];
-    if (st.kind === "seed") { grad[ROOT] = seed; seeded = true; }
-    if (st.kind === "backward") { last = backwardStep(st.node, grad, contrib); stepped.add(st.node); }
+    if (STEPS[s].kind === "seed") seeded = true;
+    if (STEPS[s].kind === "backward") STEPS[s].nodes.forEach(i => stepped.add(i));
   }
+  if (seeded) grad[ROOT] = seed;
+  const mine = STEPS[upto].kind === "backward" ? new Set(STEPS[upto].nodes) : new Set();
+  let last = [];
+  for (const z of BACKWARD) {
+    if (!stepped.has(z)) continue;
+    const items = backwardStep(z, grad, contrib);
+    if (mine.has(z)) last = last.concat(items);
+  }
+  const final = {};
+  last.forEach((it, k) => { final[it.p] = k; });
+  last.forEach((it, k) => { if (final[it.p] === k) it.now = grad[it.p]; });  // after the whole step
   return {grad, contrib, seeded, stepped, last};
 }
 
@@ -239,22 +272,54 @@ const visible = (el, on) => mark(el, "hidden", !on);
 // Only what changed is written: a step touches a few values, and SVG text is slow to lay out.
 const setText = (el, text) => { if (el && el.$text !== text) { el.textContent = text; el.$text = text; } };
 const mark = (el, cls, on) => { if (el && el.classList.contains(cls) !== on) el.classList.toggle(cls, on); };
-const drawings = [...document.querySelectorAll("#graph svg")].map(indexDrawing);
+// The op-level drawing's layouts (the folded drawing, data-drawing="folded", is indexed by its own section).
+const drawings = [...document.querySelectorAll('#graph svg:not([data-drawing="folded"])')].map(indexDrawing);
+const seedPrefix = drawings.length ? drawings[0].seedPrefix : "";
 
 // ---- words ------------------------------------------------------------------------------
+// The drawing's texts use the full names (as its boxes do). Narration and the order list are
+// pieces: text, or a value's short name {text: "L1.N2.b", title: "layers.1.neurons.2.b"} that
+// shows the full name on hover (both names come from Python: naming.short_names).
 const INFIX = {"+": "+", "-": "-", "*": "·", "/": "/", "**": "**"};
+const PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 3};
 const nm = i => N[i].name;
-function operandText(o, numbers) {
-  if (o[0] === "c") return numbers ? factor(o[1]) : fmt(o[1]);
-  return numbers ? factor(state.data[o[1]]) : nm(o[1]);
+const nameP = i => ({text: N[i].short || N[i].name, title: N[i].name});
+const plain = pieces => [pieces].flat(Infinity).map(p => typeof p === "string" ? p : p.text).join("");
+const fullText = pieces => [pieces].flat(Infinity).map(p => typeof p === "string" ? p : p.title).join("");
+const joinP = (list, sep) => list.flatMap((x, k) => k ? [sep, x] : [x]);
+function fillPieces(el, pieces) {
+  el.textContent = "";
+  for (const p of [pieces].flat(Infinity)) {
+    if (typeof p === "string") { el.appendChild(document.createTextNode(p)); continue; }
+    const span = document.createElement("span");
+    span.className = "name"; span.textContent = p.text;
+    if (p.title !== p.text) span.title = p.title;
+    el.appendChild(span);
+  }
 }
-function formula(z, numbers) {
-  const n = N[z], xs = n.operands.map(o => operandText(o, numbers)), sym = OPS[n.op].symbol;
-  if (xs.length === 2 && INFIX[sym]) return xs[0] + " " + INFIX[sym] + " " + xs[1];
-  if (n.op === "neg") return "-" + xs[0];
-  return n.op + "(" + xs.join(", ") + ")";
+// A number between operators in parentheses when negative (2 · (-3)), bare as a call's argument.
+function operandText(o, numbers, infix) {
+  const number = infix ? factor : fmt;
+  if (o[0] === "c") return number(o[1]);
+  return numbers ? number(state.data[o[1]]) : nameP(o[1]);
 }
+// z's formula; the operands in `inside` written out as their own formulas (a folded neuron's sum)
+function formulaP(z, numbers, inside) {
+  const n = N[z], sym = OPS[n.op].symbol, infix = n.operands.length === 2 && INFIX[sym] || n.op === "neg";
+  const xs = n.operands.map(o => inside && o[0] === "v" && inside.has(o[1])
+    ? formulaP(o[1], numbers, inside) : {pieces: [operandText(o, numbers, infix)], precedence: 9});
+  const wrap = (x, tight) => tight ? ["(", x.pieces, ")"] : x.pieces;
+  if (xs.length === 2 && INFIX[sym]) {
+    const p = PRECEDENCE[sym];
+    return {pieces: [wrap(xs[0], xs[0].precedence < p || (p === 3 && xs[0].precedence === 3)), " " + INFIX[sym] + " ",
+      wrap(xs[1], xs[1].precedence <= p)], precedence: p};
+  }
+  if (n.op === "neg") return {pieces: ["-", wrap(xs[0], xs[0].precedence < 9)], precedence: 2};
+  return {pieces: [n.op + "(", joinP(xs.map(x => x.pieces), ", "), ")"], precedence: 9};
+}
+const formula = (z, numbers) => formulaP(z, numbers, null).pieces;
 const dname = i => "d" + LOSS + "/d" + nm(i);
+const dnameP = i => ["d" + LOSS + "/d", nameP(i)];
 const backwardCall = () => nm(ROOT) + ".backward(" + (seed === 1 ? "" : pyRepr(seed)) + ")";
 function gradLine(i, r) {
   if (!r.seeded) return dname(i) + " = ?";
@@ -265,42 +330,195 @@ function gradLine(i, r) {
   const terms = c.length > 4 ? "sum of " + c.length + " products" : c.map(factor).join(" + ");
   return dname(i) + " = " + terms + " = " + fmt(r.grad[i]);
 }
-function passOn(z, items) {
-  return nm(z) + " = " + formula(z, false) + ": " + items.map(it =>
-    nm(it.p) + ".grad += " + factor(it.g) + " · " + factor(it.local) + " = " + fmt(it.product)
-    + (fmt(it.now) !== fmt(it.product) ? " (now " + fmt(it.now) + ")" : "")).join("; ");
+const addedP = it => [nameP(it.p), ".grad += " + factor(it.g) + " · " + factor(it.local) + " = " + fmt(it.product)
+  + (fmt(it.now) !== fmt(it.product) ? " (now " + fmt(it.now) + ")" : "")];
+const passOnP = (z, items) => [nameP(z), " = ", formula(z, false), ": ", joinP(items.map(addedP), "; ")];
+const passOn = (z, items) => plain(passOnP(z, items));
+const group = st => GROUPS[st.group];
+const activated = g => g.out !== g.top;  // the neuron's sum feeds an activation op (tanh, relu, ...)
+// A folded neuron, forward: "L1.N2: t57 = tanh(L1.N2.w0 · t12 + L1.N2.b + ...) = tanh(-1.46) = -0.898"
+function neuronForward(st) {
+  const g = group(st), inside = new Set(g.nodes.filter(i => i !== g.out));
+  return [g.name + ": ", nameP(g.out), " = ", formulaP(g.out, false, inside).pieces,
+    activated(g) ? [" = ", formula(g.out, true)] : [], " = " + fmt(state.data[g.out])];
+}
+// ... backward: "L1.N2: dL/dt57 = 0.3 → dL/dt50 = 0.3 · 0.19 = 0.057; L1.N2.w0.grad += 0.057 · 0.76 = ..."
+function neuronBackward(st, r) {
+  const g = group(st), k = st.group, outside = r.last.filter(it => GROUP_OF[it.p] !== k);
+  const through = activated(g) ? [" → ", dnameP(g.top), " = " + factor(r.grad[g.out]) + " · " + factor(state.locals[g.out][0]) + " = " + fmt(r.grad[g.top])] : [];
+  return [g.name + ": ", dnameP(g.out), " = " + fmt(r.grad[g.out]), through, "; ", joinP(outside.map(addedP), "; ")];
+}
+// Every leaf, or, when there are many, the inputs and a count of the parameters ("41 parameters" + counted)
+function leavesP(value, counted) {
+  const many = LEAVES.length > 8, shown = LEAVES.filter(i => !many || N[i].role !== "parameter");
+  const rest = LEAVES.length - shown.length;
+  return [joinP(shown.map(i => [nameP(i), value(i)]), ", "), rest ? (shown.length ? " and " : "") + rest + " parameters" + counted : ""];
 }
 function narrate(s, r) {
   const st = STEPS[s];
   if (st.kind === "start")
-    return "Inputs: " + LEAVES.map(i => nm(i) + " = " + fmt(state.data[i])).join(", ") + ". Step forward (→) to compute the graph.";
+    return [LEAVES.some(i => N[i].role !== "parameter") ? "Inputs: " : "Leaves: ", leavesP(i => " = " + fmt(state.data[i]), ""), ". Step forward (→) to compute the graph."];
   if (st.kind === "forward") {
+    if (st.folded) return neuronForward(st);
     const z = st.node;
-    const locals = EDGES[z].map(([k, p]) => "∂" + nm(z) + "/∂" + nm(p) + " = " + fmt(state.locals[z][k])).join(", ");
-    return nm(z) + " = " + formula(z, false) + " = " + formula(z, true) + " = " + fmt(state.data[z]) + (locals ? "; " + locals : "");
+    const locals = joinP(EDGES[z].map(([k, p]) => ["∂", nameP(z), "/∂", nameP(p), " = " + fmt(state.locals[z][k])]), ", ");
+    return [nameP(z), " = ", formula(z, false), " = ", formula(z, true), " = " + fmt(state.data[z]), locals.length ? ["; ", locals] : []];
   }
-  if (st.kind === "seed") return "Backward: seed " + dname(ROOT) + " = " + fmt(seed) + " at the root; each value then passes its gradient on, in the engine's order.";
-  if (st.kind === "backward") return passOn(st.node, r.last);
-  return "Done: " + LEAVES.map(i => nm(i) + ".grad = " + fmt(r.grad[i])).join(", ") + " (what " + backwardCall() + " gives).";
+  if (st.kind === "seed") return ["Backward: seed ", dnameP(ROOT), " = " + fmt(seed) + " at the root; each value then passes its gradient on, in the engine's order."];
+  if (st.kind === "backward") return st.folded ? neuronBackward(st, r) : passOnP(st.node, r.last);
+  return ["Done: ", leavesP(i => ".grad = " + fmt(r.grad[i]), "' gradients in the drawing"), " (what " + backwardCall() + " gives)."];
 }
 function stepName(st) {
-  if (st.kind === "start") return "inputs";
-  if (st.kind === "forward") return nm(st.node) + " = " + formula(st.node, false);
-  if (st.kind === "seed") return "seed " + dname(ROOT) + " = " + fmt(seed);
-  if (st.kind === "backward") return nm(st.node) + " → " + EDGES[st.node].map(([, p]) => nm(p)).join(", ");
-  return "done";
+  if (st.kind === "start") return ["inputs"];
+  if (st.kind === "seed") return ["seed ", dnameP(ROOT), " = " + fmt(seed)];
+  if (st.kind === "end") return ["done"];
+  if (st.folded) {
+    const g = group(st), sum = g.formula, shown = activated(g) ? N[g.out].op + "(" + sum + ")" : sum;
+    if (st.kind === "forward") return [g.name + ": ", nameP(g.out), " = " + shown];
+    const own = i => N[i].short.startsWith(g.name + ".") ? {text: N[i].short.slice(g.name.length + 1), title: N[i].name} : nameP(i);
+    const gets = [...new Set(st.nodes.flatMap(z => EDGES[z].map(([, p]) => p)))].filter(p => GROUP_OF[p] !== st.group);
+    // its own parameters first, as its rows are drawn (w0, w1, ..., b), then its inputs
+    const row = i => {
+      if (!N[i].short.startsWith(g.name + ".")) return [2, i];
+      const m = /^w(\d+)$/.exec(own(i).text);
+      return m ? [0, +m[1]] : [1, i];
+    };
+    gets.sort((a, b) => { const x = row(a), y = row(b); return x[0] - y[0] || x[1] - y[1]; });
+    return [g.name + ": ", nameP(g.out), " → ", joinP(gets.map(own), ", ")];
+  }
+  if (st.kind === "forward") return [nameP(st.node), " = ", formula(st.node, false)];
+  return [nameP(st.node), " → ", joinP(EDGES[st.node].map(([, p]) => nameP(p)), ", ")];
 }
+
+// ---- the folded drawing: draw_graph(fold=True)'s, shown while every neuron is folded ----------
+// Its boxes are v0, v1, ... in its own order (DATA.foldedIds: the value each one draws); a neuron
+// is one table (its op, v<top>_op) with a row per parameter: name, data, ∂top/∂p, dL/dp.
+const foldedSvg = document.querySelector('#graph svg[data-drawing="folded"]');
+const FD = {boxes: {}, ops: {}, texts: {}, rows: [], edges: [], seedText: null};
+const NAME_INDEX = {};
+N.forEach((n, i) => { NAME_INDEX[n.name] = i; });
+const coloured = (all, c) => all.find(t => t.getAttribute("fill") === c);
+if (foldedSvg) {
+  const ids = DATA.foldedIds;
+  for (const g of foldedSvg.querySelectorAll("g.node")) {
+    const t = g.querySelector("title").textContent; let m;
+    if (t === "seed") FD.seedText = [...g.querySelectorAll("text")].find(e => e.textContent.includes(" = ")) || null;
+    if ((m = /^v(\d+)$/.exec(t))) FD.boxes[ids[+m[1]]] = g;
+    else if ((m = /^v(\d+)_op$/.exec(t))) FD.ops[ids[+m[1]]] = g;
+  }
+  for (const [i, g] of Object.entries(FD.boxes)) {
+    const all = [...g.querySelectorAll("text")];
+    FD.texts[i] = {data: all.filter(t => !t.getAttribute("fill") && t.getAttribute("font-weight") !== "bold"
+      && t.textContent.startsWith("data ")).pop(), grad: coloured(all, BACK_COLOUR)};
+  }
+  GROUPS.forEach((grp, k) => {  // the rows of each neuron's table, by their parameter's name
+    const table = FD.ops[grp.top];
+    if (!table) return;
+    let row = null;
+    for (const t of [...table.querySelectorAll("text")].slice(2)) {  // after "Σ wᵢxᵢ + b" and its path
+      if (t.getAttribute("font-weight") === "bold") {
+        row = {group: k, name: t.textContent, p: NAME_INDEX[grp.path + "." + t.textContent]};
+        if (row.p !== undefined) FD.rows.push(row); else row = null;
+      } else if (row && t.textContent.startsWith("data ")) row.data = t;
+      else if (row && t.getAttribute("fill") === FORE_COLOUR) row.fwd = t;
+      else if (row && t.getAttribute("fill") === BACK_COLOUR) row.bwd = t;
+    }
+  });
+  const seen = {};
+  for (const g of foldedSvg.querySelectorAll("g.edge")) {
+    const m = /^v(\d+)->v(\d+)_op(:.*)?$/.exec(g.querySelector("title").textContent);
+    if (!m) continue;
+    const p = ids[+m[1]], z = ids[+m[2]], key = p + ">" + z, all = [...g.querySelectorAll("text")];
+    seen[key] = (seen[key] || 0) + 1;
+    FD.edges.push({g, p, z, nth: seen[key] - 1, fwd: coloured(all, FORE_COLOUR), bwd: coloured(all, BACK_COLOUR)});
+  }
+}
+const foldedShown = () => foldedSvg !== null && folded.size === GROUPS.length;
+function syncDrawing() {  // the folded drawing while every neuron is folded, else the op-level one
+  if (!foldedSvg) return;
+  const name = foldedShown() ? "folded" : "full";
+  if (name !== shownDrawing) { showDrawing(name); fitView(); }
+}
+// ∂top/∂x of a neuron's sum for each input x: the chain rule through its hidden nodes, as
+// _folding._add_chain_rule computes it (same products and sums, so the same numbers).
+function foldedLocals(k) {
+  const g = GROUPS[k], members = g.nodes.filter(i => i !== g.out || !activated(g));
+  const inside = new Set(members), adjoint = {[g.top]: 1}, inputs = new Map();
+  for (let j = members.length - 1; j >= 0; j--) {
+    const m = members[j], up = adjoint[m] || 0;
+    for (const [kk, p] of EDGES[m]) {
+      const d = up * state.locals[m][kk];
+      if (inside.has(p)) adjoint[p] = (adjoint[p] || 0) + d; else inputs.set(p, (inputs.get(p) || 0) + d);
+    }
+  }
+  return inputs;
+}
+function renderFoldedDrawing(s, r, current) {
+  const tops = {};
+  GROUPS.forEach((g, k) => { tops[g.top] = k; });
+  const locals = GROUPS.map((g, k) => foldedLocals(k));
+  const known = i => !N[i].op || FORWARD_STEP[i] <= s;
+  for (const i of Object.keys(FD.boxes).map(Number)) {
+    mark(FD.boxes[i], "pending", !known(i)); mark(FD.boxes[i], "current", current.has(i));
+    setText(FD.texts[i].data, "data " + (known(i) ? fmt(state.data[i]) : "?"));
+    setText(FD.texts[i].grad, gradLine(i, r));
+  }
+  for (const i of Object.keys(FD.ops).map(Number)) { mark(FD.ops[i], "pending", !known(i)); mark(FD.ops[i], "current", current.has(i)); }
+  for (const e of FD.edges) {
+    const k = tops[e.z], z = e.z, stepped = r.stepped.has(z);
+    const local = k !== undefined ? locals[k].get(e.p) : state.locals[z][EDGES[z].filter(([, p]) => p === e.p)[e.nth][0]];
+    mark(e.g, "active", current.has(z) && STEPS[s].kind !== "seed");
+    setText(e.fwd, "∂" + nm(z) + "/∂" + nm(e.p) + " = " + (known(z) ? fmt(local) : "?"));
+    setText(e.bwd, stepped ? dname(z) + " · ∂" + nm(z) + "/∂" + nm(e.p) + " = " + factor(r.grad[z]) + " · " + factor(local) + " = " + fmt(r.grad[z] * local) : "");
+  }
+  for (const row of FD.rows) {
+    const top = GROUPS[row.group].top, local = locals[row.group].get(row.p), product = r.grad[top] * local;
+    const more = fmt(r.grad[row.p]) !== fmt(product) ? " (grad " + fmt(r.grad[row.p]) + ": more not drawn)" : "";
+    setText(row.data, "data " + fmt(state.data[row.p]));
+    setText(row.fwd, "∂" + nm(top) + "/∂" + row.name + " = " + (known(top) ? fmt(local) : "?"));
+    setText(row.bwd, r.stepped.has(top) ? "d" + LOSS + "/d" + row.name + " = " + factor(r.grad[top]) + " · " + factor(local) + " = " + fmt(product) + more : "");
+  }
+  setText(FD.seedText, seedPrefix + fmt(seed));
+}
+// The element of value i in the drawing shown: its op, else its box.
+const shownElement = i => foldedShown() ? FD.ops[i] || FD.boxes[i] || null
+  : (N[i].op ? shown().ops[i] : shown().boxes[i]) || null;
 
 // ---- rendering one step ------------------------------------------------------------------
 let position = 0;
 const orderList = document.getElementById("order");
 let listed = -1;  // the step the order list last showed
-STEPS.forEach(st => { const li = document.createElement("li"); li.className = st.kind; orderList.appendChild(li); });
+// One entry per step; a neuron's entries carry a button that unfolds it (or folds it again).
+function buildOrder() {
+  orderList.textContent = "";
+  const seen = new Set();
+  STEPS.forEach((st, k) => {
+    const li = document.createElement("li");
+    li.className = st.kind + (st.folded ? " folded" : "");
+    li.dataset.step = String(k);
+    const key = st.kind + st.group;
+    if (st.group >= 0 && !seen.has(key)) {  // a folded neuron, or the first step of an unfolded one
+      seen.add(key);
+      const button = document.createElement("button");
+      button.className = "fold"; button.dataset.group = String(st.group);
+      button.textContent = st.folded ? "+" : "−";
+      button.title = (st.folded ? "unfold " : "fold ") + GROUPS[st.group].name + " (" + GROUPS[st.group].path + ")"
+        + (st.folded ? "; or click its entry when it is the current step" : "");
+      li.appendChild(button);
+    }
+    li.appendChild(document.createElement("span"));
+    orderList.appendChild(li);
+  });
+  listed = -1;
+}
+buildOrder();
 function renderOrder(s) {
   const from = listed < 0 ? 0 : Math.min(listed, s), to = listed < 0 ? STEPS.length - 1 : Math.max(listed, s);
   for (let k = from; k <= to; k++) {
-    const li = orderList.children[k];
-    setText(li, stepName(STEPS[k]));
+    const li = orderList.children[k], name = stepName(STEPS[k]);
+    setText(li.lastChild, plain(name));
+    const title = fullText(name);
+    if (li.title !== title) li.title = title;
     mark(li, "here", k === s); mark(li, "done", k < s);
   }
   listed = s;
@@ -311,14 +529,12 @@ function renderOrder(s) {
 // null before the backward half starts) and `gradValue(i)` (its number), `wrongGrad` (values
 // whose gradient is drawn red), `passed(z)` (the dL/dz that z passed on, null if not yet: its
 // edges' backward lines and products), `seeded`, and `active` (the current edges drawn bold).
-// Only the shown layout is painted; another is painted when it is shown (chooseLayout).
+// Every layout of the op-level drawing is painted (hidden ones too: the folded drawing's section
+// and the tests read them).
 let lastPicture = null;
 function paint(pic) {
   lastPicture = pic;
-  for (const d of drawings) {
-    d.stale = d.svg.classList.contains("off");
-    if (!d.stale) paintDrawing(d, pic);
-  }
+  for (const d of drawings) paintDrawing(d, pic);
 }
 function paintDrawing(d, pic) {
   for (let i = 0; i < N.length; i++) {
@@ -343,17 +559,19 @@ function paintDrawing(d, pic) {
 }
 function render() {
   const s = position, st = STEPS[s], r = replay(s);
-  const current = (st.kind === "forward" || st.kind === "backward" || st.kind === "seed") ? st.node : -1;
+  const current = new Set(st.kind === "seed" ? [ROOT] : st.nodes);  // a folded neuron: all its ops
+  const focus = st.folded ? GROUPS[st.group].top : st.node;  // a folded neuron: its sum (its table)
   paint({
     known: i => !N[i].op || FORWARD_STEP[i] <= s,
-    current: new Set(current >= 0 ? [current] : []), wrong: new Set(), active: st.kind !== "seed",
+    current, wrong: new Set(), active: st.kind !== "seed",
     grad: i => r.seeded ? gradLine(i, r) : null, gradValue: i => r.grad[i],
     passed: z => r.stepped.has(z) ? r.grad[z] : null,
-    seeded: r.seeded,
+    seeded: r.seeded, focus: focus === undefined ? [] : [focus],
   });
+  if (foldedShown()) renderFoldedDrawing(s, r, current);
   renderOrder(s);
   reveal();
-  document.getElementById("narration").textContent = narrate(s, r);
+  fillPieces(document.getElementById("narration"), narrate(s, r));
   document.getElementById("position").textContent = "step " + s + " of " + (STEPS.length - 1);
 }
 
@@ -367,7 +585,9 @@ const view = {scale: 1, cx: 0, cy: 0, mode: "whole"};  // mode: whole (refit on 
 let shownDrawing = "full";
 // A drawing's extent: Graphviz's viewBox, widened to where the browser can draw text (a text
 // may be a little wider than Graphviz measured it), measured once it is shown.
-for (const d of drawings) { const b = d.svg.viewBox.baseVal; d.box = {x: b.x, y: b.y, w: b.width, h: b.height}; }
+// Every layout of every drawing: the op-level one's (painted here) and the folded one's.
+const layouts = drawings.concat([...document.querySelectorAll('#graph svg[data-drawing="folded"]')].map(svg => ({svg})));
+for (const d of layouts) { const b = d.svg.viewBox.baseVal; d.box = {x: b.x, y: b.y, w: b.width, h: b.height}; }
 function extentOf(d) {
   if (d.extent) return d.extent;
   if (!d.svg.getClientRects().length) return d.box;  // not shown: measured when it is
@@ -383,8 +603,8 @@ function extentOf(d) {
   d.extent = {x: x0, y: y0, w: x1 - x0, h: y1 - y0};
   return d.extent;
 }
-const layoutsOf = name => drawings.filter(d => (d.svg.dataset.drawing || "full") === name);
-const shown = () => drawings.find(d => !d.svg.classList.contains("off")) || drawings[0];
+const layoutsOf = name => layouts.filter(d => (d.svg.dataset.drawing || "full") === name);
+const shown = () => layouts.find(d => !d.svg.classList.contains("off")) || layouts[0];
 const paneSize = () => ({w: Math.max(pane.clientWidth, 1), h: Math.max(pane.clientHeight, 1)});
 function wholeScale(d) {  // the scale that shows all of d, at most the drawing's own size
   const {w, h} = paneSize();
@@ -393,11 +613,10 @@ function wholeScale(d) {  // the scale that shows all of d, at most the drawing'
 }
 // Of the drawing's layouts (LR, TB), show the one the pane shows larger (the first on a tie).
 function chooseLayout() {
-  const layouts = layoutsOf(shownDrawing);
-  if (layouts.length === 0) return;
-  const best = layouts.reduce((a, b) => wholeScale(b) > wholeScale(a) + 1e-9 ? b : a);
-  for (const d of drawings) mark(d.svg, "off", d !== best);
-  if (best.stale && lastPicture) { paintDrawing(best, lastPicture); best.stale = false; }
+  const candidates = layoutsOf(shownDrawing);
+  if (candidates.length === 0) return;
+  const best = candidates.reduce((a, b) => wholeScale(b) > wholeScale(a) + 1e-9 ? b : a);
+  for (const d of layouts) mark(d.svg, "off", d !== best);
 }
 function apply() {
   const d = shown(), {w, h} = paneSize(), vw = w / view.scale, vh = h / view.scale;
@@ -420,8 +639,9 @@ function unitsBox(el) {
   return {x: x0 + (a.left - b.left) / view.scale, y: y0 + (a.top - b.top) / view.scale,
           w: a.width / view.scale, h: a.height / view.scale};
 }
-const elementsOf = (d, nodes) => nodes.flatMap(i => [d.ops[i], d.boxes[i]]).filter(Boolean);
-const currentNodes = () => lastPicture ? [...lastPicture.current] : [];
+// The drawn elements of values `nodes` in the layout shown (the folded drawing: a neuron's table).
+const elementsOf = nodes => nodes.flatMap(i => foldedShown() ? [shownElement(i)] : [shown().ops[i], shown().boxes[i]]).filter(Boolean);
+const currentNodes = () => lastPicture ? lastPicture.focus || [...lastPicture.current] : [];
 function visibleArea() {  // the pane's screen box, less the side panel where it lies over it
   const b = pane.getBoundingClientRect(), side = document.getElementById("side");
   const over = side.getClientRects().length && getComputedStyle(side).position === "absolute";
@@ -443,9 +663,8 @@ function centreOn(boxes) {  // drawing-unit boxes into the middle of the visible
 // Values `nodes` (indices) at readable size in the middle of the view; the whole graph if it is readable so.
 function fitTo(nodes) {
   showWhole();  // the layout that fits best, and a view of it to measure the nodes in
-  const d = shown();
   if (view.scale >= READABLE) return;
-  const boxes = elementsOf(d, nodes).map(unitsBox);
+  const boxes = elementsOf(nodes).map(unitsBox);
   view.scale = READABLE;
   if (boxes.length) centreOn(boxes);
   view.mode = "node";
@@ -459,7 +678,7 @@ function fitView() {
 function focusNode(i) { fitTo([i]); }
 // Keep the current node(s) in view while stepping: pan (never zoom) when one is outside the pane.
 function reveal() {
-  const els = elementsOf(shown(), currentNodes());
+  const els = elementsOf(currentNodes());
   if (!els.length) return;
   const v = visibleArea(), margin = 8;
   const out = els.some(el => { const a = el.getBoundingClientRect();
@@ -610,7 +829,7 @@ function paintWhy(k) {
     wrongGrad: new Set(finishedNaive ? N.map((n, i) => i).filter(i => fmt(g[i]) !== fmt(traces.topoGrad[i])) : []),
     grad: i => dname(i) + " = " + fmt(g[i]) + (i === ROOT ? " (seed)" : ""), gradValue: i => g[i],
     passed: z => z in passed ? passed[z] : null,
-    seeded: true,
+    seeded: true, focus: step ? [step.node] : [],
   });
   reveal();
 }
@@ -665,12 +884,85 @@ function renderWhy() {
   paintWhy(k);
 }
 function setWhy(on) {
+  if (foldedSvg && on) showDrawing("full");  // the walks are drawn op by op
   why = on; traces = on ? whyTraces() : null; whyPosition = 0;
   document.getElementById("whypanel").hidden = !on;
   document.getElementById("why").setAttribute("aria-pressed", String(on));
   document.getElementById("why").textContent = on ? "Back to the step-through" : "Why a topological order?";
+  if (!on) syncDrawing();  // back to the folded drawing if every neuron is folded
   show();
 }
+
+// ---- jumps and folding --------------------------------------------------------------------
+const seedStep = () => STEPS.findIndex(st => st.kind === "seed");
+const givesParameter = st => st.kind === "backward" && st.nodes.some(z => EDGES[z].some(([, p]) => N[p].role === "parameter"));
+// The next backward step that adds to a parameter's gradient (from the forward half: the first).
+function nextParameter(from) {
+  for (let k = Math.max(from + 1, seedStep() + 1); k < STEPS.length; k++) if (givesParameter(STEPS[k])) return k;
+  return from;
+}
+const JUMPS = {
+  "end-forward": () => seedStep() - 1,
+  "start-backward": () => seedStep(),
+  "next-parameter": () => nextParameter(position),
+};
+function jump(name) {
+  if (why) setWhy(false);
+  go(JUMPS[name]());
+}
+// Fold or unfold neurons (`change` edits the set `folded`), staying at the same point of the walk:
+// the first step, in the same half, that holds one of the current step's values.
+function refold(change) {
+  const st = STEPS[position];
+  change();
+  buildSteps(); buildOrder();
+  let k = STEPS.findIndex(t => t.kind === st.kind && t.nodes.some(i => st.nodes.includes(i)));
+  if (k < 0) k = STEPS.findIndex(t => t.kind === st.kind);
+  position = k;
+  syncFoldButton();
+  syncDrawing();
+  show();
+}
+const toggleGroup = g => refold(() => { if (folded.has(g)) folded.delete(g); else folded.add(g); });
+const foldAll = on => refold(() => { folded.clear(); if (on) GROUPS.forEach((g, k) => folded.add(k)); });
+function syncFoldButton() {
+  const button = document.getElementById("fold");
+  button.hidden = GROUPS.length === 0;
+  const all = folded.size === GROUPS.length;
+  button.textContent = all ? "unfold neurons" : "fold neurons";
+  button.setAttribute("aria-pressed", String(folded.size > 0));
+}
+// The step of value i in the half being shown: its own step, or for a leaf the first op that
+// reads it (forward) or the last that adds to its gradient (backward).
+function stepOf(i) {
+  const backward = position >= seedStep(), own = (backward ? BACKWARD_STEP : FORWARD_STEP)[i];
+  if (own >= 0) return own;
+  const readers = FORWARD.filter(z => EDGES[z].some(([, p]) => p === i)).map(z => (backward ? BACKWARD_STEP : FORWARD_STEP)[z]);
+  if (!readers.length) return position;
+  return backward ? Math.max(...readers) : Math.min(...readers);
+}
+// A click on a drawn value or op jumps to its step, unfolding its neuron first.
+function clickNode(i) {
+  if (why) setWhy(false);
+  const g = GROUP_OF[i];
+  if (g >= 0 && folded.has(g)) refold(() => folded.delete(g));
+  go(stepOf(i));
+}
+const drawn = drawings.flatMap(d => [d.boxes, d.ops]).concat([FD.boxes, FD.ops]).flatMap(elements => Object.entries(elements));
+for (const [table, i] of drawn.map(([i, g]) => [g, +i])) {
+  table.classList.add("jump");
+  table.addEventListener("click", () => clickNode(i));
+}
+// An entry jumps to its step; a click on the current step of a folded neuron unfolds it.
+orderList.addEventListener("click", ev => {
+  const button = ev.target.closest("button.fold"), li = ev.target.closest("li");
+  if (button) toggleGroup(+button.dataset.group);
+  else if (li) {
+    if (why) setWhy(false);
+    const k = +li.dataset.step;
+    if (k === position && STEPS[k].folded) toggleGroup(STEPS[k].group); else go(k);
+  }
+});
 
 // ---- controls ---------------------------------------------------------------------------
 function show() { if (why) renderWhy(); else render(); }
@@ -695,13 +987,22 @@ document.getElementById("back").onclick = () => go(here() - 1);
 document.getElementById("reset").onclick = () => { play(false); go(0); };
 document.getElementById("play").onclick = () => play(!timer);
 document.getElementById("why").onclick = () => { play(false); setWhy(!why); };
+for (const name of Object.keys(JUMPS)) document.getElementById(name).onclick = () => jump(name);
+document.getElementById("fold").onclick = () => foldAll(folded.size < GROUPS.length);
+syncFoldButton();
+syncDrawing();
+// The keys are in each button's title: e, b, p for the jumps, u for fold / unfold all.
+const JUMP_KEYS = {"e": "end-forward", "b": "start-backward", "p": "next-parameter"};
 document.addEventListener("keydown", ev => {
   if (ev.target && ev.target.tagName === "INPUT") return;
+  if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
   if (ev.key === "ArrowRight") go(here() + 1);
   else if (ev.key === "ArrowLeft") go(here() - 1);
   else if (ev.key === "Home") go(0);
   else if (ev.key === "End") go(last());
   else if (ev.key === " ") play(!timer);
+  else if (JUMP_KEYS[ev.key]) jump(JUMP_KEYS[ev.key]);
+  else if (ev.key === "u" && GROUPS.length) foldAll(folded.size < GROUPS.length);
   else return;
   ev.preventDefault();
 });
@@ -779,8 +1080,13 @@ setPanel(window.innerWidth >= WIDE);
 
 // For tests and the curious: the page's own numbers and kernels; the view's controls.
 window.explorer = {
-  steps: STEPS.length, go, setLeaf, setSeed, setWhy, pyRepr, fmtG, runOp,
+  get steps() { return STEPS.length; },
+  go, setLeaf, setSeed, setWhy, pyRepr, fmtG, runOp, jump, foldAll, toggleGroup, clickNode,
   position: () => here(),
+  step: k => ({...STEPS[k], name: plain(stepName(STEPS[k])), title: fullText(stepName(STEPS[k]))}),
+  gradsAt: k => replay(k).grad,
+  shownSvg: () => shown().svg,  // the drawing on show: the folded one, or a layout of the op-level one
+  groups: GROUPS.map(g => ({name: g.name, path: g.path, nodes: g.nodes.slice()})),
   numbers: () => ({data: state.data.slice(), grad: replay(STEPS.length - 1).grad, locals: state.locals.map(l => l.slice())}),
   why: () => traces && {naive: traces.naiveGrad.slice(), topo: traces.topoGrad.slice(), wrong: traces.wrong, steps: traces.naive.length},
   names: N.map(n => n.name),

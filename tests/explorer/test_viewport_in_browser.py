@@ -64,8 +64,9 @@ def load_at(tab: Opened, page_html: str, width: int, height: int) -> Any:
 
 
 def extents(page_html: str) -> list[tuple[float, float]]:
-    """Width and height of each drawing the page carries, in drawing units (Graphviz's viewBox)."""
-    boxes = re.findall(r'<svg [^>]*viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"', page_html)
+    """Width and height of each layout of the op-level drawing, in drawing units (Graphviz's viewBox)."""
+    pattern = r'<svg data-drawing="full" [^>]*viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"'
+    boxes = re.findall(pattern, page_html)
     return [(float(w), float(h)) for w, h in boxes]
 
 
@@ -167,7 +168,7 @@ def test_the_whole_graph_is_readable_inline_in_a_notebook(opened: Opened, name: 
 
 def test_the_mlp_in_a_notebook_opens_whole_and_one_fit_makes_it_readable(opened: Opened) -> None:
     loss, model = mlp_loss()
-    host, frame = frame_in_a_notebook(opened, explore(loss, parameters=model)._repr_html_())
+    host, frame = frame_in_a_notebook(opened, explore(loss, parameters=model, fold=False)._repr_html_())
     whole = measure(frame)
     assert whole["outside"] == [] and whole["minText"] < MIN_TEXT_PX, whole  # too big to be both
     frame.evaluate("explorer.go(40)")
@@ -199,7 +200,7 @@ MLP_WIDTHS = [800, 1280, 1920]
 def test_the_mlp_opens_whole_and_one_fit_makes_it_readable(opened: Opened, width: int) -> None:
     """The 2-4-4-1 MLP does NOT fit at 9 px: whole at load, readable after one "fit" (measured)."""
     loss, model = mlp_loss()
-    page_html = explore(loss, parameters=model).html
+    page_html = explore(loss, parameters=model, fold=False).html
     page = load_at(opened, page_html, width, WIDTHS[width])
     result = measure(page)
     assert result["nodes"] > 100
@@ -299,7 +300,7 @@ def test_the_side_panel_collapses_and_lies_over_a_narrow_drawing(opened: Opened)
 
 def test_the_legend_speaks_the_drawings_colours(opened: Opened) -> None:
     loss, model = mlp_loss()
-    page = opened.load(explore(loss, parameters=model).html)
+    page = opened.load(explore(loss, parameters=model, fold=False).html)
     legend = page.inner_text("#legend")
     for role, (_, words) in ROLES.items():
         assert words in legend, role

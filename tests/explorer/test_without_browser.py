@@ -351,7 +351,7 @@ def chain(size: int) -> Value:
 def test_max_nodes_none_still_refuses_a_graph_too_large_to_lay_out(monkeypatch: pytest.MonkeyPatch) -> None:
     laid_out: list[int] = []
     monkeypatch.setattr(
-        explorer_module, "_svg", lambda view, *rest: laid_out.append(len(view.order)) or "<svg/>"
+        explorer_module, "_svg", lambda view, *rest, **options: laid_out.append(len(view.order)) or "<svg/>"
     )
     limit = explorer_module.LAYOUT_LIMIT
     with pytest.raises(
@@ -370,7 +370,7 @@ def test_cli_explore_lays_out_what_max_nodes_names(
 ) -> None:
     from autograd_mini.cli import main
 
-    monkeypatch.setattr(explorer_module, "_svg", lambda *args: "<svg/>")
+    monkeypatch.setattr(explorer_module, "_svg", lambda *args, **options: "<svg/>")
     size = explorer_module.LAYOUT_LIMIT + 1
     expression = "*".join(["x"] * size)  # x*x*...: x and size - 1 products
     argv = ["explore", expression, "--at", "x=1", "--max-nodes", str(size), "-o", str(tmp_path / "p.html")]
@@ -386,5 +386,7 @@ def test_a_slow_layout_says_so_on_stderr(
     assert explorer_module._with_progress(12, lambda: "fast") == "fast"
     time.sleep(0.2)
     assert capsys.readouterr().err == ""  # done before PROGRESS_AFTER: nothing said
-    explore(x_times_y(), rankdir="LR")  # one layout, well within PROGRESS_AFTER
+    # A small graph with the real threshold says nothing (0.05 s would be too tight on a loaded CI box).
+    monkeypatch.setattr(explorer_module, "PROGRESS_AFTER", 10.0)
+    explore(x_times_y())
     assert capsys.readouterr().err == ""

@@ -22,6 +22,8 @@ LAYERS: list[set[str]] = [
     {"graph", "kernels", "_kernels_generated", "js_codegen"},
     {"engine"},
     {"compiler", "higher_order", "gradcheck", "nn", "losses", "optim"},
+    {"_op_exercise"},
+    {"torch_bridge", "torch_code"},
     {
         "_drawing",
         "_folding",
@@ -31,8 +33,10 @@ LAYERS: list[set[str]] = [
         "viz",
         "_explorer_page",
         "explorer",
+        "_exercise_parts",
+        "_quiz",
     },
-    {"cli", "demos", "__init__", "__main__"},
+    {"cli", "demos", "__init__", "__main__", "exercises", "_exercise_builtins"},
 ]
 
 # (importer, imported): the one documented lazy import that goes up a layer.
