@@ -434,6 +434,8 @@ if (foldedSvg) {
   }
 }
 const foldedShown = () => foldedSvg !== null && folded.size === GROUPS.length;
+// Its gradients, backward lines and seed: not drawn before the backward half starts.
+const FOLDED_BACKWARD = foldedSvg ? [...foldedSvg.querySelectorAll("text, path, polygon")].filter(isBackward) : [];
 function syncDrawing() {  // the folded drawing while every neuron is folded, else the op-level one
   if (!foldedSvg) return;
   const name = foldedShown() ? "folded" : "full";
@@ -569,6 +571,7 @@ function render() {
     seeded: r.seeded, focus: focus === undefined ? [] : [focus],
   });
   if (foldedShown()) renderFoldedDrawing(s, r, current);
+  for (const el of FOLDED_BACKWARD) visible(el, r.seeded);  // its backward half, once it starts
   renderOrder(s);
   reveal();
   fillPieces(document.getElementById("narration"), narrate(s, r));

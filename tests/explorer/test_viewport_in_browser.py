@@ -354,6 +354,19 @@ def test_nothing_of_the_backward_half_before_it_starts(opened: Opened) -> None:
     page.screenshot(path=str(OUT / "viewport_backward_started.png"))
 
 
+def test_nor_in_the_folded_drawing(opened: Opened) -> None:
+    loss, model = mlp_loss()
+    page = opened.load(explore(loss, parameters=model).html)
+    assert page.evaluate("explorer.shownSvg().dataset.drawing") == "folded"
+    seed = page.evaluate("explorer.steps") // 2  # start, forward steps, the seed, backward steps, done
+    assert page.evaluate(f"explorer.step({seed}).kind") == "seed"
+    for position in (0, 3, seed - 1):
+        page.evaluate(f"explorer.go({position})")
+        assert page.evaluate(VISIBLE_BACKWARD) == [], position
+    page.evaluate(f"explorer.go({seed})")
+    assert "seed dL/dL = 1" in page.evaluate(VISIBLE_BACKWARD)
+
+
 def test_the_why_drawing_follows_the_naive_walk_then_the_topological_one(opened: Opened) -> None:
     a = Value(1.0, "a")
     b = a + a
