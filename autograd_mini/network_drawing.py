@@ -42,7 +42,7 @@ NODE_FONT = 11.0
 EDGE_FONT = 10.0
 # Where along its edge a label may sit (0: the source neuron, 1: the target), best first.
 _T_CHOICES = tuple(sorted((i / 40 for i in range(5, 36)), key=lambda t: abs(t - 0.5)))
-_ATTEMPTS = 10  # spreads of the layout by _SPREAD before labels that find no spot become tooltips
+_ATTEMPTS = 10  # spreads of rows (and of columns) by _SPREAD before labels that find no spot become tooltips
 _SPREAD = 1.2
 _LINE_GAP = 0.04  # inches kept between a label and another weight's line (half the widest line, and air)
 
@@ -310,10 +310,10 @@ class _Layout:
         self.column_gap = 2 * self.radius + 1.6
         self._spread(1.0)
 
-    def _spread(self, factor: float) -> None:
-        """Move columns and rows apart by ``factor``: lines fan out at wider angles, labels fit."""
-        self.row_gap *= factor
-        self.column_gap *= factor
+    def _spread(self, rows: float, columns: float = 1.0) -> None:
+        """Rows apart by ``rows``, columns by ``columns``: lines fan out at wider angles, labels fit."""
+        self.row_gap *= rows
+        self.column_gap *= columns
         tallest = max(len(column) for column in self.columns)
         self.top = (tallest - 1) / 2 * self.row_gap + self.radius + 0.35
         self.bottom = -self.top
@@ -330,21 +330,25 @@ class _Layout:
     ) -> list[_Box | None]:
         """A label box per edge touching no circle, no other label and no other edge's line.
 
-        Columns and rows move apart until every label fits; if no try fits them all, the one
-        leaving fewest labels out is kept, and a label left out (None) is a tooltip only.
+        Rows move apart first (the drawing grows taller, not wider: a page or README scales
+        a drawing to its width), then columns too, until every label fits; if no try fits
+        them all, the one leaving fewest labels out is kept, and a label left out (None) is a
+        tooltip only.
         """
-        best: tuple[list[_Box | None], float] | None = None
-        spread = 1.0
-        for _ in range(_ATTEMPTS):
-            boxes = self._try(texts, edges)
-            if best is None or boxes.count(None) < best[0].count(None):
-                best = (boxes, spread)
-            if None not in boxes:
-                break
-            self._spread(_SPREAD)
-            spread *= _SPREAD
+        row_gap, column_gap = self.row_gap, self.column_gap
+        best: tuple[list[_Box | None], float, float] | None = None
+        for columns in range(_ATTEMPTS):
+            for rows in range(_ATTEMPTS):
+                self.row_gap, self.column_gap = row_gap, column_gap
+                self._spread(_SPREAD**rows, _SPREAD**columns)
+                boxes = self._try(texts, edges)
+                if best is None or boxes.count(None) < best[0].count(None):
+                    best = (boxes, _SPREAD**rows, _SPREAD**columns)
+                if None not in boxes:
+                    return boxes
         assert best is not None
-        self._spread(best[1] / spread)
+        self.row_gap, self.column_gap = row_gap, column_gap
+        self._spread(best[1], best[2])
         return best[0]
 
     def _try(
