@@ -660,7 +660,7 @@ def _demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print("\n".join(demo_listing()))
         return 0
     if args.name not in DEMOS:
-        parser.error(f"unknown demo {args.name!r}; known: {', '.join(DEMOS)}")
+        parser.error(f"unknown demo {shown(args.name)!r}; known: {', '.join(DEMOS)}")
     demo = DEMOS[args.name]
     if args.quick and not demo.quick:
         raise _Refusal(

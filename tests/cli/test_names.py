@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from autograd_mini import Value
 from autograd_mini._drawing import MAX_NAME_CHARS
 from autograd_mini.cli import main, value_table
+from autograd_mini.demos import DEMOS
 from autograd_mini.graph import view
 
 # An escaped character is at most 10 characters (\U0010ffff); a table line holds one name and
@@ -139,3 +140,12 @@ def test_hostile_text_as_an_input_name_is_refused_in_one_line(name: str) -> None
     reason = stderr.splitlines()[0]
     assert reason.startswith("autograd-mini: error: ") and reason.isprintable()
     assert len(reason) <= 500
+
+
+@given(name=hostile_label.filter(lambda text: text[:1] != "-" and text not in DEMOS))
+def test_an_unknown_demo_name_is_named_shortened_and_escaped(name: str) -> None:
+    status, stdout, stderr = run(["demo", name])
+    assert status == 2 and stdout == ""
+    reason = stderr.splitlines()[0]
+    assert reason.startswith("autograd-mini: error: ") and reason.isprintable()
+    assert "known: " in reason and len(reason) <= LONGEST_SHOWN_NAME + 200
