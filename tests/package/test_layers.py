@@ -17,7 +17,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "autograd_mini"
 
 LAYERS: list[set[str]] = [
-    {"ops", "_numbers", "_nodes", "_grad_mode", "_collector", "_files", "checks", "datasets"},
+    {"ops", "_numbers", "_nodes", "_grad_mode", "_collector", "_files", "checks", "datasets", "_progress"},
     {"naming"},
     {"graph", "kernels", "_kernels_generated", "js_codegen"},
     {"engine"},
@@ -31,6 +31,8 @@ LAYERS: list[set[str]] = [
         "viz",
         "_explorer_page",
         "explorer",
+        "recording",
+        "training_page",
     },
     {"cli", "demos", "__init__", "__main__"},
 ]
