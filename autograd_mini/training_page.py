@@ -30,7 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ._drawing import GraphvizNotFoundError, graphviz_module
+from ._drawing import GraphvizNotFoundError, format_number, graphviz_module
 from ._explorer_page import palette_css
 from ._files import replace_file
 from .engine import Value
@@ -175,9 +175,9 @@ def _network(run: Run) -> tuple[str, dict[str, Any] | None]:
         return "", None
     index = {name: i for i, name in enumerate(run.names)}
     saved = [p.data for p in run.params]
-    try:  # drawn with the first kept step's values, so labels start as the page does
-        for p, value in zip(run.params, run.snapshots[0].before, strict=True):
-            p.data = value
+    try:  # drawn with each parameter's widest text over the kept steps: circles and labels fit all
+        for i, p in enumerate(run.params):
+            p.data = max((snap.before[i] for snap in run.snapshots), key=lambda v: len(format_number(v, 4)))
         graph = draw_network(model, digits=4)
         svg: str = graph.pipe(format="svg", quiet=True).decode("utf-8")
     except graphviz_module().ExecutableNotFound as exc:
