@@ -26,6 +26,7 @@ dropped and from then on only every 2nd (4th, ...) step is kept: at most
 from __future__ import annotations
 
 import math
+import sys
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from .explorer import Explorer
     from .training_page import TrainingPage
 
-__all__ = ["DEFAULT_MAX_SNAPSHOTS", "Boundary", "Run", "Snapshot", "record"]
+__all__ = ["DEFAULT_MAX_SNAPSHOTS", "Boundary", "Run", "Snapshot", "learning_rate", "record"]
 
 DEFAULT_MAX_SNAPSHOTS = 1000
 MAX_BOUNDARIES = 200  # decision-boundary grids kept; past it, every other one is dropped
@@ -266,7 +267,7 @@ class Run:
         (before - after) / grad, for the first ``limit`` parameters.
         """
         snap = self.snapshot(step)
-        lr = _learning_rate(snap)
+        lr = learning_rate(snap)
         loss = self.losses[step]
         lines = [
             f"step {step}: one iteration of gradient descent, phase by phase",
@@ -385,15 +386,22 @@ def _ratio(change: float, size: float) -> float:
     return change / size
 
 
-def _learning_rate(snap: Snapshot) -> float | None:
-    """The lr of a plain SGD update p -= lr * g, when every parameter agrees on one; else None."""
-    rates = [(b - a) / g for b, a, g in zip(snap.before, snap.after, snap.grads, strict=True) if g != 0.0]
-    if not rates or not all(math.isfinite(r) for r in rates):
+def learning_rate(snap: Snapshot) -> float | None:
+    """The lr of a plain SGD update after = before - lr * grad, when every parameter fits one; else None.
+
+    lr is read where it is most accurate, at the largest |grad|; every parameter must then agree
+    to within the rounding of its own subtraction (a few units in the last place).
+    """
+    triples = list(zip(snap.before, snap.after, snap.grads, strict=True))
+    b, a, g = max(triples, key=lambda t: abs(t[2]))
+    if g == 0.0 or not all(math.isfinite(v) for t in triples for v in t):
         return None
-    lr = sorted(rates)[len(rates) // 2]
-    if all(abs(r - lr) <= 1e-6 * max(abs(lr), 1e-12) + 1e-12 for r in rates):
-        return lr
-    return None
+    lr = (b - a) / g
+    for b, a, g in triples:
+        step = lr * g
+        if abs(b - step - a) > 8 * sys.float_info.epsilon * max(abs(a), abs(b), abs(step)):
+            return None
+    return lr
 
 
 def _score(output: object) -> float:

@@ -37,7 +37,7 @@ from .engine import Value
 from .explorer import _compact, _script_json
 from .network_drawing import draw_network
 from .nn import MLP
-from .recording import Run
+from .recording import Run, learning_rate
 
 __all__ = ["DEFAULT_EXPLORE_STEPS", "TrainingPage", "page_data", "training_page", "unpack"]
 
@@ -152,6 +152,7 @@ def _run_data(run: Run) -> dict[str, Any]:
         "before": _floats([v for snap in snaps for v in snap.before]),
         "grads": _floats([g for snap in snaps for g in snap.grads]),
         "afterAt": after_at,
+        "lr": [learning_rate(snap) for snap in snaps],  # None (null) where the update is not plain SGD
         "after": _floats([v for i in after_at for v in snaps[i].after]),
         "boundary": None,
     }

@@ -260,10 +260,9 @@ function drawBoundary() {
 }
 
 // -- the selected parameter and the phase narration ---------------------------------------------
-function updateLine(s, i) {  // p.data -= lr * p.grad, with lr read from the numbers
-  const b = before(s, i), g = grad(s, i), a = after(s, i);
-  if (g === 0) return `${DATA.names[i]}: dL/dp = 0, so the update leaves it at ${fmt(a)}`;
-  const lr = (b - a) / g;
+function updateLine(s, i) {  // p.data -= lr * p.grad, with the lr the recorder read from the numbers
+  const b = before(s, i), g = grad(s, i), a = after(s, i), lr = DATA.lr[s];
+  if (lr === null) return `not plain SGD (momentum, Adam or weight decay): ${fmt(b)} + (${fmt(a - b)}) = ${fmt(a)}`;
   return `p.data -= lr * p.grad:  ${fmt(b)} - ${fmt(lr)} * (${fmt(g)}) = ${fmt(a)}`;
 }
 
