@@ -6,7 +6,13 @@
 const DATA = JSON.parse(document.getElementById("data").textContent);
 const SVG_NS = "http://www.w3.org/2000/svg";
 const byId = id => document.getElementById(id);
-const colour = name => getComputedStyle(document.documentElement).getPropertyValue("--" + name).trim();
+const COLOURS = new Map();  // read once: getComputedStyle in a redraw would force a style pass
+function colour(name) {
+  if (!COLOURS.has(name)) {
+    COLOURS.set(name, getComputedStyle(document.documentElement).getPropertyValue("--" + name).trim());
+  }
+  return COLOURS.get(name);
+}
 const LAYER_COLOURS = ["#2563eb", "#c2410c", "#059669", "#7c3aed", "#db2777", "#0891b2", "#65a30d",
   "#b45309", "#4b5563", "#9333ea", "#e11d48", "#0d9488"];
 
@@ -65,7 +71,7 @@ function after(s, i) {  // the value after step s's update: stored, or the next 
   return AFTER_ROW.has(s) ? AFTER[AFTER_ROW.get(s) * N + i] : BEFORE[(s + 1) * N + i];
 }
 
-const state = {at: 0, phase: "forward", param: 0, timer: null};
+const state = {at: 0, phase: "forward", param: 0, timer: null, grid: -1};
 
 // -- the network drawing: which SVG element shows which parameter -----------------------------
 const shown = {edges: new Map(), texts: new Map(), groups: new Map()};
@@ -123,7 +129,10 @@ function drawNetwork() {
     if (head) { head.setAttribute("stroke", paint); head.setAttribute("fill", paint); }
   }
   const prefix = state.phase === "backward" ? "dL/d" : "";
-  for (const [i, [text, what]] of shown.texts) text.textContent = `${prefix}${what} ${fmt(phaseValue(s, i))}`;
+  for (const [i, [text, what]] of shown.texts) {
+    const line = `${prefix}${what} ${fmt(phaseValue(s, i))}`;
+    if (text.textContent !== line) text.textContent = line;  // unchanged text: no new text layout
+  }
   byId("network").classList.toggle("gradients", state.phase === "backward");
 }
 
@@ -233,6 +242,8 @@ function drawBoundary() {
   const step = DATA.steps[state.at];
   let grid = 0;
   for (let g = 0; g < BOUNDARY.steps.length; g++) if (BOUNDARY.steps[g] <= step) grid = g;
+  if (grid === state.grid) return;  // the same grid as shown: nothing to redraw
+  state.grid = grid;
   const canvas = byId("boundary"), context = canvas.getContext("2d"), n = BOUNDARY.size;
   const [x0, x1, y0, y1] = BOUNDARY.extent, cell = canvas.width / n;
   for (let j = 0; j < n; j++) {
