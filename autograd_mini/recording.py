@@ -26,10 +26,12 @@ dropped and from then on only every 2nd (4th, ...) step is kept: at most
 from __future__ import annotations
 
 import math
+import os
 import sys
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._drawing import format_number
@@ -334,6 +336,18 @@ class Run:
         from .training_page import training_page
 
         return training_page(self, title=title, sample_loss=sample_loss, explore_steps=explore_steps)
+
+    def save_frames(self, folder: str | os.PathLike[str], **options: Any) -> list[Path]:
+        """Numbered PNG frames of the network at kept steps (see ``training_export.save_frames``)."""
+        from .training_export import save_frames
+
+        return save_frames(self, folder, **options)
+
+    def save_gif(self, path: str | os.PathLike[str], **options: Any) -> Path:
+        """An animated GIF of the network at kept steps; needs Pillow (``training_export.save_gif``)."""
+        from .training_export import save_gif
+
+        return save_gif(self, path, **options)
 
     def _repr_html_(self) -> str:
         return self.page()._repr_html_()

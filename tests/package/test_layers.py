@@ -33,6 +33,7 @@ LAYERS: list[set[str]] = [
         "explorer",
         "recording",
         "training_page",
+        "training_export",
     },
     {"cli", "demos", "__init__", "__main__"},
 ]
