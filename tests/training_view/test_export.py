@@ -70,7 +70,7 @@ def test_frames_need_an_mlp_and_an_existing_folder(tmp_path: Path) -> None:
     w = Value(1.0, "w")
     run = record([w], progress=False)
     run.step(w * w)
-    with pytest.raises(TypeError, match="record an nn.MLP"):
+    with pytest.raises(TypeError, match=r"record an nn\.MLP"):
         run.save_frames(tmp_path)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         small_run(1).save_frames(tmp_path / "missing")

@@ -144,3 +144,19 @@ def test_a_300_step_moons_page_stays_under_2_mb() -> None:
     size = len(run.page().html.encode("utf-8"))
     assert len(run.snapshots) == 300
     assert size < 2_000_000, size
+
+
+def test_a_thinned_run_stores_each_kept_steps_after_values() -> None:
+    w = Value(2.0, "w")
+    run = record([w], max_snapshots=3, progress=False)
+    for _ in range(9):
+        loss = w * w
+        w.grad = 0.0
+        loss.backward()
+        w.data -= 0.1 * w.grad
+        run.step(loss)
+    data = page_data(run.page().html)
+    assert data["steps"] == [0, 4, 8] and data["stride"] == 4
+    assert data["afterAt"] == [0, 1, 2]  # no kept step follows another: each keeps its own
+    assert unpack(data["after"]) == [f32(snap.after[0]) for snap in run.snapshots]
+    assert data["lr"] == [pytest.approx(0.1)] * 3

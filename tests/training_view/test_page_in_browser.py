@@ -252,3 +252,22 @@ def test_nan_losses_are_marked_and_hostile_names_stay_text(opened: Opened) -> No
     move_slider(page, 1)
     page.click("#phases button[data-phase=loss]")
     assert "L = nan (not a number" in (page.locator("#narration").text_content() or "")
+
+
+def test_a_thinned_run_shows_its_kept_steps(opened: Opened) -> None:
+    w = Value(2.0, "w")
+    run = record([w], max_snapshots=3, progress=False)
+    for _ in range(9):
+        loss = w * w
+        w.grad = 0.0
+        loss.backward()
+        w.data -= 0.1 * w.grad
+        run.step(loss)
+    page = opened.load(run.page().html)
+    move_slider(page, 1)
+    assert page.locator("#position").text_content() == "step 4 of 8 (every 4th step kept)"
+    snap = run.snapshot(4)
+    assert page.locator("#p-after").text_content() == shown(snap.after[0])
+    page.click("#phases button[data-phase=update]")
+    expected = f"{shown(snap.before[0])} - 0.1 * ({shown(snap.grads[0])}) = {shown(snap.after[0])}"
+    assert expected in (page.locator("#narration").text_content() or "")
