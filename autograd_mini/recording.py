@@ -208,15 +208,15 @@ class Run:
     # -- the decision boundary -------------------------------------------------------------
 
     def watch_boundary(
-        self, X: Sequence[Sequence[float]], y: Sequence[float], *, every: int = 10, grid: int = 20
+        self, X: Sequence[Sequence[float]], y: Sequence[float], *, every: int = 20, grid: int = 20
     ) -> None:
         """Evaluate the model on a grid x grid lattice over 2-D ``X`` now and after every ``every`` steps.
 
         The model must be a Module taking 2 inputs and returning one Value (its sign is the class).
         Evaluated under ``no_grad``: nothing of the training changes. Cost: grid**2 / every
-        forward passes a step (the defaults: 40, against 100 forward and backward passes of a
-        100-sample batch). At most MAX_BOUNDARIES grids are kept (past it, every other one is
-        dropped and ``every`` doubles).
+        forward passes a step (the defaults: 20, against 100 forward and backward passes of a
+        100-sample batch: about 10% more time). At most MAX_BOUNDARIES grids are kept (past it,
+        every other one is dropped and ``every`` doubles).
         """
         if not isinstance(self.model, Module):
             raise TypeError("watch_boundary: record a Module (something to call on a point), not a list")
