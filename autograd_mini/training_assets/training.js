@@ -361,6 +361,7 @@ function openExplorer() {
   byId("explorer-title").textContent = `backward explorer: step ${chosen.step}, one sample's loss and its chain rule`;
   byId("explorer").srcdoc = chosen.html;
   byId("explorer-panel").hidden = false;
+  byId("explorer-panel").scrollIntoView();
 }
 
 function start() {
