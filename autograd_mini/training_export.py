@@ -11,9 +11,10 @@ from __future__ import annotations
 import io
 import math
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._drawing import GraphvizNotFoundError, format_number, graphviz_module
 from ._files import replace_file
@@ -21,7 +22,19 @@ from .network_drawing import draw_network
 from .nn import MLP
 from .recording import Run
 
-__all__ = ["DEFAULT_MAX_FRAMES", "frame_steps", "render_frames", "save_frames", "save_gif"]
+if TYPE_CHECKING:
+    from .explorer import Explorer
+    from .training_page import TrainingPage
+
+__all__ = [
+    "DEFAULT_MAX_FRAMES",
+    "browser_frames",
+    "frame_steps",
+    "frames_to_gif",
+    "render_frames",
+    "save_frames",
+    "save_gif",
+]
 
 DEFAULT_MAX_FRAMES = 60
 
@@ -42,12 +55,7 @@ def frame_steps(
     kept = [snap.step for snap in run.snapshots]
     if not kept:
         raise ValueError("no steps recorded yet; call run.step(loss) once per iteration")
-    if len(kept) <= max_frames:
-        return kept
-    if max_frames == 1:
-        return [kept[-1]]
-    picks = sorted({round(i * (len(kept) - 1) / (max_frames - 1)) for i in range(max_frames)})
-    return [kept[i] for i in picks]
+    return [kept[i] for i in _spread(len(kept), max_frames)]
 
 
 def render_frames(run: Run, steps: Sequence[int], *, dpi: int = 80) -> list[bytes]:
@@ -118,13 +126,33 @@ def save_gif(
     dpi: int = 80,
 ) -> Path:
     """An animated GIF of the frames (looping, ``frame_ms`` milliseconds each); needs Pillow."""
-    image_module = _pillow()
+    _pillow()
     target = Path(path)
     if not target.parent.is_dir():
         raise FileNotFoundError(f"save_gif: the folder of {str(target)!r} does not exist")
     if isinstance(frame_ms, bool) or not isinstance(frame_ms, int) or frame_ms < 10:
         raise ValueError(f"frame_ms must be an int of at least 10, got {frame_ms!r}")
-    frames = render_frames(run, frame_steps(run, steps, max_frames), dpi=dpi)
+    return _write_gif(render_frames(run, frame_steps(run, steps, max_frames), dpi=dpi), target, frame_ms)
+
+
+def frames_to_gif(
+    frames: Sequence[str | os.PathLike[str]], path: str | os.PathLike[str], *, frame_ms: int = 150
+) -> Path:
+    """An animated GIF of PNG files (e.g. ``save_frames`` or ``browser_frames``); needs Pillow."""
+    _pillow()
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise FileNotFoundError(f"frames_to_gif: the folder of {str(target)!r} does not exist")
+    if isinstance(frame_ms, bool) or not isinstance(frame_ms, int) or frame_ms < 10:
+        raise ValueError(f"frame_ms must be an int of at least 10, got {frame_ms!r}")
+    if isinstance(frames, (str, bytes)) or not frames:
+        raise ValueError("frames_to_gif: frames must be a non-empty list of PNG files")
+    return _write_gif([Path(frame).read_bytes() for frame in frames], target, frame_ms)
+
+
+def _write_gif(frames: list[bytes], target: Path, frame_ms: int) -> Path:
+    """PNG frames centred on white canvases of the largest one's size, as a looping GIF."""
+    image_module = _pillow()
     images = [image_module.open(io.BytesIO(png)).convert("RGB") for png in frames]
     width, height = max(i.width for i in images), max(i.height for i in images)
     canvases = []
@@ -149,3 +177,89 @@ def _pillow() -> Any:
             "GIF export needs Pillow: pip install 'autograd-mini[gif]' (numbered PNG frames do not)"
         ) from None
     return Image
+
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
+
+def browser_frames(
+    page: TrainingPage | Explorer,
+    folder: str | os.PathLike[str],
+    *,
+    max_frames: int = DEFAULT_MAX_FRAMES,
+    width: int = 1400,
+    height: int = 900,
+) -> list[Path]:
+    """Screenshots of a page as the real browser shows it, step by step: frame_000.png, ...
+
+    A training page is shown at up to ``max_frames`` of its kept steps (spread evenly); an
+    explorer page at up to ``max_frames`` of its forward and backward steps. Needs Playwright
+    and a Chromium on the PATH (Debian's chromium); no browser is downloaded.
+    """
+    from .explorer import Explorer
+    from .training_page import TrainingPage
+
+    if not isinstance(page, (TrainingPage, Explorer)):
+        raise TypeError(
+            f"browser_frames: page must be a TrainingPage or an Explorer, got {type(page).__name__}"
+        )
+    target = Path(folder)
+    if not target.is_dir():
+        raise FileNotFoundError(f"browser_frames: folder {str(target)!r} does not exist")
+    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
+        raise ValueError(f"max_frames must be a positive int, got {max_frames!r}")
+    executable = shutil.which("chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise ImportError("browser_frames needs Playwright: pip install playwright (and Chromium)") from None
+    if executable is None:
+        raise FileNotFoundError(
+            "browser_frames needs Chromium on the PATH (Debian: apt-get install chromium)"
+        )
+    shots: list[bytes] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=list(CHROMIUM_FLAGS))
+        try:
+            tab = browser.new_page(viewport={"width": width, "height": height})
+            tab.route("**/*", lambda route: route.abort())  # the page fetches nothing; refuse all
+            tab.set_content(page.html)
+            if isinstance(page, TrainingPage):
+                last = int(tab.eval_on_selector("#slider", "slider => slider.max"))
+                for index in _spread(last + 1, max_frames):
+                    tab.eval_on_selector("#slider", _MOVE, index)
+                    shots.append(tab.screenshot())
+            else:
+                last = int(tab.evaluate("() => window.explorer.steps")) - 1
+                for index in _spread(last + 1, max_frames):
+                    tab.evaluate("k => window.explorer.go(k)", index)
+                    shots.append(tab.screenshot())
+        finally:
+            browser.close()
+    paths = []
+    digits = max(3, len(str(len(shots) - 1)))
+    for i, png in enumerate(shots):
+        path = target / f"frame_{i:0{digits}d}.png"
+        replace_file(path, png)
+        paths.append(path)
+    return paths
+
+
+_MOVE = "(slider, i) => { slider.value = String(i); slider.dispatchEvent(new Event('input')); }"
+
+
+def _spread(count: int, most: int) -> list[int]:
+    """Up to ``most`` of 0 .. count-1, evenly spread, the first and the last among them."""
+    if count <= most:
+        return list(range(count))
+    if most == 1:
+        return [count - 1]
+    return sorted({round(i * (count - 1) / (most - 1)) for i in range(most)})
