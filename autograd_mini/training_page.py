@@ -9,10 +9,11 @@ with ``sample_loss``, explorer pages on one sample's graph for a few steps.
 
 Size: every kept step's parameter values and gradients go in as float32 (base64), 2 x 4 bytes per
 parameter per step before base64's 4/3: MLP(2, [16, 16, 1]) (337 parameters) over 300 steps is
-about 1.1 MB, and the page stays under 2 MB. An embedded explorer page costs about 100 KB for a
-40-parameter network and grows with the graph, so pages embed explorers for 3 steps by default,
-and only when asked (``sample_loss``). Like the explorer, the page fetches nothing (a CSP says so),
-and user text (names, title) reaches it as escaped JSON read through ``textContent``.
+about 1.1 MB, and the page stays under 2 MB. An embedded explorer page costs about 300 KB for a
+40-parameter network and grows with the graph (0.85 MB for 105 parameters), so pages embed
+explorers only when asked (``sample_loss``), for 3 steps by default. Like the explorer, the page
+fetches nothing (a CSP says so), and user text (names, title) reaches it as escaped JSON read
+through ``textContent``.
 """
 
 from __future__ import annotations
