@@ -95,13 +95,8 @@ def training_page(
         raise ValueError("training_page: no steps recorded yet; call run.step(loss) once per iteration")
     steps = _explore_steps(run, sample_loss, explore_steps)
     svg, network = _network(run)
-    data = _run_data(run) | {
-        "title": title,
-        "network": network,
-        "explorers": [{"step": step, "html": run.explore(step, sample_loss).html} for step in steps]
-        if sample_loss is not None
-        else [],
-    }
+    explorers = [{"step": step, "html": _explorer(run, step, sample_loss)} for step in steps]
+    data = _run_data(run) | {"title": title, "network": network, "explorers": explorers}
     page = _assemble(title, svg, _script_json(data))
     return TrainingPage(page, title)
 
@@ -125,6 +120,18 @@ def _explore_steps(
     for step in explore_steps:
         run.snapshot(step)  # a ValueError naming the kept steps
     return sorted(set(explore_steps))
+
+
+def _explorer(run: Run, step: int, sample_loss: Callable[[], Value] | None) -> str:
+    """The explorer page of one sample's loss at ``step``, or a ValueError saying how to do without."""
+    assert sample_loss is not None
+    try:
+        return run.explore(step, sample_loss).html
+    except ValueError as exc:
+        raise ValueError(
+            f"training_page: the explorer for step {step} was refused ({exc}); leave out sample_loss "
+            "for a page without explorers, or open one with run.explore(step, sample_loss, max_nodes=...)"
+        ) from None
 
 
 def _floats(values: Sequence[float] | array[float], code: str = "f") -> str:

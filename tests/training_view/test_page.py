@@ -160,3 +160,14 @@ def test_a_thinned_run_stores_each_kept_steps_after_values() -> None:
     assert data["afterAt"] == [0, 1, 2]  # no kept step follows another: each keeps its own
     assert unpack(data["after"]) == [f32(snap.after[0]) for snap in run.snapshots]
     assert data["lr"] == [pytest.approx(0.1)] * 3
+
+
+def test_a_sample_graph_too_big_for_the_explorer_says_what_to_do() -> None:
+    X, y = datasets.make_moons(6, noise=0.1, seed=0)
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    run = record(model, progress=False)
+    loss = losses.hinge([model(x) for x in X], y)
+    loss.backward()
+    run.step(loss)
+    with pytest.raises(ValueError, match=r"leave out sample_loss .* run\.explore\(step, sample_loss, max_"):
+        run.page(sample_loss=lambda: losses.hinge([model(X[0])], [y[0]]))
