@@ -60,7 +60,7 @@ function fmt(v, p = 4) {  // Python's f"{v:.{p}g}", -0 as 0 (format_number in _d
 
 // -- the recorded numbers --------------------------------------------------------------------
 const N = DATA.names.length, S = DATA.steps.length, L = DATA.layers.length, T = DATA.stepCount;
-const LOSS = floats(DATA.loss, 8), NORMS = floats(DATA.gradNorms, 4);
+const LOSS = floats(DATA.loss, 8), NORMS = floats(DATA.gradNorms, 4), RATIOS = floats(DATA.ratios, 4);
 const BEFORE = floats(DATA.before, 4), GRADS = floats(DATA.grads, 4), AFTER = floats(DATA.after, 4);
 const AFTER_ROW = new Map(DATA.afterAt.map((s, row) => [s, row]));
 const BOUNDARY = DATA.boundary, SCORES = BOUNDARY ? floats(BOUNDARY.scores, 4) : null;
@@ -209,7 +209,12 @@ function drawFlowChart() {
     const key = document.createElement("span");
     key.style.color = LAYER_COLOURS[layer % LAYER_COLOURS.length];
     key.textContent = "— " + DATA.layers[layer];
-    byId("flow-legend").appendChild(key);
+    const numbers = document.createElement("span");
+    numbers.className = "layer-numbers";
+    const row = document.createElement("div");
+    row.append(key, numbers);
+    byId("flow-legend").appendChild(row);
+    legendNumbers.push(numbers);
   }
   axisLabels(svg, bottom, "1e" + Math.ceil(high), "1e" + Math.floor(low));
   return svgElement(svg, "line", {class: "marker", y1: CHART.top, y2: bottom});
@@ -230,6 +235,15 @@ function drawParamChart() {  // the selected parameter's value and gradient over
 }
 
 const markers = {};
+const legendNumbers = [];  // per layer: this step's |dL/dw| and |update| / |w|
+
+function showLayerNumbers() {
+  const step = DATA.steps[state.at];
+  legendNumbers.forEach((span, layer) => {
+    const norm = NORMS[step * L + layer], ratio = RATIOS[step * L + layer];
+    span.textContent = `|dL/dw| ${fmt(norm, 3)}, |update| / |w| ${fmt(ratio, 3)}`;
+  });
+}
 
 function moveMarkers() {
   const x = chartX(DATA.steps[state.at]).toFixed(1);
@@ -317,6 +331,7 @@ function show(at) {
   moveMarkers();
   drawBoundary();
   showParam();
+  showLayerNumbers();
   narrate();
   const here = DATA.explorers.some(e => e.step === DATA.steps[state.at]);
   byId("open-explorer").textContent = here || !DATA.explorers.length

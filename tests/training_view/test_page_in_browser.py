@@ -36,9 +36,9 @@ CHROMIUM_FLAGS = [
 STEPS = 12
 
 
-def shown(value: float) -> str:
+def shown(value: float, digits: int = 4) -> str:
     """How the page shows a recorded number: stored as float32, 4 significant digits."""
-    return format_number(struct.unpack("<f", struct.pack("<f", value))[0], 4)
+    return format_number(struct.unpack("<f", struct.pack("<f", value))[0], digits)
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +148,11 @@ def test_the_slider_shows_each_steps_recorded_numbers(opened: Opened, trained: t
         assert page.locator("#p-before").text_content() == shown(snap.before[0])
         assert page.locator("#p-grad").text_content() == shown(snap.grads[0])
         assert page.locator("#p-after").text_content() == shown(snap.after[0])
+        layers = page.locator("#flow-legend .layer-numbers").all_text_contents()
+        assert layers == [
+            f"|dL/dw| {shown(norm, 3)}, |update| / |w| {shown(ratio, 3)}"
+            for norm, ratio in zip(run.grad_norms[index], run.update_ratios[index], strict=True)
+        ]
         labels = label_texts(page)
         first_weight = labels["w0"]  # draw_network's label of the first weight (layers.0.neurons.0.w.0)
         assert first_weight == f"w {shown(snap.before[0])}"
