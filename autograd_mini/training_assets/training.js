@@ -336,7 +336,7 @@ function show(at) {
   const here = DATA.explorers.some(e => e.step === DATA.steps[state.at]);
   byId("open-explorer").textContent = here || !DATA.explorers.length
     ? "open the explorer on this step"
-    : `open the explorer (kept for steps ${DATA.explorers.map(e => e.step).join(", ")})`;
+    : `open the explorer (kept for step${DATA.explorers.length > 1 ? "s" : ""} ${DATA.explorers.map(e => e.step).join(", ")})`;
 }
 
 function setPhase(phase) {
