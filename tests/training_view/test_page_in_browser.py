@@ -9,16 +9,12 @@ from __future__ import annotations
 import shutil
 import struct
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
 
-from autograd_mini import Run, Value, datasets, explore, losses, nn, optim, record
+from autograd_mini import Run, Value, datasets, losses, nn, optim, record
 from autograd_mini._drawing import format_number
-from autograd_mini.training_export import browser_frames, frames_to_gif
-from autograd_mini.training_page import TrainingPage
 from tests.helpers import ROOT
 
 pytestmark = pytest.mark.browser
@@ -280,22 +276,3 @@ def test_a_thinned_run_shows_its_kept_steps(opened: Opened) -> None:
     page.click("#phases button[data-phase=update]")
     expected = f"{shown(snap.before[0])} - 0.1 * ({shown(snap.grads[0])}) = {shown(snap.after[0])}"
     assert expected in (page.locator("#narration").text_content() or "")
-
-
-def test_browser_frames_of_the_training_page_and_of_an_explorer(
-    trained: tuple[Run, str], tmp_path: Path
-) -> None:
-    _, html = trained
-    frames = browser_frames(TrainingPage(html, "t"), tmp_path, max_frames=3, width=900, height=600)
-    assert [p.name for p in frames] == ["frame_000.png", "frame_001.png", "frame_002.png"]
-    with Image.open(frames[0]) as first:
-        assert first.size == (900, 600)
-    assert len({p.read_bytes() for p in frames}) == 3  # steps 0, 6 and 11 look different
-    x, w = Value(2.0, "x"), Value(-3.0, "w")
-    explorer_dir = tmp_path / "explorer"
-    explorer_dir.mkdir()
-    steps = browser_frames(explore((x * w).tanh()), explorer_dir, max_frames=4, width=900, height=600)
-    assert len(steps) == 4 and len({p.read_bytes() for p in steps}) == 4
-    gif = frames_to_gif(steps, tmp_path / "explorer.gif", frame_ms=400)
-    with Image.open(gif) as animation:
-        assert animation.n_frames == 4
