@@ -13,6 +13,7 @@ import math
 import os
 import shutil
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -225,25 +226,34 @@ def browser_frames(
         raise FileNotFoundError(
             "browser_frames needs Chromium on the PATH (Debian: apt-get install chromium)"
         )
-    shots: list[bytes] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=list(CHROMIUM_FLAGS))
-        try:
-            tab = browser.new_page(viewport={"width": width, "height": height})
-            tab.route("**/*", lambda route: route.abort())  # the page fetches nothing; refuse all
-            tab.set_content(page.html)
-            if isinstance(page, TrainingPage):
-                last = int(tab.eval_on_selector("#slider", "slider => slider.max"))
-                for index in _spread(last + 1, max_frames):
-                    tab.eval_on_selector("#slider", _MOVE, index)
-                    shots.append(tab.screenshot())
-            else:
-                last = int(tab.evaluate("() => window.explorer.steps")) - 1
-                for index in _spread(last + 1, max_frames):
-                    tab.evaluate("k => window.explorer.go(k)", index)
-                    shots.append(tab.screenshot())
-        finally:
-            browser.close()
+    training = isinstance(page, TrainingPage)
+
+    def shoot() -> list[bytes]:
+        shots: list[bytes] = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable, args=list(CHROMIUM_FLAGS))
+            try:
+                tab = browser.new_page(viewport={"width": width, "height": height})
+                tab.route("**/*", lambda route: route.abort())  # the page fetches nothing; refuse all
+                tab.set_content(page.html)
+                if training:
+                    count = int(tab.eval_on_selector("#slider", "slider => slider.max")) + 1
+                    for index in _spread(count, max_frames):
+                        tab.eval_on_selector("#slider", _MOVE, index)
+                        shots.append(tab.screenshot())
+                else:
+                    count = int(tab.evaluate("() => window.explorer.steps"))
+                    for index in _spread(count, max_frames):
+                        tab.evaluate("k => window.explorer.go(k)", index)
+                        shots.append(tab.screenshot())
+            finally:
+                browser.close()
+        return shots
+
+    # In a thread of its own: Playwright's sync API refuses to run where an asyncio loop runs
+    # (a notebook's kernel, another Playwright).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        shots = pool.submit(shoot).result()
     paths = []
     digits = max(3, len(str(len(shots) - 1)))
     for i, png in enumerate(shots):

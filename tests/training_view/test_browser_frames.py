@@ -1,7 +1,7 @@
 """Frames of pages as headless Chromium shows them (browser_frames), and a GIF of them.
 
-A module of its own: browser_frames starts its own Playwright, which cannot run beside the
-browser fixture of the page tests.
+browser_frames starts its own Playwright, in a thread of its own (so it also runs in a notebook,
+and beside the page tests' browser: tested there).
 """
 
 from __future__ import annotations

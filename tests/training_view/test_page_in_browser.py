@@ -9,12 +9,15 @@ from __future__ import annotations
 import shutil
 import struct
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from autograd_mini import Run, Value, datasets, losses, nn, optim, record
 from autograd_mini._drawing import format_number
+from autograd_mini.training_export import browser_frames
+from autograd_mini.training_page import TrainingPage
 from tests.helpers import ROOT
 
 pytestmark = pytest.mark.browser
@@ -276,3 +279,13 @@ def test_a_thinned_run_shows_its_kept_steps(opened: Opened) -> None:
     page.click("#phases button[data-phase=update]")
     expected = f"{shown(snap.before[0])} - 0.1 * ({shown(snap.grads[0])}) = {shown(snap.after[0])}"
     assert expected in (page.locator("#narration").text_content() or "")
+
+
+def test_browser_frames_runs_beside_a_running_playwright(
+    opened: Opened, trained: tuple[Run, str], tmp_path: Path
+) -> None:
+    _, html = trained
+    page = opened.load(html)  # this module's browser is running: browser_frames starts its own
+    frames = browser_frames(TrainingPage(html, "t"), tmp_path, max_frames=2, width=800, height=500)
+    assert len(frames) == 2 and frames[0].read_bytes() != frames[1].read_bytes()
+    assert page.locator("#position").text_content() == f"step 0 of {STEPS - 1}"
