@@ -17,7 +17,7 @@ const LAYER_COLOURS = ["#2563eb", "#c2410c", "#059669", "#7c3aed", "#db2777", "#
   "#b45309", "#4b5563", "#9333ea", "#e11d48", "#0d9488"];
 
 function floats(text, bytes) {  // base64 of little-endian float32 (4) or float64 (8) numbers
-  const raw = atob(text);
+  const raw = window.atob(text);
   const view = new DataView(new ArrayBuffer(raw.length));
   for (let i = 0; i < raw.length; i++) view.setUint8(i, raw.charCodeAt(i));
   const out = new Float64Array(raw.length / bytes);
@@ -32,11 +32,14 @@ function significant(x, p) {  // [p digits, exponent] of x > 0, rounded half to 
   const digits = exact[0].replace(".", "");
   const rest = digits.slice(p);
   if (/^50*$/.test(rest)) {  // an exact tie: JavaScript rounds it up, Python to the even digit
-    let kept = digits.slice(0, p);
-    if (+kept[p - 1] % 2 === 1) kept = String(BigInt(kept) + 1n);
+    const kept = digits.slice(0, p).split("").map(Number);
     let e = +exact[1];
-    if (kept.length > p) { kept = kept.slice(0, p); e++; }
-    return [kept, e];
+    if (kept[p - 1] % 2 === 1) {  // round up: carry through the nines
+      let i = p - 1;
+      while (i >= 0 && kept[i] === 9) { kept[i] = 0; i--; }
+      if (i < 0) { kept.unshift(1); kept.pop(); e++; } else kept[i]++;
+    }
+    return [kept.join(""), e];
   }
   const rounded = x.toExponential(p - 1).split("e");
   return [rounded[0].replace(".", ""), +rounded[1]];
@@ -401,7 +404,7 @@ function start() {
   byId("open-explorer").addEventListener("click", openExplorer);
   byId("close-explorer").addEventListener("click", () => { byId("explorer-panel").hidden = true; });
   document.addEventListener("keydown", event => {
-    if (event.target instanceof HTMLSelectElement) return;
+    if (event.target.tagName === "SELECT") return;  // its own arrow keys choose a parameter
     if (event.key === "ArrowRight") show(state.at + 1);
     else if (event.key === "ArrowLeft") show(state.at - 1);
     else if (event.key === " ") { event.preventDefault(); play(); }

@@ -6,6 +6,8 @@ request leaves the page. Screenshots go to out/. Chromium missing is a failure, 
 
 from __future__ import annotations
 
+import math
+import random
 import shutil
 import struct
 from collections.abc import Iterator
@@ -289,3 +291,20 @@ def test_browser_frames_runs_beside_a_running_playwright(
     frames = browser_frames(TrainingPage(html, "t"), tmp_path, max_frames=2, width=800, height=500)
     assert len(frames) == 2 and frames[0].read_bytes() != frames[1].read_bytes()
     assert page.locator("#position").text_content() == f"step 0 of {STEPS - 1}"
+
+
+def test_the_pages_number_format_is_pythons(opened: Opened, trained: tuple[Run, str]) -> None:
+    """fmt(v, p) in the page against format_number(v, p): ties (half to even), carries, exponents."""
+    _, html = trained
+    page = opened.load(html)
+    rng = random.Random(5)
+    values = [1.0625, 2.5, 0.125, 99995.0, 9.9995, 0.00012345, 1e-5, 123456.0, -0.0, 1e16, 5e-324]
+    values += [rng.uniform(-2, 2) * 10 ** rng.randint(-8, 8) for _ in range(300)]
+    values += [math.nan, math.inf, -math.inf]
+    for digits in (3, 4):
+        shown_by_page = page.evaluate(
+            "([vs, p]) => vs.map(v => fmt(v === null ? NaN : v, p))",
+            [[None if math.isnan(v) else v for v in values], digits],
+        )
+        # NaN travels as null (JSON has no NaN); infinities survive Playwright's serializer
+        assert shown_by_page == [format_number(v, digits) for v in values]
