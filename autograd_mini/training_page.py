@@ -28,6 +28,7 @@ import shutil
 from array import array
 from collections.abc import Callable, Sequence
 from importlib import resources
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -180,8 +181,8 @@ def _run_data(run: Run) -> dict[str, Any]:
 def _network(run: Run) -> tuple[str, dict[str, Any] | None]:
     """draw_network's SVG of an MLP and which SVG element shows which parameter; ("", None) otherwise."""
     model = run.model
-    if not isinstance(model, MLP) or shutil.which("dot") is None:
-        return "", None
+    if not isinstance(model, MLP) or shutil.which("dot") is None or find_spec("graphviz") is None:
+        return "", None  # no drawing without Graphviz (program and package): the charts still work
     index = {name: i for i, name in enumerate(run.names)}
     saved = [p.data for p in run.params]
     try:  # drawn with each parameter's widest text over the kept steps: circles and labels fit all

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import re
 import struct
+import sys
 from pathlib import Path
 
 import pytest
 
-from autograd_mini import Run, Value, datasets, losses, nn, optim, record
+from autograd_mini import Run, Value, datasets, losses, nn, optim, record, training_page
 from autograd_mini.training_page import page_data, unpack
 
 
@@ -171,3 +172,14 @@ def test_a_sample_graph_too_big_for_the_explorer_says_what_to_do() -> None:
     run.step(loss)
     with pytest.raises(ValueError, match=r"leave out sample_loss .* run\.explore\(step, sample_loss, max_"):
         run.page(sample_loss=lambda: losses.hinge([model(X[0])], [y[0]]))
+
+
+def test_without_graphviz_the_page_has_no_drawing_but_everything_else(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run, _, _, _ = small_run(2)
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    monkeypatch.setattr(training_page, "find_spec", lambda name: None)
+    html = run.page().html
+    assert "No drawing" in html and page_data(html)["network"] is None
+    assert page_data(html)["names"] == run.names
