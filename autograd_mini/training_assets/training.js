@@ -344,7 +344,7 @@ function show(at) {
 
 function setPhase(phase) {
   state.phase = phase;
-  for (const button of document.querySelectorAll("#phases button")) {
+  for (const button of document.querySelectorAll("#phases button[data-phase]")) {
     button.setAttribute("aria-pressed", String(button.dataset.phase === phase));
   }
   const legend = {
@@ -355,6 +355,14 @@ function setPhase(phase) {
   }[phase];
   byId("legend").textContent = DATA.network ? legend : "";
   show(state.at);
+}
+
+const PHASES = ["forward", "loss", "backward", "update"];
+
+function nextPhase() {  // forward -> loss -> backward -> update -> the next step's forward
+  const k = PHASES.indexOf(state.phase);
+  if (k < PHASES.length - 1) { setPhase(PHASES[k + 1]); return; }
+  if (state.at < S - 1) { state.at += 1; setPhase("forward"); }
 }
 
 function play() {
@@ -397,7 +405,8 @@ function start() {
   });
   choice.addEventListener("change", () => select(Number(choice.value)));
   byId("play").addEventListener("click", play);
-  for (const button of document.querySelectorAll("#phases button")) {
+  byId("next-phase").addEventListener("click", nextPhase);
+  for (const button of document.querySelectorAll("#phases button[data-phase]")) {
     button.addEventListener("click", () => setPhase(button.dataset.phase));
   }
   byId("open-explorer").disabled = !DATA.explorers.length;
@@ -408,6 +417,7 @@ function start() {
     if (event.key === "ArrowRight") show(state.at + 1);
     else if (event.key === "ArrowLeft") show(state.at - 1);
     else if (event.key === " ") { event.preventDefault(); play(); }
+    else if (event.key === "n") nextPhase();
   });
   byId("boundary-panel").hidden = !BOUNDARY;
   linkDrawing();

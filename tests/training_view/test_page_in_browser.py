@@ -308,3 +308,23 @@ def test_the_pages_number_format_is_pythons(opened: Opened, trained: tuple[Run, 
         )
         # NaN travels as null (JSON has no NaN); infinities survive Playwright's serializer
         assert shown_by_page == [format_number(v, digits) for v in values]
+
+
+def test_next_phase_walks_one_iteration_then_the_next(opened: Opened, trained: tuple[Run, str]) -> None:
+    run, html = trained
+    page = opened.load(html)
+    move_slider(page, 2)
+    seen = []
+    for _ in range(5):
+        seen.append(page.locator("#narration").text_content() or "")
+        page.click("#next-phase")
+    assert [line.split(",")[0] for line in seen] == ["step 2"] * 4 + ["step 3"]
+    assert [line.split(", ", 1)[1].split(":")[0] for line in seen] == [
+        "forward",
+        "loss",
+        "backward",
+        "update",
+        "forward",
+    ]
+    assert seen[1] == f"step 2, loss: L = {format_number(run.losses[2], 4)}"
+    assert page.locator("#slider").input_value() == "3"
