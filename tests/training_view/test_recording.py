@@ -252,3 +252,18 @@ def test_progress_bar_with_tqdm_shows_the_loss(capsys: Any) -> None:
         run.step(w * w)
     err = capsys.readouterr().err
     assert "fit" in err and "loss=4" in err
+
+
+@settings(max_examples=40, deadline=None)
+@given(limit=st.integers(2, 9), steps=st.integers(1, 70))
+def test_thinning_keeps_every_strideth_step_within_the_limit(limit: int, steps: int) -> None:
+    w = Value(0.5)
+    run = record([w], max_snapshots=limit, progress=False)
+    for _ in range(steps):
+        run.step(w * w)
+    kept = [s.step for s in run.snapshots]
+    assert 1 <= len(kept) <= limit
+    assert kept == list(range(0, steps, run.stride))  # every stride-th step from 0, none missing
+    assert len(run.losses) == steps
+    # the stride is as small as the limit allows: half of it would keep too many
+    assert run.stride == 1 or len(range(0, steps, run.stride // 2)) > limit
