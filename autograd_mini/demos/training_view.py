@@ -11,6 +11,7 @@ Run: python -m autograd_mini.demos.training_view [--quick]
 from __future__ import annotations
 
 from autograd_mini import Run, datasets, losses, nn, optim, record
+from autograd_mini._files import replace_file
 
 from . import argument_parser, run_main
 from ._common import out_path, wrote
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     for activation in ("tanh", "relu"):
         run, accuracy, html = train(activation, steps)
         path = out_path(f"training_moons_{activation}.html")
-        path.write_text(html, encoding="utf-8")
+        replace_file(path, html)  # a temporary file beside it, then a rename
         print(
             f"{activation}: loss {run.losses[0]:.4f} -> {run.losses[-1]:.4f}, accuracy {accuracy:.0%}, "
             f"page {len(html.encode('utf-8')) / 1e6:.2f} MB"

@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         title = f"vanishing gradients: tanh MLP(2, [{WIDTH}] * {DEPTH} + [1]), {what}"
         path = out_path(f"vanishing_{name}.html")
-        path.write_text(run.page(title=title).html, encoding="utf-8")
+        run.page(title=title).save(path)
         wrote(path)
     # What the demo shows, checked on the recorded numbers (an error if it ever stops being true).
     if not (ratios["small_init"] < 1e-3 and ratios["xavier"] > 1e-2):
