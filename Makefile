@@ -78,7 +78,7 @@ lint-js:
 			exit 1; \
 		fi; }
 	@[ -d node_modules ] || npm ci --no-audit --no-fund
-	node_modules/.bin/eslint autograd_mini/explorer_assets
+	node_modules/.bin/eslint autograd_mini/explorer_assets autograd_mini/training_assets
 
 typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy --strict autograd_mini

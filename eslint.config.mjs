@@ -1,5 +1,5 @@
-// Lints the explorer page's hand-written script (make lint-js). The page is a classic script
-// in a browser; OPS and $py come from the op table's generated script that runs before it.
+// Lints the pages' hand-written scripts (make lint-js): the explorer and the training view. Each is a classic script
+// in a browser; the explorer's OPS and $py come from the op table's generated script that runs before it.
 import js from "@eslint/js";
 
 const browser = ["document", "window", "getComputedStyle", "setInterval", "clearInterval"];
@@ -7,7 +7,7 @@ const browser = ["document", "window", "getComputedStyle", "setInterval", "clear
 export default [
   js.configs.recommended,
   {
-    files: ["autograd_mini/explorer_assets/*.js"],
+    files: ["autograd_mini/explorer_assets/*.js", "autograd_mini/training_assets/*.js"],
     languageOptions: {
       ecmaVersion: 2022,
       sourceType: "script",

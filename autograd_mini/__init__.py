@@ -13,6 +13,7 @@ from .gradcheck import (
     numerical_grad,
 )
 from .higher_order import derivative, gradients, hessian, hvp
+from .recording import Run, record
 
 __version__ = "0.1.0"
 
@@ -36,6 +37,8 @@ __all__ = [
     "explore",
     "hessian",
     "hvp",
+    "record",
+    "Run",
     "is_grad_enabled",
     "no_grad",
     "numerical_grad",

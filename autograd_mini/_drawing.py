@@ -172,6 +172,11 @@ def visible(value: str) -> str:
     return "".join(ascii(char)[1:-1] if _unprintable(char) else char for char in value)
 
 
+def shown(name: str) -> str:
+    """A name or label as drawings and the command line show it: shortened, unprintables escaped."""
+    return visible(shorten(name))
+
+
 def text(value: str) -> str:
     """User or generated text escaped for an HTML-like Graphviz label (drawn as text, never markup)."""
     # a backslash would start an escape like \N (the node's name) even in HTML-like labels

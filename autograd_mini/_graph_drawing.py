@@ -71,6 +71,10 @@ class DrawOptions:
     share_constants: bool = False
     legend: bool = False
     loss_name: str | None = None
+    # Narrow drawing (draw_graph's top-to-bottom layouts): the chain rule's numbers on a line
+    # of their own, a folded neuron's cells stacked, edges into its rows without text, the
+    # legend at the bottom. Width is what a page or README scales down; height scrolls.
+    narrow: bool = False
 
 
 def draw_view(view: GraphView, gradients: Mapping[Value, float], options: DrawOptions) -> graphviz.Digraph:
@@ -89,11 +93,14 @@ def draw_view(view: GraphView, gradients: Mapping[Value, float], options: DrawOp
         show = "forward"  # nothing has flowed back: a drawn seed of 0 would be invented
     loss = shorten(options.loss_name or _loss_name(view, gradients))
     drawing = GraphDrawing(view, gradients, loss, options.digits, show, options.share_constants)
+    drawing.narrow = options.narrow
     drawing.edge_text = _edge_text(steps)
-    drawing.entry_side = _ENTRY_SIDE[options.rankdir]
+    # a narrow drawing's edges enter a folded neuron's row from the side, clear of the rows above
+    drawing.entry_side = "w" if options.narrow else _ENTRY_SIDE[options.rankdir]
     graph = new_digraph(
         name="computation_graph",
-        graph_attr=_graph_attributes(options.rankdir, steps, drawn, drawing.edge_text),
+        graph_attr=_graph_attributes(options.rankdir, steps, drawn, drawing.edge_text)
+        | ({"nodesep": "0.1"} if options.narrow else {}),
         node_attr={"fontname": FONT, "fontsize": "12"},
         edge_attr={"fontname": FONT, "fontsize": "11", "color": FORWARD, "arrowsize": "0.7"},
     )
@@ -205,6 +212,7 @@ class GraphDrawing:
         self.share_constants = share_constants
         self.edge_text = "label"
         self.entry_side = "w"  # the compass side edges enter a row from: the left when rankdir is LR
+        self.narrow = False  # DrawOptions.narrow
         self.ids: dict[Value, str] = {}
         self.constant_ids: dict[tuple[str, int, float], str] = {}  # (op, position, number) -> node
         self.incoming: dict[Value, list[float]] = {}  # products dL/dt · ∂t/∂v arriving at v
@@ -275,12 +283,14 @@ class GraphDrawing:
         outside = abs(rest) > 1e-9 * max(1.0, abs(grad))
         if len(products) < 2 and not outside:
             return f"{name} = {self.number(grad)}"
-        if len(products) > _SUM_TERMS_SHOWN:
+        if len(products) > (2 if self.narrow else _SUM_TERMS_SHOWN):
             terms = f"sum of {len(products)} products"
         else:
             terms = " + ".join(factor(p, self.digits) for p in products)
         if outside:  # consumers outside the drawing, or earlier backward calls (leaves accumulate)
             terms += f" + {factor(rest, self.digits)} not drawn"
+        if self.narrow:  # the value first, then where it comes from, on a line of its own
+            return f"{name} = {self.number(grad)}\n({terms})"
         return f"{name} = {terms} = {self.number(grad)}"
 
     def sole_path(self, node: Value) -> bool:
@@ -296,7 +306,10 @@ class GraphDrawing:
             title = f"{text(shorten(node.label))} ({title})"
         cells = [title, text(f"data {self.number(node.data)}")]
         if self.show != "forward":
-            cells.append(f'<FONT COLOR="{BACKWARD}">{text(self.grad_text(node))}</FONT>')
+            grad_lines = "<BR/>".join(text(line) for line in self.grad_text(node).split("\n"))
+            cells.append(f'<FONT COLOR="{BACKWARD}">{grad_lines}</FONT>')
+        if self.narrow:  # the gradient under the data
+            cells[1:] = ["<BR/>".join(cells[1:])]
         row = "".join(f"<TD>{cell}</TD>" for cell in cells)
         border = "2" if node is self.root else "1"
         label = (
@@ -317,7 +330,9 @@ class GraphDrawing:
             if not isinstance(operand, Value) or local is None:
                 self.draw_constant(graph, float(operand), head, (step.op, position))
             else:
-                graph.edge(self.ids[operand], head, **self.edge_style(self.edge_lines(step, operand, local)))
+                lines = self.edge_lines(step, operand, local)
+                into_row = weight in rows and self.narrow  # the row shows w = ∂t/∂x already
+                graph.edge(self.ids[operand], head, **self.edge_style(lines, into_row))
         graph.edge(op_id, self.ids[step.value])
 
     def draw_op(self, graph: graphviz.Digraph, op_id: str, step: Step) -> None:
@@ -349,18 +364,24 @@ class GraphDrawing:
             )
             if self.sole_path(operand):  # the product is the whole gradient: say so
                 chain = f"d{self.loss}/d{self.names[operand]} = {chain}"
+            if self.narrow:  # "dL/dx = dL/dt · ∂t/∂x" above "= 2 · (-4) = -8"
+                symbols, equals, numbers = chain.rpartition(f" = {factor(out_grad, self.digits)} · ")
+                lines += [(BACKWARD, symbols), (BACKWARD, equals.lstrip() + numbers)]
+                return lines
             lines.append((BACKWARD, chain))
         return lines
 
     def neuron_table(self, step: Step) -> str:
         """A folded neuron: Σ wᵢxᵢ + b with its own parameters as rows (name relative to the neuron)."""
-        columns = 2 + (self.show != "backward") + (self.show != "forward")
+        columns = 1 if self.narrow else 2 + (self.show != "backward") + (self.show != "forward")
         rows = [
-            f'<TR><TD COLSPAN="{columns}" BGCOLOR="{OP_FILL}"><B>{text(step.op)}</B> '
-            f"{text(shorten(step.neuron))}</TD></TR>"
+            f'<TR><TD COLSPAN="{columns}" BGCOLOR="{OP_FILL}"><B>{text(step.op)}</B>'
+            f"{'<BR/>' if self.narrow else ' '}{text(shorten(step.neuron))}</TD></TR>"
         ]
         for parameter, local in step.inside:
             first, *rest = self.neuron_row(step, parameter, local)
+            if self.narrow:  # one cell: "w.0 data 0.5" over ∂t/∂p over dL/dp
+                first, rest = "<BR/>".join([f"{first} {rest[0]}", *rest[1:]]), []
             rows.append(
                 f'<TR><TD PORT="{port(self.names[parameter])}">{first}</TD>'
                 + "".join(f"<TD>{cell}</TD>" for cell in rest)
@@ -387,14 +408,23 @@ class GraphDrawing:
             )
             if abs(grad - product) > 1e-9 * max(1.0, abs(product)):
                 chain += f" (grad {self.number(grad)}: more not drawn)"
-            cells.append(f'<FONT COLOR="{BACKWARD}">{text(chain)}</FONT>')
+            if self.narrow:  # "dL/dw = 2 · (-4)" above "= -8"
+                head, equals, tail = chain.rpartition(f" = {self.number(product)}")
+                chain = f"{head}\n{equals.lstrip()}{tail}"
+            chain_lines = "<BR/>".join(text(line) for line in chain.split("\n"))
+            cells.append(f'<FONT COLOR="{BACKWARD}">{chain_lines}</FONT>')
         return cells
 
-    def edge_style(self, lines: list[tuple[str, str]]) -> dict[str, Any]:
-        """One edge for both halves: forward text dark, backward text orange on a parallel line."""
+    def edge_style(self, lines: list[tuple[str, str]], untitled: bool = False) -> dict[str, Any]:
+        """One edge for both halves: forward text dark, backward text orange on a parallel line.
+
+        ``untitled``: the text only on hover (a tooltip), not drawn.
+        """
         label = "<BR/>".join(f'<FONT COLOR="{colour}">{text(line)}</FONT>' for colour, line in lines)
-        style: dict[str, Any] = {self.edge_text: f"<{label}>"}
-        if self.edge_text == "xlabel":  # an xlabel that would overlap is dropped: keep it on hover
+        style: dict[str, Any] = {} if untitled else {self.edge_text: f"<{label}>"}
+        if (
+            self.edge_text == "xlabel" or untitled
+        ):  # an xlabel that would overlap is dropped: keep it on hover
             style["tooltip"] = plain("\n".join(line for _, line in lines))
         if self.show == "both":
             style.update(color=f"{FORWARD}:{BACKWARD}", dir="both", arrowtail="normal")
@@ -459,4 +489,20 @@ class GraphDrawing:
             extra.append(
                 (BACKWARD, "⇠", "backward: d(loss)/d(result) · ∂(result)/∂(operand), the chain rule")
             )
-        graph.node("legend", label=legend_label(roles, extra), shape="none", margin="0")
+        if not self.narrow:
+            graph.node("legend", label=legend_label(roles, extra), shape="none", margin="0")
+            return
+        with graph.subgraph(name="legend_rank") as bottom:  # below the drawing, not beside it
+            bottom.attr(rank="sink")
+            bottom.node("legend", label=legend_label(roles, _two_lines(extra)), shape="none", margin="0")
+
+
+def _two_lines(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Legend rows with each meaning broken after its first comma into a second row."""
+    broken = []
+    for colour, symbol, meaning in rows:
+        first, comma, rest = meaning.partition(", ")
+        broken.append((colour, symbol, first + comma.strip()))
+        if rest:
+            broken.append((colour, " ", rest))
+    return broken

@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from ._drawing import MAX_DIGITS
+from ._drawing import MAX_DIGITS, shown
 from .demos import DEMOS, Demo
 from .demos import check as check_demo
 from .demos import listing as demo_listing
@@ -138,7 +138,7 @@ def evaluate(source: str, values: dict[str, float]) -> tuple[Value, dict[str, Va
     order = _checked_postorder(body, source, leaves)
     unused = sorted(set(leaves) - {node.id for node in order if isinstance(node, ast.Name)})
     if unused:  # checked before any math, so a refusal never hides behind a math error
-        raise ExpressionError(f"--at gives {', '.join(unused)}, which the expression does not use", source)
+        raise ExpressionError(f"--at gives {_names(unused)}, which the expression does not use", source)
     used: dict[str, Value] = {}
     stack: list[Value | float] = []
     for node in order:
@@ -173,8 +173,9 @@ def _operands(node: ast.expr, source: str, leaves: dict[str, Value]) -> list[ast
         if node.id in FUNCTIONS:
             raise ExpressionError(f"{node.id} is a function: call it, as in {node.id}(x)", source, node)
         if node.id not in leaves:
+            name = shown(node.id)
             raise ExpressionError(
-                f"name {node.id!r} has no value; bind it with --at {node.id}=NUMBER", source, node
+                f"name {name!r} has no value; bind it with --at {name}=NUMBER", source, node
             )
         return []
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -240,7 +241,9 @@ def _call_arguments(node: ast.Call, source: str) -> list[ast.expr]:
         raise ExpressionError(f"{_describe(node.func)} is not allowed", source, node.func)
     if node.func.id not in FUNCTIONS:
         allowed = ", ".join(sorted(FUNCTIONS))
-        raise ExpressionError(f"unknown function {node.func.id!r}; allowed: {allowed}", source, node.func)
+        raise ExpressionError(
+            f"unknown function {shown(node.func.id)!r}; allowed: {allowed}", source, node.func
+        )
     arities = FUNCTIONS[node.func.id][1]
     if node.keywords or len(node.args) not in arities:
         raise ExpressionError(
@@ -319,7 +322,7 @@ def _binding(text: str) -> tuple[str, float]:
     try:
         return name, _finite_number(number)
     except argparse.ArgumentTypeError as exc:
-        raise argparse.ArgumentTypeError(f"{name}: {exc}") from None
+        raise argparse.ArgumentTypeError(f"{shown(name)}: {exc}") from None
 
 
 def _finite_number(text: str) -> float:
@@ -540,8 +543,13 @@ def _arguments(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> a
         names = [name for name, _ in args.at]
         twice = sorted({name for name in names if names.count(name) > 1})
         if twice:
-            parser.error(f"--at gives {', '.join(twice)} more than once")
+            parser.error(f"--at gives {_names(twice)} more than once")
     return args
+
+
+def _names(names: Sequence[str]) -> str:
+    """Input names for a message, each as drawings show it (shortened, escaped), comma-separated."""
+    return ", ".join(shown(name) for name in names)
 
 
 def _words(words: Sequence[str]) -> str:
@@ -631,14 +639,22 @@ def _explore(args: argparse.Namespace) -> int:
 
 def _print_table(graph: GraphView, digits: int) -> None:
     """Every value of the graph, inputs first, under the names the drawing uses, with dL/d(name)."""
-    names = graph.names
-    loss = names[graph.root]
+    print("\n".join(value_table(graph, digits)))
+
+
+def value_table(graph: GraphView, digits: int) -> list[str]:
+    """The table draw prints: name, op, value, gradient; names shortened and escaped as drawn."""
+    # the drawings' shortening and escaping, then anything else a terminal would not show on one line
+    names = {node: _printable(shown(name)) for node, name in graph.names.items()}
     rows = [(names[node], node.op or "input", node.data, node.grad) for node in graph.order]
     width = max([len(name) for name, *_ in rows] + [len("name")])
-    gradient = f"d{loss}/d(name)"
-    print(f"{'name':<{width}}  {'op':<10}  {'value':>14}  {gradient:>14}")
-    for name, op, data, grad in rows:
-        print(f"{_printable(name):<{width}}  {op:<10}  {data:>14.{digits}g}  {grad:>14.{digits}g}")
+    gradient = f"d{names[graph.root]}/d(name)"
+    lines = [f"{'name':<{width}}  {'op':<10}  {'value':>14}  {gradient:>14}"]
+    lines += [
+        f"{name:<{width}}  {op:<10}  {data:>14.{digits}g}  {grad:>14.{digits}g}"
+        for name, op, data, grad in rows
+    ]
+    return lines
 
 
 def _demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -646,7 +662,7 @@ def _demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print("\n".join(demo_listing()))
         return 0
     if args.name not in DEMOS:
-        parser.error(f"unknown demo {args.name!r}; known: {', '.join(DEMOS)}")
+        parser.error(f"unknown demo {shown(args.name)!r}; known: {', '.join(DEMOS)}")
     demo = DEMOS[args.name]
     if args.quick and not demo.quick:
         raise _Refusal(

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from .ops import FORMULA_NAMES, OPS, Domain, Op
 
-__all__ = ["CodegenError", "PY_RUNTIME", "op_table_js", "translate"]
+__all__ = ["CodegenError", "PY_RUNTIME", "op_table_js", "strong_zero_js", "translate"]
 
 
 class CodegenError(ValueError):
@@ -34,10 +34,11 @@ _FUNCTIONS: dict[str, tuple[str, str]] = {
     "sin": ("Math.sin", "domain"),
     "cos": ("Math.cos", "domain"),
 }
-# strong_zero is 0 on the page: its products are plain (g * 0), so an inf or nan upstream
-# gives nan there where Python's strong zero gives +0.0 (the page seeds 1: only an overflow
-# upstream reaches it).
-_CONSTANTS = {"inf": "Infinity", "strong_zero": "0.0"}
+# strong_zero's value is 0 on the page; that it is the strong zero (g * it = +0.0 for every g,
+# inf and nan too) is told apart by the op's generated strong[i] (see strong_zero_js), for the
+# page's backward to multiply with $py.times(g, local, strong).
+_STRONG_ZERO = "strong_zero"
+_CONSTANTS = {"inf": "Infinity", _STRONG_ZERO: "0.0"}
 _EXACT = {"abs": "Math.abs"}  # builtins that never raise on a float
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
@@ -146,6 +147,27 @@ class _Translator:
         return f"$py.call({function}, {argument}, {json.dumps(kind)})"
 
 
+def strong_zero_js(formula: str, names: Iterable[str] = ("x", "y", "out")) -> str | None:
+    """A JS test: does ``formula`` give ops.STRONG_ZERO at these operands? None if it never does.
+
+    The formula's value is a strong zero only when it is the name itself, chosen by an
+    if-expression (``strong_zero if x <= 0.0 else 1.0``); arithmetic on it gives plain floats.
+    """
+    body = ast.parse(formula, mode="eval").body
+    if not any(isinstance(node, ast.Name) and node.id == _STRONG_ZERO for node in ast.walk(body)):
+        return None
+    translator = _Translator(formula, frozenset(names))
+
+    def chosen(node: ast.expr) -> str:
+        if isinstance(node, ast.Name) and node.id == _STRONG_ZERO:
+            return "true"
+        if isinstance(node, ast.IfExp):
+            return f"({translator.condition(node.test)} ? {chosen(node.body)} : {chosen(node.orelse)})"
+        return "false"
+
+    return chosen(body)
+
+
 def _domain_js(domain: Domain | None, names: tuple[str, ...]) -> str:
     if domain is None:
         return "null"
@@ -169,11 +191,13 @@ def op_js(op: Op) -> str:
         f"function({params}, out) {{ return {translate(d, (*names, 'out'))}; }}" for d in op.derivatives
     )
     grad_domains = ", ".join(_domain_js(op.grad_domain(i), names) for i in range(op.arity))
+    tests = [strong_zero_js(d, (*names, "out")) for d in op.derivatives]
+    strong = ", ".join("null" if t is None else f"function({params}, out) {{ return {t}; }}" for t in tests)
     return (
         f"{{name: {_js_string(op.name)}, symbol: {_js_string(op.symbol)}, names: {json.dumps(list(names))}, "
         f"forward: function({params}) {{ return {translate(op.forward, names)}; }}, "
         f"derivatives: [{derivatives}], domain: {_domain_js(op.domain, names)}, "
-        f"gradDomains: [{grad_domains}]}}"
+        f"gradDomains: [{grad_domains}], strong: [{strong}]}}"
     )
 
 
@@ -206,11 +230,17 @@ const $py = {
     if (a === -1 && (b === Infinity || b === -Infinity)) return 1;
     if (a === 0 && b < 0 && isFinite(b)) throw $py.error("ZeroDivisionError", "0.0 cannot be raised to a negative power");
     if (a < 0 && isFinite(a) && isFinite(b) && b % 1 !== 0) throw $py.error("ValueError", "complex result");
+    // Chromium's Math.pow is C's pow() (V8 calls std::pow: glibc on Linux, as CPython does),
+    // bit for bit, except that V8 computes y = 2 as x * x and y = 0.5 as sqrt(x): correctly
+    // rounded, where glibc's pow is off by one unit in the last place for about 1 base in 1,300.
     const r = Math.pow(a, b);
     if (!isFinite(r) && !isNaN(r) && isFinite(a) && isFinite(b))
       throw $py.error("OverflowError", "Numerical result out of range");
     return r;
   },
+  // g * local as the engine's backward pass multiplies: a strong zero (ops.StrongZero, its
+  // op's strong[i] true) gives +0.0 whatever g is, inf and nan included.
+  times(g, local, strong) { return strong ? 0 : g * local; },
   call(f, a, kind) {
     const r = f(a);
     if (isNaN(r) && !isNaN(a)) throw $py.error("ValueError", "math domain error");

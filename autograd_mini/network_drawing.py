@@ -10,6 +10,7 @@ carry sign and size, and every edge has a tooltip with w and its gradient).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ NODE_FONT = 11.0
 EDGE_FONT = 10.0
 # Where along its edge a label may sit (0: the source neuron, 1: the target), best first.
 _T_CHOICES = tuple(sorted((i / 40 for i in range(5, 36)), key=lambda t: abs(t - 0.5)))
-_ATTEMPTS = 10  # spreads of the layout by _SPREAD before labels that find no spot become tooltips
+_ATTEMPTS = 10  # spreads of rows (and of columns) by _SPREAD before labels that find no spot become tooltips
 _SPREAD = 1.2
 _LINE_GAP = 0.04  # inches kept between a label and another weight's line (half the widest line, and air)
 
@@ -219,7 +220,7 @@ def _neurons(graph: graphviz.Digraph, layout: _Layout, titles: list[str]) -> Non
                 label=html_label(*lines),
                 shape="circle",
                 fillcolor=ROLES[role][0],
-                width=f"{2 * layout.radius:.3f}",
+                width=f"{2 * layout.radii[c]:.3f}",
                 fixedsize="false",
                 pos=f"{x:.3f},{y:.3f}!",
             )
@@ -304,22 +305,25 @@ class _Layout:
 
     def __init__(self, columns: list[list[list[str]]]) -> None:
         self.columns = columns
-        sizes = [text_size(lines, NODE_FONT) for column in columns for lines in column]
-        self.radius = max(0.32, max(math.hypot(w, h) / 2 + 0.04 for w, h in sizes))
-        self.row_gap = 2 * self.radius + 0.45
-        self.column_gap = 2 * self.radius + 1.6
-        self._spread(1.0)
+        # a radius per column (one size of circle in a layer), so that small input and output
+        # circles leave the lines beside them room for labels without moving columns apart
+        self.radii = [
+            max(0.32, max(math.hypot(*text_size(lines, NODE_FONT)) / 2 + 0.04 for lines in column))
+            for column in columns
+        ]
+        self.radius = max(self.radii)
+        gaps = [left + right + 1.6 for left, right in itertools.pairwise(self.radii)]
+        self._set(2 * self.radius + 0.45, gaps)
 
-    def _spread(self, factor: float) -> None:
-        """Move columns and rows apart by ``factor``: lines fan out at wider angles, labels fit."""
-        self.row_gap *= factor
-        self.column_gap *= factor
+    def _set(self, row_gap: float, column_gaps: list[float]) -> None:
+        """Rows ``row_gap`` apart and each pair of columns its gap: lines fan out, labels fit."""
+        self.row_gap, self.column_gaps = row_gap, column_gaps
         tallest = max(len(column) for column in self.columns)
         self.top = (tallest - 1) / 2 * self.row_gap + self.radius + 0.35
         self.bottom = -self.top
 
     def x(self, column: int) -> float:
-        return column * self.column_gap
+        return sum(self.column_gaps[:column])
 
     def centre(self, column: int, row: int) -> tuple[float, float]:
         # centre each column vertically; y grows upwards in Graphviz
@@ -330,27 +334,37 @@ class _Layout:
     ) -> list[_Box | None]:
         """A label box per edge touching no circle, no other label and no other edge's line.
 
-        Columns and rows move apart until every label fits; if no try fits them all, the one
-        leaving fewest labels out is kept, and a label left out (None) is a tooltip only.
+        Rows move apart first (the drawing grows taller, not wider: a page or README scales a
+        drawing to its width); then only the columns whose weights found no spot move apart,
+        and the rows are tried again. If no try fits every label, the one leaving fewest out
+        is kept, and a label left out (None) is a tooltip only.
         """
-        best: tuple[list[_Box | None], float] | None = None
-        spread = 1.0
+        row_gap, column_gaps = self.row_gap, self.column_gaps
+        best: tuple[list[_Box | None], float, list[float]] | None = None
         for _ in range(_ATTEMPTS):
-            boxes = self._try(texts, edges)
-            if best is None or boxes.count(None) < best[0].count(None):
-                best = (boxes, spread)
-            if None not in boxes:
-                break
-            self._spread(_SPREAD)
-            spread *= _SPREAD
+            for rows in range(_ATTEMPTS):
+                self._set(row_gap * _SPREAD**rows, column_gaps)
+                boxes = self._try(texts, edges)
+                if best is None or boxes.count(None) < best[0].count(None):
+                    best = (boxes, self.row_gap, column_gaps)
+                if None not in boxes:
+                    return boxes
+            crowded = {edges[n][0] for n, box in enumerate(boxes) if box is None}  # gap = the weight's layer
+            column_gaps = [
+                gap * _SPREAD if index in crowded else gap for index, gap in enumerate(column_gaps)
+            ]
         assert best is not None
-        self._spread(best[1] / spread)
+        self._set(best[1], best[2])
         return best[0]
 
     def _try(
         self, texts: list[list[str]], edges: list[tuple[int, int, int, float, float]]
     ) -> list[_Box | None]:
-        circles = [self.centre(c, r) for c, column in enumerate(self.columns) for r in range(len(column))]
+        circles = [
+            (*self.centre(c, r), self.radii[c])
+            for c, column in enumerate(self.columns)
+            for r in range(len(column))
+        ]
         lines = [(self.centre(index, k), self.centre(index + 1, j)) for index, k, j, _, _ in edges]
         placed: list[_Box | None] = []
         for n, text_lines in enumerate(texts):
@@ -367,8 +381,8 @@ class _Layout:
             placed.append(spot)
         return placed
 
-    def _free(self, box: _Box, circles: list[tuple[float, float]], placed: list[_Box | None]) -> bool:
-        """Clear of every circle and every label placed so far."""
-        return not any(box.hits_circle(x, y, self.radius + 0.05) for x, y in circles) and not any(
+    def _free(self, box: _Box, circles: list[tuple[float, float, float]], placed: list[_Box | None]) -> bool:
+        """Clear of every circle (x, y, radius) and every label placed so far."""
+        return not any(box.hits_circle(x, y, radius + 0.05) for x, y, radius in circles) and not any(
             other is not None and box.hits(other) for other in placed
         )

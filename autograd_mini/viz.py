@@ -68,6 +68,11 @@ def draw_graph(
     - ``loss_name``: the L of dL/dx; default: the root's name when its grad is 1 (the root is
       the loss), else "L" (a loss beyond the root sent it the seed dL/droot = root.grad).
     - ``max_nodes``: refuse graphs with more drawn values than this (None: no limit).
+    - ``rankdir``: "LR" (left to right), "RL", "TB" (top to bottom) or "BT". Top-to-bottom
+      drawings are kept narrow, to stay readable when scaled to a page's width: the chain
+      rule's numbers on a line of their own, a box's gradient under its data, a folded
+      neuron's cells stacked (the text of the edges into its rows only on hover) and the
+      legend at the bottom.
     Gradients are the nodes' own ``.grad`` (read, never written). Before any ``backward()``
     (every gradient in the graph is 0) only the forward half is drawn, with a note
     "no backward() yet", whatever ``show`` asks: there is no seed to show.
@@ -86,6 +91,7 @@ def draw_graph(
         share_constants=share_constants,
         legend=legend,
         loss_name=loss_name,
+        narrow=rankdir in ("TB", "BT"),
     )
     return draw_view(view, {node: node.grad for node in view.order}, options)
 

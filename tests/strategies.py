@@ -99,7 +99,9 @@ _SMOOTH_BINARY: dict[str, Callable[[Value, Value], Value]] = {
     "sub": lambda a, b: a - b,
     "mul": lambda a, b: a * b.tanh(),
     "div": lambda a, b: a / (1 + b * b),
-    "pow": lambda a, b: (a * a + 0.5) ** b.tanh(),
+    # Exponent in (0.5, 2.5), never 0: at y == 0 the table follows PyTorch's select (d/dx is a
+    # constant 0, so d2/dydx is 0, not 1/x), tested on its own in test_power_at_exponent_zero_*.
+    "pow": lambda a, b: (a * a + 0.5) ** (1.5 + b.tanh()),
     "rsub": lambda a, b: 1 - a * 0.5 + b,
 }
 SMOOTH = Forms("SMOOTH", unary=_SMOOTH_UNARY, binary=_SMOOTH_BINARY)

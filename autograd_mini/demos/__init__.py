@@ -168,6 +168,20 @@ DEMOS: dict[str, Demo] = {
                 ),
             ),
         ),
+        Demo(
+            "training_view",
+            "watch moons being learned: tanh vs relu recorded with record(), as training pages",
+            quick="20 steps",
+            needs=("graphviz",),
+            writes=("training_moons_tanh.html", "training_moons_relu.html"),
+        ),
+        Demo(
+            "vanishing_gradients",
+            "a deep narrow tanh net: early layers' gradients vanish with a small init, not with Xavier's",
+            quick="8 steps",
+            needs=("graphviz",),
+            writes=("vanishing_small_init.html", "vanishing_xavier.html"),
+        ),
     )
 }
 

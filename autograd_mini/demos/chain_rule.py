@@ -96,8 +96,9 @@ def drawings() -> dict[str, Any]:
     z.label = "z"
     z.backward(DL_DZ)
     return {
-        "chain_rule_graph": draw_graph(z, legend=True),
-        "neuron_graph": draw_graph(lecture_neuron(), legend=True),
+        # top to bottom: narrow enough to read at a README's 800 px (tests/demos/test_readme_images.py)
+        "chain_rule_graph": draw_graph(z, legend=True, rankdir="TB"),
+        "neuron_graph": draw_graph(lecture_neuron(), legend=True, rankdir="TB"),
     }
 
 

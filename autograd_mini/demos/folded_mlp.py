@@ -45,7 +45,9 @@ def drawings() -> dict[str, Any]:
     pictures = {}
     for stem, samples in (("folded_mlp_graph", 1), ("folded_mlp_loss", 4)):
         model, total = loss(samples)
-        pictures[stem] = draw_graph(total, parameters=model, fold=True, share_constants=True, legend=True)
+        pictures[stem] = draw_graph(
+            total, parameters=model, fold=True, share_constants=True, legend=True, rankdir="TB"
+        )
     return pictures
 
 

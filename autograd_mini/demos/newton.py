@@ -83,7 +83,7 @@ def drawing() -> Any:
     """The drawing of do/dw1 = (1 - o*o) * x1: the backward pass as a computation."""
     from autograd_mini.viz import draw_graph
 
-    return draw_graph(neuron_gradient(), show="forward")
+    return draw_graph(neuron_gradient(), show="forward", rankdir="TB")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -251,7 +251,8 @@ def test_folded_mlp_draws_the_lecture_loss_in_far_fewer_boxes() -> None:
 
 def test_seed_drawings_show_named_gradients_and_both_halves() -> None:
     xyz = chain_rule.drawings()["chain_rule_graph"].source
-    assert "dL/dz · ∂z/∂x = 2 · (-4) = -8" in xyz and "seed dL/dz = 2" in xyz
+    # top to bottom, the chain rule's numbers are on a line of their own
+    assert "dL/dx = dL/dz · ∂z/∂x</FONT><BR/>" in xyz and "= 2 · (-4) = -8" in xyz and "seed dL/dz = 2" in xyz
     neuron = chain_rule.drawings()["neuron_graph"].source
     assert "x1*w1 + x2*w2 (<B>t3</B>)" in neuron and "∂x1*w1" not in neuron
     cheatsheet = cheatsheet_network.drawing().source

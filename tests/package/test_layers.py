@@ -17,7 +17,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "autograd_mini"
 
 LAYERS: list[set[str]] = [
-    {"ops", "_numbers", "_nodes", "_grad_mode", "_collector", "_files", "checks", "datasets"},
+    {"ops", "_numbers", "_nodes", "_grad_mode", "_collector", "_files", "checks", "datasets", "_progress"},
     {"naming"},
     {"graph", "kernels", "_kernels_generated", "js_codegen"},
     {"engine"},
@@ -35,6 +35,9 @@ LAYERS: list[set[str]] = [
         "explorer",
         "_exercise_parts",
         "_quiz",
+        "recording",
+        "training_page",
+        "training_export",
     },
     {"cli", "demos", "__init__", "__main__", "exercises", "_exercise_builtins"},
 ]

@@ -531,3 +531,25 @@ def test_shared_constants_are_one_node_per_number_and_use() -> None:
     x = Value(1.0, "x")
     same_use = (x * 2 + 1) * 2 + 1
     assert [count for _, count in _constant_nodes(draw_graph(same_use, share_constants=True), "2")] == [2]
+
+
+def test_top_to_bottom_drawings_are_narrow() -> None:
+    """rankdir="TB": the chain rule's numbers on their own line, gradients under data, legend below."""
+    x, y = Value(3.0, "x"), Value(-4.0, "y")
+    z = x * y
+    z.label = "z"
+    z.backward(2.0)
+    wide, narrow = draw_graph(z, legend=True).source, draw_graph(z, legend=True, rankdir="TB").source
+    assert "dL/dx = dL/dz · ∂z/∂x = 2 · (-4) = -8" in wide
+    assert "dL/dx = dL/dz · ∂z/∂x</FONT><BR/>" in narrow and "= 2 · (-4) = -8" in narrow
+    assert "data 3<BR/>" in narrow and "rank=sink" in narrow and "rank=sink" not in wide
+
+
+def test_a_narrow_folded_neuron_stacks_its_cells_and_leaves_row_edges_to_tooltips() -> None:
+    model = nn.MLP(2, [2, 1], seed=0)
+    out = model([Value(1.0, "a"), Value(-2.0, "b")])
+    out.backward()
+    source = draw_graph(out, parameters=model, fold=True, rankdir="TB").source
+    assert 'COLSPAN="1"' in source and "Σ wᵢxᵢ + b</B><BR/>layers.0.neurons.0" in source
+    into_rows = [line for line in source.splitlines() if "->" in line and "_w_0:w " in line]
+    assert into_rows and all("label=" not in line and "tooltip=" in line for line in into_rows)
