@@ -415,9 +415,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_graph_options(
-    command: argparse.ArgumentParser, *, output: tuple[str, str], max_nodes_note: str = ""
+    command: argparse.ArgumentParser,
+    *,
+    output: tuple[str, str],
+    max_nodes_note: str = "",
+    rankdirs: tuple[str, ...] = ("LR", "TB"),
 ) -> None:
-    """The options draw and explore share: --at, -o (default, help), --digits, --rankdir, --max-nodes."""
+    """The options draw and explore share: --at, -o (default, help), --digits, --rankdir, --max-nodes.
+
+    ``rankdirs`` are the layout directions offered, the first being the default.
+    """
     command.add_argument(
         "--at",
         nargs="+",
@@ -435,7 +442,10 @@ def _add_graph_options(
         help=f"significant digits shown, 1 to {MAX_DIGITS} (default 4)",
     )
     command.add_argument(
-        "--rankdir", choices=("LR", "TB"), default="LR", help="layout direction (default LR)"
+        "--rankdir",
+        choices=rankdirs,
+        default=rankdirs[0],
+        help=f"layout direction (default {rankdirs[0]})",
     )
     command.add_argument(
         "--max-nodes",
@@ -458,7 +468,12 @@ def _explore_parser(commands: Any) -> None:
         epilog='example: autograd-mini explore "tanh(x*w + b)" --at x=2 w=-3 b=6.88 -o page.html',
     )
     explore.add_argument("expression", metavar="EXPR", nargs="?", help="e.g. 'tanh(x*w + b)'")
-    _add_graph_options(explore, output=("explorer.html", "page to write (default explorer.html)"))
+    # auto: the page lays out both directions and shows the one that fits its window larger.
+    _add_graph_options(
+        explore,
+        output=("explorer.html", "page to write (default explorer.html)"),
+        rankdirs=("auto", "LR", "TB"),
+    )
     explore.add_argument("--why", action="store_true", help="open in the 'why a topological order' mode")
     explore.add_argument("--quiz", action="store_true", help="a quiz: type each value and gradient, checked")
     explore.add_argument(
