@@ -77,7 +77,7 @@ function runOp(name, xs, isValue) {
       if (gd && !gd.test(...xs)) throw $py.error("ValueError", gd.explanation);
       locals.push(op.derivatives[i](...xs, out));
     }
-    return {out, locals};
+    return {out, locals, strong: strongFlags(op, xs, out, isValue)};
   } catch (e) {
     if (!e.pyType) throw e;
     const reason = DATA.reasons[e.pyType] || e.message;  // engine._op_error's wording
@@ -87,21 +87,34 @@ function runOp(name, xs, isValue) {
   }
 }
 
+// Which of an op's local derivatives are the table's strong zero (ops.StrongZero): the backward
+// pass multiplies them as PyTorch selects, g times it = +0.0 for every g, inf and nan too.
+function strongFlags(op, xs, out, isValue) {
+  const flags = [];
+  for (let i = 0; i < xs.length; i++) if (isValue[i]) flags.push(Boolean(op.strong[i] && op.strong[i](...xs, out)));
+  return flags;
+}
+const operandNumbers = (n, data) => n.operands.map(o => o[0] === "v" ? data[o[1]] : o[1]);
+const valueOperands = n => n.operands.map(o => o[0] === "v");
+
 // ---- the graph's state and its two orders ----------------------------------------------
 const FORWARD = N.map((n, i) => i).filter(i => N[i].op);
 const BACKWARD = DATA.backward.filter(i => N[i].op);
 const LEAVES = N.map((n, i) => i).filter(i => !N[i].op);
-let state = {data: N.map(n => n.data), locals: N.map(n => n.locals.slice()), edited: false};
+const START_DATA = N.map(n => n.data);
+let state = {
+  data: START_DATA, locals: N.map(n => n.locals.slice()), edited: false,
+  strong: N.map(n => n.op ? strongFlags(OPS[n.op], operandNumbers(n, START_DATA), n.data, valueOperands(n)) : []),
+};
 
 function recompute(changed, value) {
-  const data = state.data.slice(), locals = state.locals.slice();
+  const data = state.data.slice(), locals = state.locals.slice(), strong = state.strong.slice();
   data[changed] = value;
   for (const z of FORWARD) {
-    const xs = N[z].operands.map(o => o[0] === "v" ? data[o[1]] : o[1]);
-    const r = runOp(N[z].op, xs, N[z].operands.map(o => o[0] === "v"));
-    data[z] = r.out; locals[z] = r.locals;
+    const r = runOp(N[z].op, operandNumbers(N[z], data), valueOperands(N[z]));
+    data[z] = r.out; locals[z] = r.locals; strong[z] = r.strong;
   }
-  return {data, locals, edited: true};
+  return {data, locals, strong, edited: true};
 }
 
 // Operand edges of z: [position in Value operands, operand index]
@@ -137,7 +150,7 @@ buildSteps();
 function backwardStep(z, grad, contrib) {  // engine.Value.backward_step on the page's numbers
   const g = grad[z], items = [];
   for (const [k, p] of EDGES[z]) {
-    const product = g * state.locals[z][k];
+    const product = $py.times(g, state.locals[z][k], state.strong[z][k]);
     grad[p] += product;
     if (contrib) contrib[p].push(product);
     items.push({p, g, local: state.locals[z][k], product, now: grad[p]});

@@ -230,3 +230,22 @@ def test_every_chain_rule_product_equals_the_engines_strong_zeros_included(page:
         checked += 1
         selected += any(strong for _, strong in shown) and not math.isfinite(g)
     assert checked > 500 and selected > 20  # relu, leaky_relu and pow's strong zeros met inf and nan
+
+
+def test_the_pages_backward_pass_selects_at_a_strong_zero_as_the_engine(page: Any) -> None:
+    """relu at x <= 0 passes +0.0 on, even when the gradient reaching it is inf (g * 0 would be nan)."""
+    x, big = Value(-1.0, "x"), Value(1e308, "big")
+    out = x.relu() * big * 10.0  # dout/drelu = 10 * 1e308 = inf
+    out.backward()
+    assert x.grad == 0.0 and math.copysign(1.0, x.grad) == 1.0
+    tab = page.context.new_page()
+    tab.set_content(explore(out).html)
+    numbers = tab.evaluate("explorer.numbers()")
+    names = tab.evaluate("explorer.names")
+    shown = dict(zip(names, numbers["grad"], strict=True))
+    assert shown["x"] == 0.0  # JSON has no -0.0 or nan: a nan here would arrive as None
+    assert tab.evaluate("1 / explorer.numbers().grad[explorer.names.indexOf('x')]") == math.inf
+    # After an edit the strong zero is found again from the op table's test (x = -2: still selected).
+    assert tab.evaluate("explorer.setLeaf(explorer.names.indexOf('x'), '-2')") is True
+    assert tab.evaluate("1 / explorer.numbers().grad[explorer.names.indexOf('x')]") == math.inf
+    tab.close()
