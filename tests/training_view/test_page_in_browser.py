@@ -235,8 +235,8 @@ def test_open_the_explorer_on_a_steps_graph(opened: Opened, trained: tuple[Run, 
     assert page.locator("#position").text_content() == f"step 0 of {STEPS - 1}"
     assert page.locator("#explorer-panel").is_visible()
     frame = page.frame_locator("#explorer")
-    frame.locator("#graph svg").wait_for()
-    nodes = frame.locator("#graph svg g.node").count()
+    frame.locator("#graph svg:not(.off)").first.wait_for()  # the drawing on show (of its layouts)
+    nodes = frame.locator('#graph svg[data-drawing="full"]').first.locator("g.node").count()
     assert nodes > len(run.params)  # the parameters, the sample's inputs and every op of its loss
     page.click("#close-explorer")
     assert not page.locator("#explorer-panel").is_visible()
