@@ -153,6 +153,9 @@ DEMOS: dict[str, Demo] = {
             quick="8 steps",
             needs=(),
             writes=(),
+            options=(
+                Option("--compiled", "train through autograd_mini.compile: traced once per word length"),
+            ),
         ),
         Demo(
             "newton",

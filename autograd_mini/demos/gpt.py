@@ -11,6 +11,7 @@ it trains and samples new words at the end.
 The model is written against any scalar class with Value's operators and ``exp``, ``log``
 and ``relu``: benchmarks/bench.py trains the same code with a minimal slotted engine and
 PyTorch 0-d tensors.
+With --compiled it trains through autograd_mini.compile, traced once per word length.
 Run: python -m autograd_mini.demos.gpt [--quick] [--compiled]
 """
 
@@ -22,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograd_mini import Value, no_grad, optim
+from autograd_mini import Value, compile, no_grad, optim
 
 from . import argument_parser, run_main
 from ._common import progress
@@ -224,20 +225,35 @@ class Training:
     samples: list[str]
 
 
-def train(steps: int = STEPS, seed: int = 0, show_progress: bool = True, samples: int = 10) -> Training:
-    """Adam on one word per step, the learning rate falling linearly from 0.01 to 0."""
+def train(
+    steps: int = STEPS, seed: int = 0, show_progress: bool = True, samples: int = 10, compiled: bool = False
+) -> Training:
+    """Adam on one word per step, the learning rate falling linearly from 0.01 to 0.
+
+    With ``compiled`` each step runs ``one_hot_loss`` through ``autograd_mini.compile``: traced
+    once per word length, the same numbers as eager.
+    """
     words = make_words(seed=seed)
     random.Random(seed).shuffle(words)
     model = init_gpt(Value, seed)
-    optimizer = optim.Adam(model.parameters(), lr=lambda k: 0.01 * (1 - k / steps), betas=(0.85, 0.99))
+    params = model.parameters()
+    optimizer = optim.Adam(params, lr=lambda k: 0.01 * (1 - k / steps), betas=(0.85, 0.99))
+    cached = compile(lambda xs, ys: one_hot_loss(model, xs, ys), params=params, max_entries=CONTEXT)
     history: list[float] = []
     bar = progress(range(steps), steps, "gpt") if show_progress else iter(range(steps))
     for k in bar:
-        loss = word_loss(model, words[k % len(words)])
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        history.append(loss.data)
+        word = words[k % len(words)]
+        if compiled:
+            tokens = encode(word)
+            loss_value, grads = cached(one_hot(tokens[:-1]), one_hot(tokens[1:]))
+            optimizer.step(grads)
+        else:
+            loss = word_loss(model, word)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            loss_value = loss.data
+        history.append(loss_value)
         if hasattr(bar, "set_postfix"):
             bar.set_postfix(loss=f"{sum(history[-20:]) / len(history[-20:]):.3f}")
     rng = random.Random(seed)
@@ -249,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     steps = QUICK_STEPS if args.quick else STEPS
     model_size = len(init_gpt(float).parameters())
     print(f"GPT: 1 layer, {EMBED}-wide, {HEADS} heads, context {CONTEXT}, {model_size:,} parameters")
-    run = train(steps)
+    run = train(steps, compiled=args.compiled)
     for start in range(0, steps, max(1, steps // 10)):
         window = run.losses[start : start + max(1, steps // 10)]
         print(f"steps {start + 1:>4}-{start + len(window):<4} mean loss {sum(window) / len(window):.3f}")

@@ -63,3 +63,12 @@ def test_sampling_makes_letter_words_within_the_context() -> None:
 
     words = [gpt.sample(gpt.init_gpt(), random.Random(k)) for k in range(3)]
     assert all(set(w) <= set(gpt.LETTERS) and len(w) < gpt.CONTEXT for w in words)
+
+
+def test_compiled_training_equals_eager_training() -> None:
+    eager = gpt.train(3, show_progress=False, samples=1)
+    compiled = gpt.train(3, show_progress=False, samples=1, compiled=True)
+    assert compiled.losses == eager.losses
+    assert compiled.model.parameters() != eager.model.parameters()  # two models (identity)
+    assert [p.data for p in compiled.model.parameters()] == [p.data for p in eager.model.parameters()]
+    assert compiled.samples == eager.samples

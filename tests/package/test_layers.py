@@ -22,6 +22,7 @@ LAYERS: list[set[str]] = [
     {"graph", "kernels", "_kernels_generated", "js_codegen"},
     {"engine"},
     {"compiler", "higher_order", "gradcheck", "nn", "losses", "optim"},
+    {"compile_cache"},  # builds on compiler
     {
         "_drawing",
         "_folding",
