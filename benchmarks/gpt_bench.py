@@ -86,18 +86,28 @@ def _scalar_step(scalar: Any, words: list[str]) -> Callable[[int], float]:
     return step
 
 
-def _compiled_step(words: list[str]) -> Callable[[int], float]:
-    """The step through autograd_mini's compile cache: traced once per word length."""
+def _compiled_step(words: list[str], warm: range) -> Callable[[int], float]:
+    """The step through autograd_mini's compile cache; the lengths of the words of steps ``warm``
+    are compiled beforehand (a call reads the parameters and changes nothing)."""
     import autograd_mini
     from autograd_mini.demos import gpt
 
     model = gpt.init_gpt(autograd_mini.Value, seed=0)
     params = model.parameters()
     adam = Adam(len(params))
-    compiled = autograd_mini.compile(lambda tokens: gpt.tokens_loss(model, tokens), params=params)
+    compiled = autograd_mini.compile(
+        lambda xs, ys: gpt.one_hot_loss(model, xs, ys), params=params, max_entries=gpt.CONTEXT
+    )
+
+    def one_hots(k: int) -> tuple[list[list[float]], list[list[float]]]:
+        tokens = gpt.encode(words[k % len(words)])
+        return gpt.one_hot(tokens[:-1]), gpt.one_hot(tokens[1:])
+
+    for k in warm:
+        compiled(*one_hots(k))
 
     def step(k: int) -> float:
-        loss, grads = compiled(gpt.encode(words[k % len(words)]))
+        loss, grads = compiled(*one_hots(k))
         new = adam.updates([p.data for p in params], grads)
         for p, x in zip(params, new, strict=True):
             p.data = x
@@ -123,11 +133,13 @@ def _torch_scalar_step(words: list[str]) -> Callable[[int], float]:
         for p in params:
             p.grad = None
         loss.backward()
-        new = adam.updates([p.item() for p in params], [p.grad.item() for p in params])
+        new = adam.updates(
+            [p.item() for p in params], [0.0 if p.grad is None else p.grad.item() for p in params]
+        )
         with torch.no_grad():
             for p, x in zip(params, new, strict=True):
                 p.fill_(x)
-        return float(loss)
+        return loss.item()
 
     return step
 
@@ -174,9 +186,24 @@ def _torch_batched_step(words: list[str]) -> Callable[[int], float]:
         with torch.no_grad():
             for w in weights:
                 w.copy_(torch.tensor([next(new) for _ in range(w.numel())], dtype=torch.float64).view_as(w))
-        return float(loss)
+        return loss.item()
 
     return step
+
+
+def end_to_end(steps: int) -> dict[str, Any]:
+    """``steps`` training steps through the compile cache in this process, every compile included."""
+    sys.path.insert(0, str(ROOT))
+    from autograd_mini.demos import gpt
+
+    words = gpt.make_words(seed=0)
+    import gc
+
+    gc.collect()
+    start = time.perf_counter()
+    step = _compiled_step(words, range(0))
+    losses = [step(k) for k in range(steps)]
+    return {"seconds": time.perf_counter() - start, "losses": losses}
 
 
 def child(system: str, steps: int) -> dict[str, Any]:
@@ -190,7 +217,7 @@ def child(system: str, steps: int) -> dict[str, Any]:
 
         step = _scalar_step(autograd_mini.Value, words)
     elif system == "autograd_mini compile cache":
-        step = _compiled_step(words)
+        step = _compiled_step(words, range(steps + 1))  # timed: steps whose length is compiled
     elif system == "minimal slotted engine":
         sys.path.insert(0, str(HERE))
         import slotted
@@ -213,9 +240,9 @@ def child(system: str, steps: int) -> dict[str, Any]:
     return {"first_loss": losses[0], "losses": losses, "median": statistics.median(times[1:]), "times": times}
 
 
-def run_child(system: str, steps: int) -> dict[str, Any]:
+def run_child(system: str, steps: int, mode: str = "--child") -> dict[str, Any]:
     result = subprocess.run(
-        [sys.executable, __file__, "--child", system, "--steps", str(steps)],
+        [sys.executable, __file__, mode, system, "--steps", str(steps)],
         capture_output=True,
         text=True,
         check=False,
@@ -231,15 +258,18 @@ def available(system: str) -> bool:
     module, refusal = SYSTEMS[system]
     if refusal:
         return False
-    if system == "autograd_mini compile cache":
-        import autograd_mini
-
-        return hasattr(autograd_mini, "compile")
     return importlib.util.find_spec(module) is not None
 
 
-def bench_gpt(rounds: int = 3, steps: int = 7, quiet: bool = False) -> dict[str, Any]:
-    """{system: {"step_seconds", "rounds", ...}} and a "not run" reason for systems that cannot run."""
+def bench_gpt(
+    rounds: int = 3, steps: int = 7, end_to_end_steps: int = 300, quiet: bool = False
+) -> dict[str, Any]:
+    """{system: {"step_seconds", "end_to_end_seconds", ...}}, or {"not_run": why} for a system not run.
+
+    End to end is ``end_to_end_steps`` steps: measured for real for the compile cache (every
+    trace and compile included), ``end_to_end_steps`` x the median step for the others.
+    """
+    cache_end_to_end = 0.0
     systems = [name for name in SYSTEMS if available(name)]
     per_round: dict[str, list[float]] = {name: [] for name in systems}
     first: dict[str, float] = {}
@@ -258,13 +288,23 @@ def bench_gpt(rounds: int = 3, steps: int = 7, quiet: bool = False) -> dict[str,
         if abs(loss - reference) > 1e-9 * abs(reference):
             raise SystemExit(f"GPT: {name} computes another first loss ({loss!r} vs {reference!r})")
     rows: dict[str, Any] = {}
+    if end_to_end_steps and "autograd_mini compile cache" in per_round:
+        data = run_child("autograd_mini compile cache", end_to_end_steps, "--end-to-end")
+        cache_end_to_end = data["seconds"]
+        if not quiet:
+            print(f"  {end_to_end_steps} steps, compile cache: {cache_end_to_end:.2f} s", file=sys.stderr)
     for name in SYSTEMS:
         if name in per_round:
+            median = statistics.median(per_round[name])
             rows[name] = {
-                "step_seconds": statistics.median(per_round[name]),
+                "step_seconds": median,
                 "round_medians": per_round[name],
                 "first_loss": first[name],
+                "end_to_end_seconds": end_to_end_steps * median,
             }
+            if name == "autograd_mini compile cache" and end_to_end_steps:
+                rows[name]["end_to_end_seconds"] = cache_end_to_end
+                rows[name]["end_to_end_measured"] = True
         else:
             rows[name] = {"not_run": SYSTEMS[name][1] or "not installed"}
     return rows
@@ -273,22 +313,33 @@ def bench_gpt(rounds: int = 3, steps: int = 7, quiet: bool = False) -> dict[str,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child", metavar="SYSTEM", help="run one system's steps in this process")
+    parser.add_argument(
+        "--end-to-end", metavar="SYSTEM", help="time --steps steps of the compile cache, compiles included"
+    )
     parser.add_argument("--steps", type=int, default=7, help="timed steps per process (after one warm-up)")
     parser.add_argument("--rounds", type=int, default=3, help="processes per system, alternated")
+    parser.add_argument("--total", type=int, default=300, help="steps of the end-to-end run (0: none)")
     args = parser.parse_args(argv)
     if args.steps < 5 and not args.child:
         parser.error("--steps must be at least 5")
     if args.child:
         print(json.dumps(child(args.child, args.steps)))
         return 0
-    rows = bench_gpt(args.rounds, args.steps)
+    if args.end_to_end:
+        print(json.dumps(end_to_end(args.steps)))
+        return 0
+    rows = bench_gpt(args.rounds, args.steps, args.total)
     reference = rows[REFERENCE]["step_seconds"]
     for name, row in rows.items():
         if "not_run" in row:
             print(f"{name:40} {row['not_run']}")
         else:
             seconds = row["step_seconds"]
-            print(f"{name:40} {seconds * 1e3:8.1f} ms   {reference / seconds:5.2f}x the slotted engine")
+            total = row["end_to_end_seconds"]
+            print(
+                f"{name:40} {seconds * 1e3:8.1f} ms {reference / seconds:6.2f}x the slotted engine; "
+                f"{args.total} steps {total:6.2f} s {rows[REFERENCE]['end_to_end_seconds'] / total:6.2f}x"
+            )
     return 0
 
 
