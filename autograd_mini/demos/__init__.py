@@ -152,7 +152,7 @@ DEMOS: dict[str, Demo] = {
             "a 1-layer character-level GPT (4,192 parameters) trained with Adam, one word a step",
             quick="8 steps",
             needs=(),
-            writes=(),
+            writes=("gpt_training.txt",),
             options=(
                 Option("--compiled", "train through autograd_mini.compile: traced once per word length"),
             ),

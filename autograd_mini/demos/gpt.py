@@ -6,7 +6,7 @@ head over 27 tokens (a-z and an end token that also starts every word). 16-wide
 embeddings, 4 heads of 4, context 16, MLP width 64: 4,192 parameters, trained with Adam on
 pseudo-words made up deterministically from syllables (no download). Each word is one
 training step, so the graph's shape changes with the word's length. It prints the loss as
-it trains and samples new words at the end.
+it trains and samples new words at the end; out/gpt_training.txt keeps both.
 
 The model is written against any scalar class with Value's operators and ``exp``, ``log``
 and ``relu``: benchmarks/bench.py trains the same code with a minimal slotted engine and
@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd_mini import Value, compile, no_grad, optim
+from autograd_mini._files import replace_file
 
 from . import argument_parser, run_main
-from ._common import progress
+from ._common import out_path, progress, wrote
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 END = len(LETTERS)  # token 26: ends a word, and starts one (the model's first input)
@@ -271,6 +272,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"steps {start + 1:>4}-{start + len(window):<4} mean loss {sum(window) / len(window):.3f}")
     print(f"loss {run.losses[0]:.3f} -> {run.losses[-1]:.3f} (uniform guessing: {math.log(VOCAB):.3f})")
     print("samples:", ", ".join(run.samples))
+    lines = [f"step {k + 1} loss {loss:.6f}" for k, loss in enumerate(run.losses)]
+    path = out_path("gpt_training.txt")
+    replace_file(path, "\n".join([*lines, "samples: " + ", ".join(run.samples)]) + "\n")
+    wrote(path)
     return 0
 
 
