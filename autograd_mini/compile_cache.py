@@ -18,6 +18,7 @@ evicts the least recently used one, with a ``CacheEvictionWarning`` saying so.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -46,25 +47,34 @@ class CompileCache:
         self.hits = 0  # calls that reused a compiled structure
         self.evictions = 0
         self.compile_seconds = 0.0  # the time spent tracing and compiling, all structures together
+        # Threads may share a cache: the table changes under this lock (two threads meeting a new
+        # structure at once may both trace it; the second result replaces the first).
+        self._lock = threading.Lock()
 
     def __call__(self, *args: object) -> tuple[float, list[float]]:
         """(value, gradients) of fn at ``args``: compiled code for their structure, traced if new."""
         structure = _flatten(list(args), [], {}, set())  # numbers read only to find the structure
-        compiled = self._entries.get(structure)
+        with self._lock:
+            compiled = self._entries.get(structure)
+            if compiled is not None:
+                self.hits += 1
+                self._entries.move_to_end(structure)
         if compiled is None:
             compiled = self._trace(structure, args)
-        else:
-            self.hits += 1
-            self._entries.move_to_end(structure)
         return compiled(*args)
 
     def _trace(self, structure: object, args: tuple[object, ...]) -> CompiledFunction:
-        compiled = trace(self.fn, *args, params=self.params)
-        self.traces += 1
-        self.compile_seconds += compiled.compile_seconds
-        if len(self._entries) >= self.max_entries:
-            self._entries.popitem(last=False)
-            self.evictions += 1
+        compiled = trace(self.fn, *args, params=self.params)  # outside the lock: it runs fn
+        with self._lock:
+            self.traces += 1
+            self.compile_seconds += compiled.compile_seconds
+            self._entries.pop(structure, None)
+            evicted = len(self._entries) >= self.max_entries
+            if evicted:
+                self._entries.popitem(last=False)
+                self.evictions += 1
+            self._entries[structure] = compiled
+        if evicted:
             warnings.warn(
                 f"compile: {self._name()} has met more than max_entries={self.max_entries} argument "
                 "structures; the least recently used one was dropped and is traced again if it comes "
@@ -72,7 +82,6 @@ class CompileCache:
                 CacheEvictionWarning,
                 stacklevel=3,
             )
-        self._entries[structure] = compiled
         return compiled
 
     @property

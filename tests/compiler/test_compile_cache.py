@@ -137,3 +137,27 @@ def test_the_gpt_loss_runs_compiled_per_word_length_equal_to_eager() -> None:
         eager.backward()
         assert [loss.hex(), *(g.hex() for g in grads)] == [eager.data.hex(), *(p.grad.hex() for p in params)]
     assert (cached.traces, cached.hits) == (2, 1)
+
+
+def test_threads_sharing_a_cache_get_eager_results_and_a_bounded_table() -> None:
+    import threading
+
+    ws, b = _model()
+    cached = autograd_mini.compile(lambda xs: _loss(ws, b, xs), params=[*ws, b], max_entries=2)
+    inputs = [[[0.5 * k, 1.0, -1.0]] * (1 + k % 3) for k in range(12)]
+    expected = [_eager(ws, b, xs) for xs in inputs]
+    results: dict[int, list[str]] = {}
+
+    def work(start: int) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CacheEvictionWarning)
+            for k in range(start, len(inputs), 3):
+                results[k] = _hex(cached(inputs[k]))
+
+    threads = [threading.Thread(target=work, args=(start,)) for start in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [results[k] for k in range(len(inputs))] == expected
+    assert cached.entries <= 2
