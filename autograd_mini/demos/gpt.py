@@ -10,7 +10,8 @@ it trains and samples new words at the end; out/gpt_training.txt keeps both.
 
 The model is written against any scalar class with Value's operators and ``exp``, ``log``
 and ``relu``: benchmarks/gpt_bench.py (make bench) trains the same code with a minimal
-slotted engine and PyTorch 0-d tensors. With --compiled it trains through autograd_mini.compile, traced once per word length.
+slotted engine and PyTorch 0-d tensors. With --compiled it trains through
+autograd_mini.compile, traced once per word length.
 Run: python -m autograd_mini.demos.gpt [--quick] [--compiled]
 """
 
