@@ -232,12 +232,19 @@ def child(system: str, steps: int) -> dict[str, Any]:
     import gc
 
     gc.collect()
-    times, losses = [], []
+    times, cpu, losses = [], [], []
     for k in range(steps + 1):  # step 0 is the warm-up
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         losses.append(step(k))
         times.append(time.perf_counter() - start)
-    return {"first_loss": losses[0], "losses": losses, "median": statistics.median(times[1:]), "times": times}
+        cpu.append(time.process_time() - start_cpu)
+    return {
+        "first_loss": losses[0],
+        "losses": losses,
+        "median": statistics.median(times[1:]),
+        "cpu_median": statistics.median(cpu[1:]),  # this process's CPU time: what other load disturbs least
+        "times": times,
+    }
 
 
 def run_child(system: str, steps: int, mode: str = "--child") -> dict[str, Any]:
@@ -270,6 +277,7 @@ def bench_gpt(
     trace and compile included), ``end_to_end_steps`` x the median step for the others.
     """
     cache_end_to_end = 0.0
+    cpu_rounds: dict[str, list[float]] = {}
     systems = [name for name in SYSTEMS if available(name)]
     per_round: dict[str, list[float]] = {name: [] for name in systems}
     first: dict[str, float] = {}
@@ -280,6 +288,7 @@ def bench_gpt(
                 continue  # minutes a round: one round only
             data = run_child(name, min(steps, 5) if name in SLOW else steps)
             per_round[name].append(data["median"])
+            cpu_rounds.setdefault(name, []).append(data["cpu_median"])
             first[name] = data["first_loss"]
             if not quiet:
                 print(f"  round {r + 1}: {name}: {data['median'] * 1e3:.1f} ms", file=sys.stderr, flush=True)
@@ -298,6 +307,7 @@ def bench_gpt(
             median = statistics.median(per_round[name])
             rows[name] = {
                 "step_seconds": median,
+                "cpu_step_seconds": statistics.median(cpu_rounds[name]),
                 "round_medians": per_round[name],
                 "first_loss": first[name],
                 "end_to_end_seconds": end_to_end_steps * median,
