@@ -752,13 +752,13 @@ def main(argv: list[str] | None = None) -> int:
         moons["JAX jit, scalar-written"] = scalar_jax
 
     gpt_total = 30 if args.quick else 300
-    gpt = bench_gpt(rounds=2 if args.quick else 3, steps=5 if args.quick else 7, end_to_end_steps=gpt_total)
+    gpt = bench_gpt(rounds=2 if args.quick else 3, steps=5 if args.quick else 15, end_to_end_steps=gpt_total)
     out("\n### GPT training step\n")
     out(
         "autograd_mini.demos.gpt: 1 layer, 16-wide embeddings, 4 heads, context 16, 27 tokens, "
         "4,192 parameters; one made-up word a step (the graph's shape changes with its length), "
         "forward + backward + the same plain-float Adam update. Each system in fresh processes "
-        "holding only itself and the data (benchmarks/gpt_bench.py): medians of 7 steps after a "
+        "holding only itself and the data (benchmarks/gpt_bench.py): medians of 15 steps (15 words) after a "
         "warm-up, the median of 3 alternated rounds (1 round of 5 steps for PyTorch scalars). "
         "The compile cache's step is one whose word length is compiled already; its "
         f"{gpt_total} steps are measured for real, every trace and compile included; the others' "

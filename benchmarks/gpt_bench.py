@@ -269,7 +269,7 @@ def available(system: str) -> bool:
 
 
 def bench_gpt(
-    rounds: int = 3, steps: int = 7, end_to_end_steps: int = 300, quiet: bool = False
+    rounds: int = 3, steps: int = 15, end_to_end_steps: int = 300, quiet: bool = False
 ) -> dict[str, Any]:
     """{system: {"step_seconds", "end_to_end_seconds", ...}}, or {"not_run": why} for a system not run.
 
@@ -326,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--end-to-end", metavar="SYSTEM", help="time --steps steps of the compile cache, compiles included"
     )
-    parser.add_argument("--steps", type=int, default=7, help="timed steps per process (after one warm-up)")
+    parser.add_argument("--steps", type=int, default=15, help="timed steps per process (after one warm-up)")
     parser.add_argument("--rounds", type=int, default=3, help="processes per system, alternated")
     parser.add_argument("--total", type=int, default=300, help="steps of the end-to-end run (0: none)")
     args = parser.parse_args(argv)
