@@ -1,6 +1,7 @@
 """autograd-mini: a scalar reverse-mode automatic differentiation engine for seeing backpropagation."""
 
 from . import datasets, losses, nn, optim
+from .compile_cache import CacheEvictionWarning, CompileCache, compile
 from .compiler import CompiledFunction, TraceError, trace
 from .engine import Value, is_grad_enabled, no_grad, toposort, zero_grad
 from .explorer import explore
@@ -24,6 +25,9 @@ __all__ = [
     "trace",
     "CompiledFunction",
     "TraceError",
+    "compile",
+    "CompileCache",
+    "CacheEvictionWarning",
     "Value",
     "__version__",
     "nn",

@@ -76,7 +76,10 @@ class Value(Arithmetic):
 
     @data.setter
     def data(self, data: Number) -> None:
-        self.assign(data)
+        if type(data) is float and self._op_def is None:  # an optimizer's update of a leaf, in one step
+            self._data = data
+        else:
+            self.assign(data)
 
     @property
     def grad(self) -> float:
@@ -85,7 +88,8 @@ class Value(Arithmetic):
 
     @grad.setter
     def grad(self, grad: Number) -> None:
-        self._grad = as_float(grad, "grad")
+        # a float is stored as it is: a loop's p.grad = 0.0 over a model's parameters
+        self._grad = grad if type(grad) is float else as_float(grad, "grad")
 
     @property
     def label(self) -> str:

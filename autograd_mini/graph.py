@@ -118,6 +118,15 @@ def operands_first(starts: Iterable[Value]) -> list[Value]:
     placed: set[Value] = set()
     order: list[Value] = []
     for start in starts:
+        if start in placed:
+            continue
+        a, b = start._a, start._b
+        if (a.__class__ is not start.__class__ or a in placed) and (
+            b.__class__ is not start.__class__ or b in placed
+        ):  # its operands are placed already (the usual case when starts come in creation order)
+            placed.add(start)
+            order.append(start)
+            continue
         stack: list[tuple[Value, bool]] = [(start, False)]
         while stack:
             node, operands_done = stack.pop()

@@ -148,6 +148,16 @@ DEMOS: dict[str, Demo] = {
             writes=("regression.png",),
         ),
         Demo(
+            "gpt",
+            "a 1-layer character-level GPT (4,192 parameters) trained with Adam, one word a step",
+            quick="8 steps",
+            needs=(),
+            writes=("gpt_training.txt",),
+            options=(
+                Option("--compiled", "train through autograd_mini.compile: traced once per word length"),
+            ),
+        ),
+        Demo(
             "newton",
             "Newton's method (f'' by differentiating the gradient) next to gradient descent",
             quick="6 steps instead of 12",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from autograd_mini import Value, gradcheck, toposort
+from autograd_mini.graph import operands_first
 from tests.helpers import bits_any_nan
 from tests.strategies import Graph, graphs
 
@@ -59,3 +63,30 @@ def test_backward_equals_backward_step_in_toposort_order_bit_for_bit(
         node.backward_step()
     # bits_any_nan: exact, and it tells -0.0 from 0.0
     assert list(map(bits_any_nan, by_backward)) == [bits_any_nan(node.grad) for node in toposort(out)]
+
+
+def _operands_first_by_stack(starts: list[Value]) -> list[Value]:
+    """operands_first's rule written with nothing but the stack: each node after its operands, a before b."""
+    placed: set[Value] = set()
+    order: list[Value] = []
+    for start in starts:
+        stack = [(start, False)]
+        while stack:
+            node, done = stack.pop()
+            if node in placed:
+                continue
+            if done:
+                placed.add(node)
+                order.append(node)
+                continue
+            stack.append((node, True))
+            stack.extend((p, False) for p in (node._b, node._a) if isinstance(p, Value) and p not in placed)
+    return order
+
+
+@given(graphs(), st.randoms(use_true_random=False))
+def test_operands_first_places_nodes_as_the_plain_stack_walk_does(graph: Graph, rng: random.Random) -> None:
+    leaves = [Value(x) for x in graph.inputs]
+    nodes = graph.nodes(leaves)
+    for starts in (nodes, rng.sample(nodes, len(nodes)), rng.sample(nodes, len(nodes) // 2)):
+        assert operands_first(starts) == _operands_first_by_stack(starts)

@@ -24,6 +24,7 @@ LAYERS: list[set[str]] = [
     {"compiler", "higher_order", "gradcheck", "nn", "losses", "optim"},
     {"_op_exercise"},
     {"torch_bridge", "torch_code"},
+    {"compile_cache"},  # builds on compiler
     {
         "_drawing",
         "_folding",
