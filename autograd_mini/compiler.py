@@ -312,9 +312,11 @@ class CompiledFunction:
         num_nodes: int,
         grad_names: list[str],
         compile_seconds: float,
+        tape: _Tape,
     ) -> None:
         self.source = source  # the generated code: forward lines, then the chain rule's backward lines
         self._run = run
+        self._tape = tape  # the graph in creation order (torch_code reads it to write PyTorch code)
         self._structure = structure
         # Refused as arguments, and so is any Value computed from them: the parameters (by
         # place) and the leaves fn reads directly (_READ_DIRECTLY), each an input of its own.
@@ -383,7 +385,9 @@ def trace(
     refused = dict.fromkeys(program.read_directly, _READ_DIRECTLY)
     refused.update(places)
     seconds = time.perf_counter() - started
-    return CompiledFunction(program.source, run, structure, refused, program.num_nodes, names, seconds)
+    return CompiledFunction(
+        program.source, run, structure, refused, program.num_nodes, names, seconds, program.tape
+    )
 
 
 def _runner(program: _Program, params: list[Value]) -> Runner:

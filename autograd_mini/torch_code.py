@@ -180,13 +180,8 @@ def _from_value(root: Value) -> _Graph:
 
 
 def _tape_of(compiled: CompiledFunction) -> Any:
-    """The compact graph a compiled function keeps to replay errors (compiler._Tape)."""
-    closure = getattr(compiled._run, "__closure__", None) or ()
-    names = compiled._run.__code__.co_freevars
-    for name, cell in zip(names, closure, strict=True):
-        if name == "tape":
-            return cell.cell_contents
-    raise TypeError("torch_code: this compiled function keeps no graph to read (compiler changed?)")
+    """The compact graph a compiled function keeps in creation order (compiler._Tape)."""
+    return compiled._tape
 
 
 def _from_compiled(compiled: CompiledFunction) -> _Graph:
