@@ -12,10 +12,22 @@ op is adding one entry (then ``make kernels``).
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ERROR_REASONS", "FORMULA_NAMES", "OPS", "STRONG_ZERO", "Domain", "Op", "StrongZero", "op_error"]
+__all__ = [
+    "ERROR_REASONS",
+    "FORMULA_NAMES",
+    "OPS",
+    "SQUARE_LIMIT",
+    "STRONG_ZERO",
+    "Domain",
+    "Op",
+    "StrongZero",
+    "op_error",
+    "power",
+]
 
 
 class StrongZero(float):
@@ -87,7 +99,27 @@ class Op:
         return self.grad_domains[index] if index < len(self.grad_domains) else None
 
 
+# The largest x whose x * x is finite: sqrt of the largest float (its square is the largest float).
+SQUARE_LIMIT = math.sqrt(sys.float_info.max)
+
+
+def power(x: float, y: float) -> float:
+    """x ** y, with x ** 2 as x * x and x ** 0.5 (x > 0) as sqrt(x): both correctly rounded."""
+    # C's pow(), which CPython's ** calls, is off by one unit in the last place for about 1 base
+    # in 1,300 at these two exponents; PyTorch and the explorer page's JavaScript ($py.pow)
+    # compute them this way. Everything else is Python's **: its OverflowError for a square
+    # beyond the largest float, its zero signs ((-0.0) ** 0.5 is 0.0) and its infinities.
+    if y == 2.0 and -SQUARE_LIMIT <= x <= SQUARE_LIMIT:
+        return x * x
+    if y == 0.5 and x > 0.0:
+        return math.sqrt(x)
+    result: float = x**y
+    return result
+
+
 # The functions and constants the formulas may call: nothing else is in scope for them.
+# A power is written power(x, y), never x ** y, so that every interpreter of the table
+# computes x ** 2 and x ** 0.5 the same way (see power).
 FORMULA_NAMES: dict[str, object] = {
     "exp": math.exp,
     "expm1": math.expm1,
@@ -100,6 +132,7 @@ FORMULA_NAMES: dict[str, object] = {
     "inf": math.inf,
     "strong_zero": STRONG_ZERO,
     "abs": abs,
+    "power": power,
 }
 
 _POSITIVE = Domain("x > 0.0", "needs x > 0")
@@ -146,7 +179,7 @@ OPS: dict[str, Op] = {
         Op(
             "pow",
             "**",
-            "x ** y",
+            "power(x, y)",
             (
                 # Exponent 0: PyTorch selects 0 (pow_backward), whatever the upstream gradient.
                 # Else y * x**(y-1), PyTorch's formula, whose own derivative is the true second
@@ -155,7 +188,8 @@ OPS: dict[str, Op] = {
                 # At x = 0 (0 < y < 1) the derivative is +inf, written inf * (1 - x) so that its
                 # own derivative is -inf, the limit of y(y-1)x^(y-2) that PyTorch gives.
                 "strong_zero if y == 0.0 else ("
-                "y * x ** (y - 1.0) if y >= 1.0 or abs(x) >= 1.0 or (x != 0.0 and abs(out / x) < 1e300) else "
+                "y * power(x, y - 1.0) if y >= 1.0 or abs(x) >= 1.0 "
+                "or (x != 0.0 and abs(out / x) < 1e300) else "
                 "(y * (out / x) if x != 0.0 else inf * (1.0 - x)))",
                 "out * log(x)",
             ),
