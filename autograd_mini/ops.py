@@ -99,7 +99,7 @@ class Op:
         return self.grad_domains[index] if index < len(self.grad_domains) else None
 
 
-# The largest x whose x * x is finite: sqrt of the largest float (its square is the largest float).
+# The largest x whose x * x is finite: the square root of the largest float (tested).
 SQUARE_LIMIT = math.sqrt(sys.float_info.max)
 
 
