@@ -11,8 +11,11 @@ op is adding one entry (then ``make kernels``).
 
 from __future__ import annotations
 
+import ast
+import copy
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,11 +23,13 @@ __all__ = [
     "ERROR_REASONS",
     "FORMULA_NAMES",
     "OPS",
+    "POWER",
     "SQUARE_LIMIT",
     "STRONG_ZERO",
     "Domain",
     "Op",
     "StrongZero",
+    "inline_power",
     "op_error",
     "power",
 ]
@@ -102,24 +107,60 @@ class Op:
 # The largest x whose x * x is finite: the square root of the largest float (tested).
 SQUARE_LIMIT = math.sqrt(sys.float_info.max)
 
+# x ** y as the op table computes it, written once as a formula over x and y: y = 2 as x * x
+# (while finite) and y = 0.5 as sqrt(x) (for x > 0), both correctly rounded as in PyTorch,
+# where C's pow(), which Python's ** calls, is off by one unit in the last place for about 1
+# base in 1,300; everything else is Python's **, its OverflowError, zero signs and infinities
+# included. Formulas call it as power(a, b): the kernels and the compiled code inline this text
+# there (a call would cost as much as the op), the page translates it into $py.power, and
+# higher-order derivatives apply Value's ** (a kernel).
+POWER = (
+    f"x * x if y == 2.0 and {-SQUARE_LIMIT!r} <= x <= {SQUARE_LIMIT!r} "
+    "else (sqrt(x) if y == 0.5 and x > 0.0 else x ** y)"
+)
 
-def power(x: float, y: float) -> float:
-    """x ** y, with x ** 2 as x * x and x ** 0.5 (x > 0) as sqrt(x): both correctly rounded."""
-    # C's pow(), which CPython's ** calls, is off by one unit in the last place for about 1 base
-    # in 1,300 at these two exponents; PyTorch and the explorer page's JavaScript ($py.pow)
-    # compute them this way. Everything else is Python's **: its OverflowError for a square
-    # beyond the largest float, its zero signs ((-0.0) ** 0.5 is 0.0) and its infinities.
-    if y == 2.0 and -SQUARE_LIMIT <= x <= SQUARE_LIMIT:
-        return x * x
-    if y == 0.5 and x > 0.0:
-        return math.sqrt(x)
-    result: float = x**y
-    return result
+
+def _binary_function(formula: str, name: str) -> Callable[[float, float], float]:
+    """A formula over x and y as a Python function (the table's own text, never user input)."""
+    function: Callable[[float, float], float] = eval(  # noqa: S307
+        compile(f"lambda x, y: {formula}", f"<ops.{name.upper()}>", "eval"), {"sqrt": math.sqrt}
+    )
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"{name}(x, y) = {formula}"
+    return function
+
+
+power = _binary_function(POWER, "power")
+
+
+class _InlinePower(ast.NodeTransformer):
+    """power(a, b) calls replaced by POWER with x = a and y = b."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if not (isinstance(node.func, ast.Name) and node.func.id == "power" and len(node.args) == 2):
+            return node
+        operands = dict(zip(("x", "y"), node.args, strict=True))
+
+        class Substitute(ast.NodeTransformer):
+            def visit_Name(self, name: ast.Name) -> ast.AST:
+                return copy.deepcopy(operands[name.id]) if name.id in operands else name
+
+        replaced: ast.AST = Substitute().visit(ast.parse(POWER, mode="eval").body)
+        return replaced
+
+
+def inline_power(formula: str) -> str:
+    """The formula with each power(a, b) written out as POWER, for generated Python code."""
+    if "power(" not in formula:
+        return formula
+    tree = _InlinePower().visit(ast.parse(formula, mode="eval"))
+    return ast.unparse(ast.fix_missing_locations(tree))
 
 
 # The functions and constants the formulas may call: nothing else is in scope for them.
 # A power is written power(x, y), never x ** y, so that every interpreter of the table
-# computes x ** 2 and x ** 0.5 the same way (see power).
+# computes x ** 2 and x ** 0.5 the same way (see POWER).
 FORMULA_NAMES: dict[str, object] = {
     "exp": math.exp,
     "expm1": math.expm1,

@@ -1,11 +1,11 @@
 """The page's numbers against the engine's, bit for bit, in Debian's Chromium: ** and strong zeros.
 
-x ** y is the op table's power on both sides (ops.power, the page's $py.pow): y = 2 as x * x and
-y = 0.5 as sqrt(x) (x > 0), correctly rounded as in PyTorch, and every other exponent C's pow()
-(CPython's ** calls glibc's pow here, and Chromium's Math.pow is the same function). glibc's pow
-misrounds x ** 2 and x ** 0.5 for about 1 base in 1,300: the bases where an engine without the
-routing would differ from the page are tested too, on the forward value and on the derivatives
-that read them (d/dx x**3 = 3 * x**2, d/dx x**1.5 = 1.5 * x**0.5).
+x ** y is the op table's power on both sides (ops.POWER, which the page translates into
+$py.power): y = 2 as x * x and y = 0.5 as sqrt(x) (x > 0), correctly rounded as in PyTorch, and
+every other exponent C's pow() (CPython's ** calls glibc's pow here, and Chromium's Math.pow is
+the same function). glibc's pow misrounds x ** 2 and x ** 0.5 for about 1 base in 1,300: the
+bases where an engine or a page without the routing would differ are tested too, on the forward
+value and on the derivatives that read them (d/dx x**3 = 3 * x**2, d/dx x**1.5 = 1.5 * x**0.5).
 The strong zero (ops.StrongZero) multiplies as the engine multiplies: +0.0 whatever the gradient.
 """
 
@@ -112,7 +112,7 @@ def from_bits(text: str) -> float:
 
 def page_pow(page: Any, pairs: list[tuple[float, float]]) -> list[float]:
     hexes = page.evaluate(
-        f"pairs => {{ {BITS_JS} return pairs.map(([x, y]) => bits($py.pow(x, y))); }}", pairs
+        f"pairs => {{ {BITS_JS} return pairs.map(([x, y]) => bits($py.power(x, y))); }}", pairs
     )
     return [from_bits(h) for h in hexes]
 
@@ -204,7 +204,7 @@ def test_pow_nodes_and_their_derivatives_on_the_page_are_the_engines(page: Any, 
 
 
 def test_the_page_routes_without_v8s_own_special_cases(page: Any) -> None:
-    """$py.pow computes x * x and sqrt(x) itself: with Math.pow refusing y = 2 and 0.5, same bits."""
+    """$py.power computes x * x and sqrt(x) itself: with Math.pow refusing y = 2 and 0.5, same bits."""
     pairs = [(x, y) for y in (2.0, 0.5) for x in misrounded_bases(y)]
     pairs += [(SQUARE_LIMIT, 2.0), (-SQUARE_LIMIT, 2.0), (5e-324, 0.5), (1e-160, 2.0)]
     hexes = page.evaluate(
@@ -214,7 +214,7 @@ def test_the_page_routes_without_v8s_own_special_cases(page: Any) -> None:
              if (b === 2 || b === 0.5) throw new Error("Math.pow(x, " + b + ")");
              return own(a, b);
            }};
-           try {{ return pairs.map(([x, y]) => bits($py.pow(x, y))); }} finally {{ Math.pow = own; }}
+           try {{ return pairs.map(([x, y]) => bits($py.power(x, y))); }} finally {{ Math.pow = own; }}
          }}""",
         pairs,
     )
@@ -249,7 +249,7 @@ def test_pow_special_values_equal_the_engines_bit_for_bit(page: Any) -> None:
     got = page.evaluate(
         f"""pairs => {{ {BITS_JS}
              return pairs.map(([x, y]) => {{
-               try {{ return {{out: bits($py.pow(x, y))}}; }} catch (e) {{ return {{error: e.pyType}}; }}
+               try {{ return {{out: bits($py.power(x, y))}}; }} catch (e) {{ return {{error: e.pyType}}; }}
              }}); }}""",
         pairs,
     )
