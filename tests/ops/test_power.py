@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd_mini import Value
-from autograd_mini.ops import OPS, SQUARE_LIMIT, power
+from autograd_mini import Value, trace
+from autograd_mini.ops import OPS, SQUARE_LIMIT, inline_power, power
 
 
 def bits(value: float) -> str:
@@ -128,3 +128,36 @@ def test_no_formula_of_the_table_writes_a_power_with_the_operator() -> None:
         for formula in formulas:
             tree = ast.parse(formula, mode="eval")
             assert not any(isinstance(n, ast.Pow) for n in ast.walk(tree)), (op.name, formula)
+
+
+@pytest.mark.parametrize("exponent", [2.0, 0.5])
+def test_compiled_code_computes_the_tables_power(exponent: float) -> None:
+    """trace's generated code inlines POWER: its value and gradient equal eager's where ** misrounds."""
+    compiled = trace(lambda a: a**exponent + a ** (exponent + 1.0), 1.5)
+    for x in misrounded_bases(exponent, 5):
+        value, (grad,) = compiled(x)
+        a = Value(x)
+        eager = a**exponent + a ** (exponent + 1.0)
+        eager.backward()
+        assert (bits(value), bits(grad)) == (bits(eager.data), bits(a.grad)), x
+
+
+def outcome(formula: str, x: float, y: float, names: dict[str, object]) -> str:
+    """The formula's bits at (x, y), or the name of the error it raises."""
+    try:
+        value = eval(formula, dict(names), {"x": x, "y": y})  # the test's own formulas
+    except ArithmeticError as exc:
+        return type(exc).__name__
+    return bits(value) if isinstance(value, float) else repr(value)  # complex: the op's domain refuses it
+
+
+def test_inline_power_writes_out_power_calls_and_leaves_other_formulas_alone() -> None:
+    assert inline_power("x * y") == "x * y"
+    formula = "power(x - 1.0, y - 1.0) * 2.0 + power(x, 0.5)"
+    expanded = inline_power(formula)
+    assert "power" not in expanded
+    bases = [b + 1.0 for b in misrounded_bases(2.0, 3)] + [0.0, -0.0, 3.0, 1e300, math.inf, math.nan]
+    for x in bases:
+        for y in (3.0, 1.5, 2.5, 1.0):
+            called = outcome(formula, x, y, {"power": power})
+            assert outcome(expanded, x, y, {"sqrt": math.sqrt}) == called, (x, y)
