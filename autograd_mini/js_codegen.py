@@ -2,9 +2,10 @@
 
 The explorer page recomputes forward and backward in the browser after a leaf is edited; its
 math is this translation of ``ops.OPS``, so a new op reaches the page by being added to the
-table. Python's float semantics are kept where JavaScript differs: ``/`` by zero, ``power`` (and ``**``), the
+table. Python's float semantics are kept where JavaScript differs: ``/`` by zero, ``**`` and the
 ``math`` functions raise (ZeroDivisionError, OverflowError, ValueError) through small runtime
 helpers (``PY_RUNTIME``) instead of giving inf or nan, and ``a if c else b`` becomes ``c ? a : b``.
+The table's ``power(a, b)`` becomes ``$py.power``, itself translated from ``ops.POWER``.
 """
 
 from __future__ import annotations

@@ -122,7 +122,7 @@ POWER = (
 
 def _binary_function(formula: str, name: str) -> Callable[[float, float], float]:
     """A formula over x and y as a Python function (the table's own text, never user input)."""
-    function: Callable[[float, float], float] = eval(  # noqa: S307
+    function: Callable[[float, float], float] = eval(  # noqa: S307 - the table's own text, never user text
         compile(f"lambda x, y: {formula}", f"<ops.{name.upper()}>", "eval"), {"sqrt": math.sqrt}
     )
     function.__name__ = function.__qualname__ = name
@@ -133,20 +133,26 @@ def _binary_function(formula: str, name: str) -> Callable[[float, float], float]
 power = _binary_function(POWER, "power")
 
 
+class _Substitute(ast.NodeTransformer):
+    """Operand names replaced by expressions: x -> a, y -> b."""
+
+    def __init__(self, operands: dict[str, ast.expr]) -> None:
+        self.operands = operands
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return copy.deepcopy(self.operands[node.id]) if node.id in self.operands else node
+
+
 class _InlinePower(ast.NodeTransformer):
-    """power(a, b) calls replaced by POWER with x = a and y = b."""
+    """Each power(a, b) call replaced by POWER with x = a and y = b."""
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
-        self.generic_visit(node)
-        if not (isinstance(node.func, ast.Name) and node.func.id == "power" and len(node.args) == 2):
+        self.generic_visit(node)  # inner calls first
+        is_power = isinstance(node.func, ast.Name) and node.func.id == "power"
+        if not is_power or len(node.args) != 2 or node.keywords:
             return node
-        operands = dict(zip(("x", "y"), node.args, strict=True))
-
-        class Substitute(ast.NodeTransformer):
-            def visit_Name(self, name: ast.Name) -> ast.AST:
-                return copy.deepcopy(operands[name.id]) if name.id in operands else name
-
-        replaced: ast.AST = Substitute().visit(ast.parse(POWER, mode="eval").body)
+        substitute = _Substitute(dict(zip(("x", "y"), node.args, strict=True)))
+        replaced: ast.AST = substitute.visit(ast.parse(POWER, mode="eval").body)
         return replaced
 
 
