@@ -51,6 +51,7 @@ def _by_operators(total: Any, pairs: Any) -> Any:
         total = total + a * b
     return total
 
+power: Any = FORMULA_NAMES["power"]
 strong_zero: Any = FORMULA_NAMES["strong_zero"]
 _ADD = OPS["add"]
 _SUB = OPS["sub"]
@@ -471,10 +472,10 @@ class Arithmetic:
             try:
                 if not (x >= 0.0 or y % 1.0 == 0.0):
                     raise ValueError('a negative base needs an integer exponent (the result would be complex)')
-                out = x ** y
+                out = x * x if y == 2.0 and -1.3407807929942596e+154 <= x <= 1.3407807929942596e+154 else sqrt(x) if y == 0.5 and x > 0.0 else x ** y
                 if _open.depth and _mode.paused:  # no_grad open in this thread
                     return new_leaf(out)
-                d0 = strong_zero if y == 0.0 else (y * x ** (y - 1.0) if y >= 1.0 or abs(x) >= 1.0 or (x != 0.0 and abs(out / x) < 1e300) else (y * (out / x) if x != 0.0 else inf * (1.0 - x)))
+                d0 = strong_zero if y == 0.0 else y * (x * x if y - 1.0 == 2.0 and -1.3407807929942596e+154 <= x <= 1.3407807929942596e+154 else sqrt(x) if y - 1.0 == 0.5 and x > 0.0 else x ** (y - 1.0)) if y >= 1.0 or abs(x) >= 1.0 or (x != 0.0 and abs(out / x) < 1e+300) else y * (out / x) if x != 0.0 else inf * (1.0 - x)
                 if not (x > 0.0):
                     raise ValueError('a Value exponent needs base x > 0 (d/dy = x**y * ln(x))')
                 d1 = out * log(x)
@@ -503,10 +504,10 @@ class Arithmetic:
         try:
             if not (x >= 0.0 or y % 1.0 == 0.0):
                 raise ValueError('a negative base needs an integer exponent (the result would be complex)')
-            out = x ** y
+            out = x * x if y == 2.0 and -1.3407807929942596e+154 <= x <= 1.3407807929942596e+154 else sqrt(x) if y == 0.5 and x > 0.0 else x ** y
             if _open.depth and _mode.paused:  # no_grad open in this thread
                 return new_leaf(out)
-            d0 = strong_zero if y == 0.0 else (y * x ** (y - 1.0) if y >= 1.0 or abs(x) >= 1.0 or (x != 0.0 and abs(out / x) < 1e300) else (y * (out / x) if x != 0.0 else inf * (1.0 - x)))
+            d0 = strong_zero if y == 0.0 else y * (x * x if y - 1.0 == 2.0 and -1.3407807929942596e+154 <= x <= 1.3407807929942596e+154 else sqrt(x) if y - 1.0 == 0.5 and x > 0.0 else x ** (y - 1.0)) if y >= 1.0 or abs(x) >= 1.0 or (x != 0.0 and abs(out / x) < 1e+300) else y * (out / x) if x != 0.0 else inf * (1.0 - x)
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(_POW, exc, (x, y)) from None
         node = _new_value(Value)
@@ -531,7 +532,7 @@ class Arithmetic:
         try:
             if not (x >= 0.0 or y % 1.0 == 0.0):
                 raise ValueError('a negative base needs an integer exponent (the result would be complex)')
-            out = x ** y
+            out = x * x if y == 2.0 and -1.3407807929942596e+154 <= x <= 1.3407807929942596e+154 else sqrt(x) if y == 0.5 and x > 0.0 else x ** y
             if _open.depth and _mode.paused:  # no_grad open in this thread
                 return new_leaf(out)
             if not (x > 0.0):

@@ -52,7 +52,7 @@ from .checks import Check, check_each_call, recorded_checks
 from .engine import KERNEL_NAMES, Value, is_grad_enabled
 from .graph import consumer_counts, first_reached, operands_first, release_order
 from .kernels import build_kernel
-from .ops import FORMULA_NAMES, OPS, Op
+from .ops import FORMULA_NAMES, OPS, Op, inline_power
 
 # check_each_call lives in checks (losses and higher order use it from there); still importable here.
 __all__ = ["trace", "check_each_call", "CompiledFunction", "TraceError"]
@@ -96,6 +96,7 @@ class _Template:
 
 def _template(formula: str) -> _Template:
     """Mark the operand names in a (one-line) formula as format fields, keeping its spacing."""
+    formula = inline_power(formula)  # power(a, b) written out: no call
     pieces = []
     counts: Counter[str] = Counter()
     last = 0

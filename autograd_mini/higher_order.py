@@ -26,7 +26,7 @@ from ._numbers import Number, as_float, real_number
 from .checks import check_each_call
 from .engine import Value, backward_lock, is_grad_enabled
 from .graph import chain_term, gradient_map
-from .ops import FORMULA_NAMES, OPS, StrongZero
+from .ops import FORMULA_NAMES, OPS, StrongZero, power
 
 __all__ = ["backward_create_graph", "derivative", "gradients", "hessian", "hvp"]
 
@@ -163,6 +163,13 @@ _COMPARISONS: dict[type[ast.AST], Callable[[Grad, Grad], bool]] = {
 _OPERANDS = frozenset({"x", "y", "out"})
 
 
+def _power(x: Grad, y: Grad) -> Grad:
+    """The table's power(x, y): Value's ** on a Value (its kernel computes power), ops.power on floats."""
+    if isinstance(x, Value) or isinstance(y, Value):
+        return x**y
+    return power(x, y)
+
+
 def _build(node: ast.AST, formula: str) -> _Tree:
     """One ast node of a table formula as a tree node; anything else is refused."""
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
@@ -175,6 +182,8 @@ def _build(node: ast.AST, formula: str) -> _Tree:
         return _Apply(_ARITHMETIC[type(node.op)], (_build(node.left, formula), _build(node.right, formula)))
     if isinstance(node, ast.UnaryOp) and type(node.op) in _ARITHMETIC:
         return _Apply(_ARITHMETIC[type(node.op)], (_build(node.operand, formula),))
+    if isinstance(node, ast.Call) and _is_power_call(node):
+        return _Apply(_power, tuple(_build(arg, formula) for arg in node.args))
     if isinstance(node, ast.Call) and _is_op_call(node):
         return _Call(node.func.id, _build(node.args[0], formula))  # type: ignore[attr-defined]
     if isinstance(node, ast.Compare) and all(type(o) in _COMPARISONS for o in node.ops):
@@ -187,6 +196,12 @@ def _build(node: ast.AST, formula: str) -> _Tree:
         test, body, orelse = (_build(n, formula) for n in (node.test, node.body, node.orelse))
         return _Branch(test, body, orelse, formula, reads)
     raise ValueError(f"derivative formula {formula!r}: cannot evaluate {ast.dump(node)} on Values")
+
+
+def _is_power_call(node: ast.Call) -> bool:
+    """power(x, y), the table's power."""
+    is_power = isinstance(node.func, ast.Name) and node.func.id == "power"
+    return is_power and len(node.args) == 2 and not node.keywords
 
 
 def _is_op_call(node: ast.Call) -> bool:

@@ -5,6 +5,7 @@ math is this translation of ``ops.OPS``, so a new op reaches the page by being a
 table. Python's float semantics are kept where JavaScript differs: ``/`` by zero, ``**`` and the
 ``math`` functions raise (ZeroDivisionError, OverflowError, ValueError) through small runtime
 helpers (``PY_RUNTIME``) instead of giving inf or nan, and ``a if c else b`` becomes ``c ? a : b``.
+The table's ``power(a, b)`` becomes ``$py.power``, itself translated from ``ops.POWER``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import ast
 import json
 from collections.abc import Iterable
 
-from .ops import FORMULA_NAMES, OPS, Domain, Op
+from .ops import FORMULA_NAMES, OPS, POWER, Domain, Op
 
 __all__ = ["CodegenError", "PY_RUNTIME", "op_table_js", "strong_zero_js", "translate"]
 
@@ -133,8 +134,10 @@ class _Translator:
         return f"({self.expr(node)} !== 0)"
 
     def call(self, node: ast.Call) -> str:
+        if isinstance(node.func, ast.Name) and node.func.id == "power" and len(node.args) == 2:
+            return f"$py.power({self.expr(node.args[0])}, {self.expr(node.args[1])})"  # ops.POWER
         if not isinstance(node.func, ast.Name) or node.keywords or len(node.args) != 1:
-            raise self.fail("a call other than f(one argument)")
+            raise self.fail("a call other than f(one argument) or power(x, y)")
         name = node.func.id
         if name not in FORMULA_NAMES:
             raise self.fail(f"the function {name!r} (not in ops.FORMULA_NAMES)")
@@ -213,7 +216,7 @@ def op_table_js(names: Iterable[str] | None = None) -> str:
 
 # Python's float semantics where JavaScript's differ. Errors are thrown as {pyType, message}
 # and turned into the engine's message (engine._op_error) by the page's kernel.
-PY_RUNTIME = r"""
+_RUNTIME = r"""
 const $py = {
   error(type, message) { const e = new Error(message); e.pyType = type; return e; },
   div(a, b) {
@@ -225,14 +228,18 @@ const $py = {
     const r = a % b;
     return (r !== 0 && (r < 0) !== (b < 0)) ? r + b : r;
   },
+  // The table's power(x, y): ops.POWER translated (x * x and sqrt(x) written out, not left to
+  // V8's own special cases of Math.pow).
+  power(x, y) { return POWER_JS; },
+  // Python's float **.
   pow(a, b) {
     if (a === 1 || b === 0) return 1;
     if (a === -1 && (b === Infinity || b === -Infinity)) return 1;
     if (a === 0 && b < 0 && isFinite(b)) throw $py.error("ZeroDivisionError", "0.0 cannot be raised to a negative power");
     if (a < 0 && isFinite(a) && isFinite(b) && b % 1 !== 0) throw $py.error("ValueError", "complex result");
     // Chromium's Math.pow is C's pow() (V8 calls std::pow: glibc on Linux, as CPython does),
-    // bit for bit, except that V8 computes y = 2 as x * x and y = 0.5 as sqrt(x): correctly
-    // rounded, where glibc's pow is off by one unit in the last place for about 1 base in 1,300.
+    // bit for bit, except that V8 computes y = 2 as x * x and y = 0.5 as sqrt(x); power
+    // reaches here with those only where the results agree (overflow, zeros, infinities, nan).
     const r = Math.pow(a, b);
     if (!isFinite(r) && !isNaN(r) && isFinite(a) && isFinite(b))
       throw $py.error("OverflowError", "Numerical result out of range");
@@ -251,3 +258,5 @@ const $py = {
   },
 };
 """  # noqa: E501 - JavaScript
+
+PY_RUNTIME = _RUNTIME.replace("POWER_JS", translate(POWER, ("x", "y")))

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .ops import FORMULA_NAMES, OPS, Op
+from .ops import FORMULA_NAMES, OPS, Op, inline_power
 
 __all__ = [
     "GENERATED_PATH",
@@ -84,7 +84,7 @@ def _body(
     if op.domain is not None:
         lines.append(f"    if not ({op.domain.condition}):")
         lines.append(f"        raise ValueError({op.domain.explanation!r})")
-    lines.append(f"    out = {op.forward}")
+    lines.append(f"    out = {inline_power(op.forward)}")  # power(a, b) inline: no call
     if into is None:
         lines.append("    if _open.depth and _mode.paused:  # no_grad open in this thread")
         lines.append("        return new_leaf(out)")
@@ -97,7 +97,7 @@ def _body(
         if domain is not None:
             lines.append(f"    if not ({domain.condition}):")
             lines.append(f"        raise ValueError({domain.explanation!r})")
-        lines.append(f"    d{index} = {op.derivatives[index]}")
+        lines.append(f"    d{index} = {inline_power(op.derivatives[index])}")
         locals_.append(f"d{index}")
     lines.append("except (ArithmeticError, ValueError) as exc:")
     operand_tuple = f"({names[0]},)" if len(names) == 1 else f"({', '.join(names)})"

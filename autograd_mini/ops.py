@@ -11,11 +11,28 @@ op is adding one entry (then ``make kernels``).
 
 from __future__ import annotations
 
+import ast
+import copy
 import math
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ERROR_REASONS", "FORMULA_NAMES", "OPS", "STRONG_ZERO", "Domain", "Op", "StrongZero", "op_error"]
+__all__ = [
+    "ERROR_REASONS",
+    "FORMULA_NAMES",
+    "OPS",
+    "POWER",
+    "SQUARE_LIMIT",
+    "STRONG_ZERO",
+    "Domain",
+    "Op",
+    "StrongZero",
+    "inline_power",
+    "op_error",
+    "power",
+]
 
 
 class StrongZero(float):
@@ -87,7 +104,69 @@ class Op:
         return self.grad_domains[index] if index < len(self.grad_domains) else None
 
 
+# The largest x whose x * x is finite: the square root of the largest float (tested).
+SQUARE_LIMIT = math.sqrt(sys.float_info.max)
+
+# x ** y as the op table computes it, written once as a formula over x and y: y = 2 as x * x
+# (while finite) and y = 0.5 as sqrt(x) (for x > 0), both correctly rounded as in PyTorch,
+# where C's pow(), which Python's ** calls, is off by one unit in the last place for about 1
+# base in 1,300; everything else is Python's **, its OverflowError, zero signs and infinities
+# included. Formulas call it as power(a, b): the kernels and the compiled code inline this text
+# there (a call would cost as much as the op), the page translates it into $py.power, and
+# higher-order derivatives apply Value's ** (a kernel).
+POWER = (
+    f"x * x if y == 2.0 and {-SQUARE_LIMIT!r} <= x <= {SQUARE_LIMIT!r} "
+    "else (sqrt(x) if y == 0.5 and x > 0.0 else x ** y)"
+)
+
+
+def _binary_function(formula: str, name: str) -> Callable[[float, float], float]:
+    """A formula over x and y as a Python function (the table's own text, never user input)."""
+    function: Callable[[float, float], float] = eval(  # noqa: S307 - the table's own text, never user text
+        compile(f"lambda x, y: {formula}", f"<ops.{name.upper()}>", "eval"), {"sqrt": math.sqrt}
+    )
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"{name}(x, y) = {formula}"
+    return function
+
+
+power = _binary_function(POWER, "power")
+
+
+class _Substitute(ast.NodeTransformer):
+    """Operand names replaced by expressions: x -> a, y -> b."""
+
+    def __init__(self, operands: dict[str, ast.expr]) -> None:
+        self.operands = operands
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return copy.deepcopy(self.operands[node.id]) if node.id in self.operands else node
+
+
+class _InlinePower(ast.NodeTransformer):
+    """Each power(a, b) call replaced by POWER with x = a and y = b."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)  # inner calls first
+        is_power = isinstance(node.func, ast.Name) and node.func.id == "power"
+        if not is_power or len(node.args) != 2 or node.keywords:
+            return node
+        substitute = _Substitute(dict(zip(("x", "y"), node.args, strict=True)))
+        replaced: ast.AST = substitute.visit(ast.parse(POWER, mode="eval").body)
+        return replaced
+
+
+def inline_power(formula: str) -> str:
+    """The formula with each power(a, b) written out as POWER, for generated Python code."""
+    if "power(" not in formula:
+        return formula
+    tree = _InlinePower().visit(ast.parse(formula, mode="eval"))
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
 # The functions and constants the formulas may call: nothing else is in scope for them.
+# A power is written power(x, y), never x ** y, so that every interpreter of the table
+# computes x ** 2 and x ** 0.5 the same way (see POWER).
 FORMULA_NAMES: dict[str, object] = {
     "exp": math.exp,
     "expm1": math.expm1,
@@ -100,6 +179,7 @@ FORMULA_NAMES: dict[str, object] = {
     "inf": math.inf,
     "strong_zero": STRONG_ZERO,
     "abs": abs,
+    "power": power,
 }
 
 _POSITIVE = Domain("x > 0.0", "needs x > 0")
@@ -146,7 +226,7 @@ OPS: dict[str, Op] = {
         Op(
             "pow",
             "**",
-            "x ** y",
+            "power(x, y)",
             (
                 # Exponent 0: PyTorch selects 0 (pow_backward), whatever the upstream gradient.
                 # Else y * x**(y-1), PyTorch's formula, whose own derivative is the true second
@@ -155,7 +235,8 @@ OPS: dict[str, Op] = {
                 # At x = 0 (0 < y < 1) the derivative is +inf, written inf * (1 - x) so that its
                 # own derivative is -inf, the limit of y(y-1)x^(y-2) that PyTorch gives.
                 "strong_zero if y == 0.0 else ("
-                "y * x ** (y - 1.0) if y >= 1.0 or abs(x) >= 1.0 or (x != 0.0 and abs(out / x) < 1e300) else "
+                "y * power(x, y - 1.0) if y >= 1.0 or abs(x) >= 1.0 "
+                "or (x != 0.0 and abs(out / x) < 1e300) else "
                 "(y * (out / x) if x != 0.0 else inf * (1.0 - x)))",
                 "out * log(x)",
             ),
