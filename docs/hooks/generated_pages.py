@@ -17,7 +17,7 @@ from mkdocs.structure.files import File, Files
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # document this checkout's package, installed or not
 
-from autograd_mini.ops import OPS, Domain, Op  # noqa: E402
+from autograd_mini.ops import OPS, POWER, Domain, Op  # noqa: E402
 
 PAGE = "ops.md"
 CHANGELOG = ROOT / "CHANGELOG.md"
@@ -76,7 +76,12 @@ def _row(op: Op) -> str:
 def page_text() -> str:
     """The whole Markdown page: the introduction and one table row per op."""
     rows = "\n".join(_row(op) for op in OPS.values())
-    return f"{INTRO}{rows}\n\n{len(OPS)} ops.\n"
+    power = (
+        "`power(x, y)` is Python's `x ** y` with two exponents computed exactly, as PyTorch and "
+        "the browser do (x * x and sqrt are correctly rounded, C's pow is not always): "
+        f"{_code(POWER)}."
+    )
+    return f"{INTRO}{rows}\n\n{len(OPS)} ops.\n\n{power}\n"
 
 
 def changelog_text() -> str:
