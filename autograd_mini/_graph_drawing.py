@@ -37,7 +37,7 @@ from .graph import GraphView
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["DrawOptions", "GraphDrawing", "draw_view", "parameter_set"]
+__all__ = ["DrawOptions", "GraphDrawing", "draw_view", "free_loss_name", "parameter_set"]
 
 # Graphviz settings measured by benchmarks/render_times.py. Edge text as a `label` becomes a
 # node in dot's ranking: the best placement, but x*x*...*x with 100 factors takes minutes.
@@ -143,6 +143,11 @@ def _loss_name(view: GraphView, gradients: Mapping[Value, float]) -> str:
     """The root's name when dL/droot is 1 (the root is the loss), else a free name for L."""
     if gradients[view.root] == 1.0:
         return view.names[view.root]
+    return free_loss_name(view)
+
+
+def free_loss_name(view: GraphView) -> str:
+    """A name for the loss L that no value of the graph has (the root is not L when dL/droot != 1)."""
     taken = set(view.names.values())
     return next(name for name in ("L", "Loss", "L0", "L_") if name not in taken)
 

@@ -28,7 +28,7 @@ from . import _explorer_page, _quiz, graph
 from ._drawing import MAX_DIGITS, GraphvizNotFoundError, graphviz_module
 from ._files import replace_file
 from ._folding import FOLDED_OP, neuron_regions, neuron_roles, steps_to_draw
-from ._graph_drawing import DrawOptions, draw_view, parameter_set
+from ._graph_drawing import DrawOptions, draw_view, free_loss_name, parameter_set
 from ._numbers import finite_float
 from .engine import Value
 from .graph import GraphView
@@ -211,7 +211,8 @@ def _page_data(
         "groups": [_group_data(neuron, index) for neuron in groups or []],
         "digits": digits,
         "seed": view.seed,
-        "loss": view.names[view.root],
+        "loss": view.names[view.root],  # dL/d... is d<root>/d... while the seed is 1
+        "freeLoss": free_loss_name(view),  # else L: the root is not the loss
         "root": index[view.root],
         "nodes": nodes,
         "backward": [index[node] for node in view.backward_order],

@@ -6,10 +6,13 @@
 const SPECIAL = {"inf": Infinity, "-inf": -Infinity, "nan": NaN};
 const DATA = JSON.parse(document.getElementById("data").textContent,
   (k, v) => (v && typeof v === "object" && "special" in v) ? SPECIAL[v.special] : v);
-const N = DATA.nodes, ROOT = DATA.root, LOSS = DATA.loss, DIGITS = DATA.digits;
+const N = DATA.nodes, ROOT = DATA.root, DIGITS = DATA.digits;
 // dL/droot, the number backward() is seeded with (explore's grad, editable on the page): every
 // seed below is this one.
 let seed = DATA.seed;
+// The loss's name in dL/dv: the root's while the seed is 1 (the root is the loss), else L, as
+// draw_graph names it (dz/dz is always 1, so a seed of 2 means some L with dL/dz = 2).
+const lossName = () => seed === 1 ? DATA.loss : DATA.freeLoss;
 const NAIVE_LIMIT = 400;
 
 // ---- numbers as Python shows them ----------------------------------------------------
@@ -331,8 +334,8 @@ function formulaP(z, numbers, inside) {
   return {pieces: [n.op + "(", joinP(xs.map(x => x.pieces), ", "), ")"], precedence: 9};
 }
 const formula = (z, numbers) => formulaP(z, numbers, null).pieces;
-const dname = i => "d" + LOSS + "/d" + nm(i);
-const dnameP = i => ["d" + LOSS + "/d", nameP(i)];
+const dname = i => "d" + lossName() + "/d" + nm(i);
+const dnameP = i => ["d" + lossName() + "/d", nameP(i)];
 const backwardCall = () => nm(ROOT) + ".backward(" + (seed === 1 ? "" : pyRepr(seed)) + ")";
 function gradLine(i, r) {
   if (!r.seeded) return dname(i) + " = ?";
@@ -491,7 +494,7 @@ function renderFoldedDrawing(s, r, current) {
     const more = fmt(r.grad[row.p]) !== fmt(product) ? " (grad " + fmt(r.grad[row.p]) + ": more not drawn)" : "";
     setText(row.data, "data " + fmt(state.data[row.p]));
     setText(row.fwd, "∂" + nm(top) + "/∂" + row.name + " = " + (known(top) ? fmt(local) : "?"));
-    setText(row.bwd, r.stepped.has(top) ? "d" + LOSS + "/d" + row.name + " = " + factor(r.grad[top]) + " · " + factor(local) + " = " + fmt(product) + more : "");
+    setText(row.bwd, r.stepped.has(top) ? "d" + lossName() + "/d" + row.name + " = " + factor(r.grad[top]) + " · " + factor(local) + " = " + fmt(product) + more : "");
   }
   setText(FD.seedText, seedPrefix + fmt(seed));
 }

@@ -119,7 +119,7 @@ def assert_page_shows_the_engine(page: Any, root: Value, seed: float = 1.0) -> N
     shown = page.evaluate(SHOWN)
     order = forward_order(root)
     names = node_names(root)
-    loss = names[root]
+    loss = names[root] if seed == 1.0 else "L"  # with another seed the root is not the loss
     index = {node: i for i, node in enumerate(order)}
     for i, node in enumerate(order):
         texts = shown["boxes"][f"v{i}"]
@@ -235,8 +235,8 @@ def test_the_backward_half_starts_from_the_seed_backward_used(opened: Opened) ->
     z.backward(2.0)  # dL/dz = 2 arrives from above
     page = opened.load(explore(z).html)
     page.evaluate("explorer.go(2)")
-    assert page.inner_text("#narration").startswith("Backward: seed dz/dz = 2 at the root")
-    assert "seed dz/dz = 2" in page.inner_text("#order")
+    assert page.inner_text("#narration").startswith("Backward: seed dL/dz = 2 at the root")
+    assert "seed dL/dz = 2" in page.inner_text("#order")  # dz/dz is 1: the seed is dL/dz
     page.keyboard.press("End")
     assert page.inner_text("#narration") == "Done: x.grad = -8, y.grad = 6 (what z.backward(2.0) gives)."
     assert_page_shows_the_engine(page, x_times_y(), 2.0)
@@ -266,7 +266,7 @@ def test_the_seed_is_editable_and_reruns_the_backward_half(opened: Opened) -> No
     page.fill("input[aria-label=seed]", "3")
     page.press("input[aria-label=seed]", "Enter")
     assert page.inner_text("#error") == ""
-    assert "seed dz/dz = 3" in page.inner_text("#order")
+    assert "seed dL/dz = 3" in page.inner_text("#order")
     page.click("#narration")  # out of the input, whose keys are its own
     page.keyboard.press("End")
     assert page.inner_text("#narration") == "Done: x.grad = -12, y.grad = 9 (what z.backward(3.0) gives)."
@@ -274,7 +274,7 @@ def test_the_seed_is_editable_and_reruns_the_backward_half(opened: Opened) -> No
     assert "seed dL/dz = 3" in page.evaluate(SHOWN)["boxes"]["seed"]
     page.fill("input[aria-label=seed]", "inf")
     page.press("input[aria-label=seed]", "Enter")
-    assert page.inner_text("#error") == 'dz/dz (the seed): "inf" is not a finite number; kept 3.0'
+    assert page.inner_text("#error") == 'dL/dz (the seed): "inf" is not a finite number; kept 3.0'
     assert page.input_value("input[aria-label=seed]") == "3.0"
     page.click("#why")
     page.keyboard.press("End")

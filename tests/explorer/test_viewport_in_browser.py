@@ -345,11 +345,11 @@ def test_nothing_of_the_backward_half_before_it_starts(opened: Opened) -> None:
         assert page.evaluate(VISIBLE_BACKWARD) == [], position
     page.evaluate("explorer.go(2)")  # the seed: the seed and every running gradient, no product yet
     assert sorted(page.evaluate(VISIBLE_BACKWARD)) == sorted(
-        ["dz/dx = 0 so far", "dz/dy = 0 so far", "dz/dz = 2 (seed)", "seed dL/dz = 2", "path", "polygon"]
+        ["dL/dx = 0 so far", "dL/dy = 0 so far", "dL/dz = 2 (seed)", "seed dL/dz = 2", "path", "polygon"]
     )
     page.evaluate("explorer.go(3)")  # z passes its gradient on: both edges' lines and products
     shown = page.evaluate(VISIBLE_BACKWARD)
-    assert "dz/dz · ∂z/∂x = 2 · (-4) = -8" in shown and "dz/dz · ∂z/∂y = 2 · 3 = 6" in shown
+    assert "dL/dz · ∂z/∂x = 2 · (-4) = -8" in shown and "dL/dz · ∂z/∂y = 2 · 3 = 6" in shown
     assert shown.count("path") == 3 and shown.count("polygon") == 3  # the seed's arrow and two edges'
     page.screenshot(path=str(OUT / "viewport_backward_started.png"))
 
