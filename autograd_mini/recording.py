@@ -173,9 +173,10 @@ class Run:
         before = self._last
         after = array("d", (p.data for p in self.params))
         grads = array("d", (p.grad for p in self.params))
+        norms, ratios = self._norms(grads), self._ratios(before, after)  # all computed, then kept
         self.losses.append(loss.data)
-        self.grad_norms.append(self._norms(grads))
-        self.update_ratios.append(self._ratios(before, after))
+        self.grad_norms.append(norms)
+        self.update_ratios.append(ratios)
         if k % self.stride == 0:
             self.snapshots.append(Snapshot(k, before, grads, after))
             if len(self.snapshots) > self.max_snapshots:
@@ -196,7 +197,7 @@ class Run:
         change = [0.0] * len(self.layers)
         size = [0.0] * len(self.layers)
         for layer, b, a in zip(self.layer_of, before, after, strict=True):
-            change[layer] += (a - b) ** 2
+            change[layer] += (a - b) * (a - b)  # inf for a diverging run, where ** 2 would raise
             size[layer] += b * b
         return [_ratio(math.sqrt(c), math.sqrt(s)) for c, s in zip(change, size, strict=True)]
 
@@ -244,7 +245,10 @@ class Run:
         boundary = self.boundary
         assert boundary is not None and isinstance(self.model, Module)
         with no_grad():
-            scores = array("d", (_score(self.model([x1, x2])) for x1, x2 in boundary.grid_points()))
+            try:
+                scores = array("d", (_score(self.model([x1, x2])) for x1, x2 in boundary.grid_points()))
+            except (ArithmeticError, ValueError):  # a diverged model's ops overflow: no boundary, no crash
+                scores = array("d", [math.nan] * len(boundary.grid_points()))
         boundary.steps.append(step)
         boundary.scores.append(scores)
         if len(boundary.steps) > MAX_BOUNDARIES:

@@ -22,6 +22,7 @@ import base64
 import functools
 import html
 import json
+import math
 import os
 import re
 import shutil
@@ -135,12 +136,23 @@ def _explorer(run: Run, step: int, sample_loss: Callable[[], Value] | None) -> s
         ) from None
 
 
+FLOAT32_MAX, FLOAT32_TINY = 3.4028234663852886e38, 1.1754943508222875e-38
+WIDE = "d:"  # marks float64 numbers where float32 was asked for but cannot hold them
+
+
 def _floats(values: Sequence[float] | array[float], code: str = "f") -> str:
-    """Little-endian float32 ('f') or float64 ('d') numbers as base64 (NaN and inf survive)."""
+    """Little-endian float32 ('f') or float64 ('d') numbers as base64 (NaN and inf survive).
+
+    float32 halves the page; a list with a number float32 would turn into inf or 0 (a diverging
+    run's 1e200, a vanished gradient's 1e-40) is stored as float64 instead, prefixed WIDE.
+    """
+    prefix = ""
+    if code == "f" and any(FLOAT32_MAX < abs(v) < math.inf or 0.0 < abs(v) < FLOAT32_TINY for v in values):
+        code, prefix = "d", WIDE
     packed = array(code, values)
     if packed.itemsize > 1 and array("H", [1]).tobytes()[0] == 0:
         packed.byteswap()  # big-endian machine: the page reads little-endian
-    return base64.b64encode(packed.tobytes()).decode("ascii")
+    return prefix + base64.b64encode(packed.tobytes()).decode("ascii")
 
 
 def _run_data(run: Run) -> dict[str, Any]:
@@ -249,6 +261,8 @@ def page_data(page: str) -> dict[str, Any]:
 
 def unpack(text: str, code: str = "f") -> list[float]:
     """Numbers packed by the page's base64 float encoding, as Python floats."""
+    if text.startswith(WIDE):
+        text, code = text[len(WIDE) :], "d"
     packed = array(code)
     packed.frombytes(base64.b64decode(text))
     if array("H", [1]).tobytes()[0] == 0:

@@ -17,6 +17,7 @@ const LAYER_COLOURS = ["#2563eb", "#c2410c", "#059669", "#7c3aed", "#db2777", "#
   "#b45309", "#4b5563", "#9333ea", "#e11d48", "#0d9488"];
 
 function floats(text, bytes) {  // base64 of little-endian float32 (4) or float64 (8) numbers
+  if (text.startsWith("d:")) { text = text.slice(2); bytes = 8; }  // float64 where float32 cannot hold them
   const raw = window.atob(text);
   const view = new DataView(new ArrayBuffer(raw.length));
   for (let i = 0; i < raw.length; i++) view.setUint8(i, raw.charCodeAt(i));

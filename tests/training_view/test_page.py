@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import struct
 import sys
@@ -183,3 +184,12 @@ def test_without_graphviz_the_page_has_no_drawing_but_everything_else(
     html = run.page().html
     assert "No drawing" in html and page_data(html)["network"] is None
     assert page_data(html)["names"] == run.names
+
+
+def test_numbers_float32_cannot_hold_are_stored_as_float64() -> None:
+    from autograd_mini.training_page import _floats
+
+    wide = [1.5, 5.483942934302448e199, -1e-40, math.inf, math.nan]
+    got = unpack(_floats(wide))
+    assert got[:4] == wide[:4] and math.isnan(got[4])  # float64 throughout: 5e199 and 1e-40 kept
+    assert unpack(_floats([1.5, 0.1])) == [1.5, f32(0.1)]  # float32 where it holds every number

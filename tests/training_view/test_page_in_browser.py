@@ -328,3 +328,16 @@ def test_next_phase_walks_one_iteration_then_the_next(opened: Opened, trained: t
     ]
     assert seen[1] == f"step 2, loss: L = {format_number(run.losses[2], 4)}"
     assert page.locator("#slider").input_value() == "3"
+
+
+def test_a_diverging_step_shows_its_real_numbers(opened: Opened) -> None:
+    w = Value(1.0, "w")
+    run = record([w], progress=False)
+    loss = w * w
+    loss.backward()
+    w.data -= 1e200 * w.grad  # -2e200: float32 would show inf
+    run.step(loss)
+    page = opened.load(run.page().html)
+    assert page.locator("#p-after").text_content() == "-2e+200"
+    page.click("#phases button[data-phase=update]")
+    assert "1 - 1e+200 * (2) = -2e+200" in (page.locator("#narration").text_content() or "")

@@ -267,3 +267,19 @@ def test_thinning_keeps_every_strideth_step_within_the_limit(limit: int, steps: 
     assert len(run.losses) == steps
     # the stride is as small as the limit allows: half of it would keep too many
     assert run.stride == 1 or len(range(0, steps, run.stride // 2)) > limit
+
+
+def test_a_diverging_step_is_recorded_whole_not_raised() -> None:
+    # An update of 5e199: its square overflows float ** 2 (OverflowError); the run keeps inf.
+    model = nn.MLP(2, [3, 1], seed=0)
+    opt = optim.SGD(model.parameters(), lr=1e200)
+    run = record(model, progress=False)
+    run.watch_boundary([[0.1, 0.2], [0.5, -0.3]], [1.0, -1.0], every=1, grid=5)
+    loss = losses.mse([model([0.1, 0.2])], [5.0])
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    run.step(loss)
+    assert len(run.losses) == len(run.grad_norms) == len(run.update_ratios) == len(run.snapshots) == 1
+    assert math.inf in run.update_ratios[0]
+    assert run.snapshots[0].after[0] == model.parameters()[0].data  # 5.48e199, kept exactly
