@@ -105,8 +105,10 @@ def parse_answer(given: object) -> tuple[float | None, str]:
     else:
         try:
             value = float(given)  # type: ignore[arg-type]
-        except (TypeError, ValueError, OverflowError):
-            return None, f"a {type(given).__name__} is not a number: give one number, e.g. -6 or 0.5"
+        except OverflowError:
+            return None, "that number is too large for a float: give the number you computed"
+        except (TypeError, ValueError):
+            return None, f"{type(given).__name__} is not a number: give one number, e.g. -6 or 0.5"
     if math.isnan(value):
         return None, "nan is not an answer: give the number you computed"
     return value, ""

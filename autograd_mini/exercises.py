@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import math
 import random
 import re
 import sys
@@ -45,6 +46,7 @@ from ._graph_drawing import DrawOptions, draw_view
 from ._numbers import finite_float
 from ._op_exercise import OpCheck, check_op, op_function
 from .engine import Value
+from .explorer import last_seed
 
 if TYPE_CHECKING:
     import graphviz
@@ -320,13 +322,16 @@ def from_graph(
     ask: Sequence[str] = ("grads",),
     nodes: Collection[Value] | None = None,
     parameters: Any = None,
-    grad: float = 1.0,
+    grad: float | None = None,
     title: str = "",
     story: str = "",
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,
 ) -> Exercise:
     """An exercise on ``root``'s graph with seed dL/droot = ``grad``; the graph is left as it was.
+
+    Without ``grad`` the seed is the one the last ``root.backward(...)`` used (``explorer.last_seed``,
+    as ``explore`` and its quiz take it), else 1.
 
     ``ask`` names what to find: "values" (forward), "locals" (∂t/∂x on each edge), "grads"
     (dL/dv). ``nodes`` limits the values asked about; by default all of them, or only the
@@ -340,7 +345,8 @@ def from_graph(
     if not isinstance(title, str) or not isinstance(story, str):
         raise TypeError("from_graph: title and story must be str")
     rtol_f, atol_f = _check_tolerance(rtol, atol)
-    view = graph.view(root, parameters, finite_float(grad, "from_graph: grad"))
+    seed = last_seed(root) if grad is None else finite_float(grad, "from_graph: grad")
+    view = graph.view(root, parameters, seed)
     if nodes is not None:
         outside = [n for n in nodes if n not in set(view.order)]
         if outside:
@@ -352,6 +358,12 @@ def from_graph(
     asked = questions(view, list(ask), nodes)
     if not asked:
         raise ValueError(f"from_graph: nothing to ask: no {', '.join(ask)} among the chosen nodes")
+    unanswerable = [q.key for q in asked if not math.isfinite(q.answer)]
+    if unanswerable:  # a typed nan or inf is never right: refuse rather than ask the impossible
+        raise ValueError(
+            f"from_graph: the engine's answer to {', '.join(unanswerable)} is not a finite number; "
+            "change the inputs, or pass nodes= without those values"
+        )
     shown = title or f"the graph of {view.names[root]}"
     return Exercise(view, asked, title=shown, story=story, parameters=parameters, rtol=rtol_f, atol=atol_f)
 
@@ -393,6 +405,8 @@ def sheet(
     if not isinstance(title, str) or not isinstance(path, (str, Path)):
         raise TypeError("sheet: path must be a str or Path and title a str")
     target = Path(path)
+    if not str(path) or not target.name or target.is_dir():
+        raise IsADirectoryError(f"sheet: path {str(path)!r} is not a file name; pass e.g. sheet.md")
     if not target.parent.is_dir():
         raise FileNotFoundError(f"sheet: the folder of {str(target)!r} does not exist")
     # Every drawing is made before any file is written: a failure (no Graphviz) leaves no half sheet.
@@ -459,7 +473,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         written = sheet(exercises, args.out, drawings=not args.no_drawings)
     except (OSError, GraphvizNotFoundError) as exc:
-        print(f"sheet: {exc}", file=sys.stderr)
+        message = str(exc)
+        print(message if message.startswith("sheet:") else f"sheet: {message}", file=sys.stderr)
         return 1
     print(f"wrote {written}")
     return 0

@@ -262,6 +262,12 @@ def _hinge(scores: Any, labels: Any) -> Any:
 
 def _binary_cross_entropy(logits: Any, labels: Any) -> Any:
     torch = require_torch()
+    outside = labels[(labels < 0.0) | (labels > 1.0) | torch.isnan(labels)]
+    if outside.numel():  # PyTorch would compute a number; losses.binary_cross_entropy refuses
+        label = float(outside.flatten()[0])
+        raise ValueError(
+            f"binary_cross_entropy: labels must be in [0, 1], got {label!r}; for -1/+1 labels use hinge"
+        )
     return torch.nn.functional.binary_cross_entropy_with_logits(_flat_predictions(logits, labels), labels)
 
 

@@ -334,3 +334,15 @@ def test_errors_name_the_function_that_was_called() -> None:
         from_torch(net, into=nn.Layer(2, 1))  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"torch_state reads a torch\.nn\.Sequential .*got Linear"):
         torch_state(net[0])
+
+
+def test_torch_bce_refuses_labels_the_loss_refuses() -> None:
+    import torch
+
+    from autograd_mini.torch_bridge import torch_loss
+
+    logits = torch.tensor([0.3, -0.2], dtype=torch.float64)
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 1\], got -1.0"):
+        torch_loss(losses.binary_cross_entropy)(logits, torch.tensor([-1.0, 1.0], dtype=torch.float64))
+    with pytest.raises(ValueError, match="labels must be"):
+        losses.binary_cross_entropy([Value(0.3), Value(-0.2)], [-1.0, 1.0])
