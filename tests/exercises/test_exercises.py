@@ -273,3 +273,35 @@ def test_long_names_are_blanked_too_and_sheet_text_is_escaped(tmp_path: Path) ->
     assert len(asked) == 6 and all(t.endswith("= ?") for t in asked), asked  # 2 locals, 2 products, 2 grads
     text = exercises.sheet([ex], tmp_path / "s.md", drawings=False).read_text(encoding="utf-8")
     assert "<script>" not in text and "&lt;script&gt;" in text and "a &lt; b &amp; c" in text
+
+
+def test_sheet_refuses_a_folder_or_no_name_before_writing_anything(tmp_path: Path) -> None:
+    folder = tmp_path / "sheets"
+    folder.mkdir()
+    exs = [exercises.builtin("xyz")]
+    for bad in (folder, ""):
+        with pytest.raises(IsADirectoryError, match="is not a file name"):
+            exercises.sheet(exs, bad)
+    assert list(tmp_path.rglob("*.svg")) == []  # no drawing was written beside it
+
+
+def test_from_graph_refuses_answers_that_are_not_finite() -> None:
+    a = Value(1e308, "a")
+    d = (a * 10.0 - a * 10.0) * Value(2.0, "w")  # inf - inf = nan
+    with pytest.raises(ValueError, match="not a finite number"):
+        exercises.from_graph(d, ask=["values", "grads"])
+
+
+def test_from_graph_starts_from_the_seed_backward_used() -> None:
+    x, y = Value(3.0, "x"), Value(-4.0, "y")
+    z = x * y
+    z.backward(2.0)
+    assert exercises.from_graph(z).answers() == {"dL_dx": -8.0, "dL_dy": 6.0}
+    assert exercises.from_graph(z, grad=1.0).answers() == {"dL_dx": -4.0, "dL_dy": 3.0}
+
+
+def test_a_huge_int_answer_is_named_too_large_not_not_a_number() -> None:
+    ex = exercises.builtin("xyz")
+    key = next(iter(ex.answers()))
+    result = ex.check({key: 10**400})
+    assert "too large for a float" in str(result)
