@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._browser import MISSING, launch_chromium
 from ._drawing import GraphvizNotFoundError, format_number, graphviz_module
 from ._files import replace_file
 from .network_drawing import draw_network
@@ -180,17 +181,6 @@ def _pillow() -> Any:
     return Image
 
 
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-)
-
-
 def browser_frames(
     page: TrainingPage | Explorer,
     folder: str | os.PathLike[str],
@@ -217,21 +207,18 @@ def browser_frames(
         raise FileNotFoundError(f"browser_frames: folder {str(target)!r} does not exist")
     if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
         raise ValueError(f"max_frames must be a positive int, got {max_frames!r}")
-    executable = shutil.which("chromium")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         raise ImportError("browser_frames needs Playwright: pip install playwright (and Chromium)") from None
-    if executable is None:
-        raise FileNotFoundError(
-            "browser_frames needs Chromium on the PATH (Debian: apt-get install chromium)"
-        )
+    if shutil.which("chromium") is None:
+        raise FileNotFoundError(f"browser_frames: {MISSING}")
     training = isinstance(page, TrainingPage)
 
     def shoot() -> list[bytes]:
         shots: list[bytes] = []
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=executable, args=list(CHROMIUM_FLAGS))
+            browser = launch_chromium(playwright)
             try:
                 tab = browser.new_page(viewport={"width": width, "height": height})
                 tab.route("**/*", lambda route: route.abort())  # the page fetches nothing; refuse all

@@ -21,16 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from autograd_mini import Run, datasets, losses, nn, optim, record
-
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from autograd_mini._browser import MISSING, launch_chromium
 
 
 def moons() -> tuple[nn.MLP, list[list[float]], list[float], optim.SGD]:
@@ -99,11 +90,10 @@ def slider_speed(html: str) -> tuple[float, float]:
     """(frames per second over the whole slider, milliseconds per redraw) in headless Chromium."""
     from playwright.sync_api import sync_playwright
 
-    executable = shutil.which("chromium")
-    if executable is None:
-        raise SystemExit("Chromium is missing (Debian: apt-get install chromium)")
+    if shutil.which("chromium") is None:
+        raise SystemExit(MISSING)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.set_content(html)
         frames, milliseconds = page.evaluate(SWEEP, 2)

@@ -13,6 +13,7 @@ import shutil
 import time
 
 from autograd_mini import Value, explore
+from autograd_mini._browser import MISSING, launch_chromium
 from autograd_mini.viz import GraphvizNotFoundError
 
 from . import argument_parser, run_main
@@ -70,9 +71,8 @@ def measure() -> int:
         print("measuring needs the playwright package (in the dev extra: pip install -e '.[dev]')")
         return 1
 
-    executable = shutil.which("chromium")
-    if executable is None:
-        print("measuring needs Chromium (Debian: apt-get install -y chromium)")
+    if shutil.which("chromium") is None:
+        print(f"measuring needs Chromium: {MISSING}")
         return 1
     for size in (100, 400):
         started = time.perf_counter()
@@ -80,9 +80,7 @@ def measure() -> int:
         made = time.perf_counter() - started
         print(f"{size} values: page {len(page_html.encode()) / 1024:.0f} KB, made in {made:.2f} s")
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=executable, args=["--headless", "--no-sandbox"]
-            )
+            browser = launch_chromium(playwright)
             page = browser.new_page()
             page.set_content(page_html)
             steps, recompute = page.evaluate(_TIMING)

@@ -17,7 +17,18 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "autograd_mini"
 
 LAYERS: list[set[str]] = [
-    {"ops", "_numbers", "_nodes", "_grad_mode", "_collector", "_files", "checks", "datasets", "_progress"},
+    {
+        "ops",
+        "_numbers",
+        "_nodes",
+        "_grad_mode",
+        "_collector",
+        "_files",
+        "checks",
+        "datasets",
+        "_progress",
+        "_browser",
+    },
     {"naming"},
     {"graph", "kernels", "_kernels_generated", "js_codegen"},
     {"engine"},

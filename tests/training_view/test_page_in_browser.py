@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import random
-import shutil
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,34 +24,12 @@ from tests.helpers import ROOT
 pytestmark = pytest.mark.browser
 
 OUT = ROOT / "out"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 STEPS = 12
 
 
 def shown(value: float, digits: int = 4) -> str:
     """How the page shows a recorded number: stored as float32, 4 significant digits."""
     return format_number(struct.unpack("<f", struct.pack("<f", value))[0], digits)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("Chromium is not installed; `make test` installs it (Debian: apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
 
 
 class Opened:
