@@ -1,6 +1,7 @@
 // The explorer page's own script: stepping, narration, editing leaves and "why a topological
 // order". The page runs it after two generated parts: the data (a JSON script element, id "data") and
-// the op table (OPS and the $py runtime, from autograd_mini/js_codegen.py). Colours come from
+// the op table (OPS and the $py runtime, from autograd_mini/js_codegen.py), and after view.js (the
+// drawing's zoom, pan, fit and layout choice, shared with the quiz page). Colours come from
 // the page's CSS custom properties (--name), which are the drawings' palette.
 "use strict";
 const SPECIAL = {"inf": Infinity, "-inf": -Infinity, "nan": NaN};

@@ -3,7 +3,8 @@
 // backward()'s order (backward half), and the page compares with the engine's numbers. Every
 // question, answer, hint and trap comes from Python (autograd_mini/_quiz.py, in the page data
 // as DATA.quiz); this script only parses what is typed, compares, and shows. Text reaches the
-// page through textContent only.
+// page through textContent only. The drawing's view (both layouts, zoom, pan, fit) is view.js's,
+// which the page runs first.
 "use strict";
 const SPECIAL = {"inf": Infinity, "-inf": -Infinity, "nan": NaN};
 const DATA = JSON.parse(document.getElementById("data").textContent,
