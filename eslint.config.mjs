@@ -20,4 +20,9 @@ export default [
       "prefer-const": "error",
     },
   },
+  {
+    // The explorer's and the quiz page's scripts run after view.js, which defines makeView.
+    files: ["autograd_mini/explorer_assets/explorer.js", "autograd_mini/explorer_assets/quiz.js"],
+    languageOptions: {globals: {makeView: "readonly"}},
+  },
 ];

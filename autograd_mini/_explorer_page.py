@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import html
+from collections.abc import Sequence
 from importlib import resources
 
 from ._drawing import palette
@@ -38,27 +39,29 @@ def page(
     svg: str,
     data_json: str,
     ops_js: str,
-    script: str = "explorer.js",
-    style: str = "explorer.css",
+    scripts: Sequence[str] = ("view.js", "explorer.js"),
+    styles: Sequence[str] = ("view.css", "explorer.css"),
     body: str = "body.html",
 ) -> str:
     """The whole page; ``data_json`` and ``ops_js`` must already be safe inside <script>.
 
-    ``script``, ``style`` and ``body`` name the assets to use (the quiz page has its own).
+    ``scripts``, ``styles`` and ``body`` name the assets to use, scripts run in their order (the
+    quiz page has its own, after the shared view.js and view.css).
     """
-    if any("</script" in text.lower() for text in (data_json, ops_js, asset(script))):
+    own_scripts = [asset(name) for name in scripts]
+    style = "".join(asset(name) for name in styles)
+    if any("</script" in text.lower() for text in (data_json, ops_js, *own_scripts)):
         raise ValueError("page: script text must not contain </script")
-    if "</style" in asset(style).lower():
+    if "</style" in style.lower():
         raise ValueError("page: the style must not contain </style")
     head = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
         f"<title>{html.escape(title)}</title>\n"
-        f"<style>\n{palette_css()}{asset(style)}</style>\n</head>\n<body>\n"
+        f"<style>\n{palette_css()}{style}</style>\n</head>\n<body>\n"
     )
     markup = asset(body).replace("__SVG__", svg)
-    scripts = (
-        f'<script type="application/json" id="data">{data_json}</script>\n'
-        f"<script>\n{ops_js}</script>\n<script>\n{asset(script)}</script>\n"
+    tail = f'<script type="application/json" id="data">{data_json}</script>\n' + "".join(
+        f"<script>\n{text}</script>\n" for text in (ops_js, *own_scripts)
     )
-    return head + markup + scripts + "</body>\n</html>\n"
+    return head + markup + tail + "</body>\n</html>\n"

@@ -17,8 +17,13 @@ from .graph import GraphView
 
 __all__ = ["ASSETS", "quiz_data"]
 
-# The quiz page's own script, style and body (explorer_assets/), in place of the explorer's.
-ASSETS = {"script": "quiz.js", "style": "quiz.css", "body": "quiz_body.html"}
+# The quiz page's own script, style and body (explorer_assets/), in place of the explorer's; the
+# drawing's view (zoom, pan, fit, layout, side panel) is the explorer's: view.js and view.css.
+ASSETS: dict[str, Any] = {
+    "scripts": ("view.js", "quiz.js"),
+    "styles": ("view.css", "quiz.css"),
+    "body": "quiz_body.html",
+}
 
 
 def quiz_data(view: GraphView, digits: int) -> dict[str, Any]:

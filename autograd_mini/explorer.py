@@ -109,7 +109,7 @@ def explore(
     ``fold`` steps each neuron act(Σ wᵢxᵢ + b) as one step per pass (unfoldable on the page): True,
     False, or "auto" (fold when ``parameters`` names neurons, as an nn.MLP's do). ``rankdir`` "auto"
     lays the graph out left-to-right and top-to-bottom and the page shows whichever fits its window
-    larger (a quiz's and a folded drawing: the one that fits a 1000 x 620 px pane larger); "LR" or
+    larger (a folded drawing: the one that fits a 1000 x 620 px pane larger); "LR" or
     "TB" fixes it. Needs Graphviz's ``dot`` (GraphvizNotFoundError otherwise).
     """
     _check_explore_arguments(root, digits, max_nodes, rankdir, title)
@@ -128,7 +128,7 @@ def explore(
     }
     if quiz:
         data["quiz"] = _quiz.quiz_data(view, digits)
-    svg = _svg(view, parameters, digits, rankdir, single=quiz)  # the quiz's script reads one drawing
+    svg = _svg(view, parameters, digits, rankdir)  # the explorer's and the quiz's scripts read every layout
     if groups:  # the neurons folded: a second drawing, shown while every neuron is folded
         folded_svg, data["foldedIds"] = _folded_svg(view, parameters, digits, rankdir)
         svg += "\n" + folded_svg

@@ -1,6 +1,7 @@
 // The explorer page's own script: stepping, narration, editing leaves and "why a topological
 // order". The page runs it after two generated parts: the data (a JSON script element, id "data") and
-// the op table (OPS and the $py runtime, from autograd_mini/js_codegen.py). Colours come from
+// the op table (OPS and the $py runtime, from autograd_mini/js_codegen.py), and after view.js (the
+// drawing's zoom, pan, fit and layout choice, shared with the quiz page). Colours come from
 // the page's CSS custom properties (--name), which are the drawings' palette.
 "use strict";
 const SPECIAL = {"inf": Infinity, "-inf": -Infinity, "nan": NaN};
@@ -455,7 +456,7 @@ const FOLDED_BACKWARD = foldedSvg ? [...foldedSvg.querySelectorAll("text, path, 
 function syncDrawing() {  // the folded drawing while every neuron is folded, else the op-level one
   if (!foldedSvg) return;
   const name = foldedShown() ? "folded" : "full";
-  if (name !== shownDrawing) { showDrawing(name); fitView(); }
+  if (name !== V.drawing()) { showDrawing(name); fitView(); }
 }
 // ∂top/∂x of a neuron's sum for each input x: the chain rule through its hidden nodes, as
 // _folding._add_chain_rule computes it (same products and sums, so the same numbers).
@@ -594,172 +595,26 @@ function render() {
   document.getElementById("position").textContent = "step " + s + " of " + (STEPS.length - 1);
 }
 
-// ---- the view: the whole graph at load, zoom (wheel, pinch, buttons), drag to pan, fit -----
-// The shown svg element fills #graph; its viewBox is the window onto the drawing: `view.scale` px per
-// drawing unit around the centre (cx, cy). The drawing's text is 12 units (the page's CSS), so a
-// scale of READABLE or more shows it at 9 px or more.
-const pane = document.getElementById("graph");
-const TEXT_UNITS = 12, MIN_TEXT_PX = 9, READABLE = 0.76, FULL = 4 / 3, MAX_SCALE = 4;
-const view = {scale: 1, cx: 0, cy: 0, mode: "whole"};  // mode: whole (refit on resize) | node | free
-let shownDrawing = "full";
-// A drawing's extent: Graphviz's viewBox, widened to where the browser can draw text (a text
-// may be a little wider than Graphviz measured it), measured once it is shown.
+// ---- the view (view.js): the whole graph at load, zoom, drag to pan, fit, the side panel -----
 // Every layout of every drawing: the op-level one's (painted here) and the folded one's.
 const layouts = drawings.concat([...document.querySelectorAll('#graph svg[data-drawing="folded"]')].map(svg => ({svg})));
-for (const d of layouts) { const b = d.svg.viewBox.baseVal; d.box = {x: b.x, y: b.y, w: b.width, h: b.height}; }
-function extentOf(d) {
-  if (d.extent) return d.extent;
-  if (!d.svg.getClientRects().length) return d.box;  // not shown: measured when it is
-  const group = d.svg.querySelector("g.graph"), m = group && group.transform.baseVal.consolidate();
-  const at = m ? m.matrix : {a: 1, d: 1, e: 0, f: 0};
-  let x0 = d.box.x, y0 = d.box.y, x1 = x0 + d.box.w, y1 = y0 + d.box.h;
-  for (const t of d.svg.querySelectorAll("text")) {
-    // A text the page rewrites reaches at most its room, whatever it holds now.
-    const b = t.getBBox(), right = t.$room ? +t.getAttribute("x") + t.$room : b.x + b.width;
-    x0 = Math.min(x0, at.a * b.x + at.e); x1 = Math.max(x1, at.a * right + at.e);
-    y0 = Math.min(y0, at.d * b.y + at.f); y1 = Math.max(y1, at.d * (b.y + b.height) + at.f);
-  }
-  d.extent = {x: x0, y: y0, w: x1 - x0, h: y1 - y0};
-  return d.extent;
-}
-const layoutsOf = name => layouts.filter(d => (d.svg.dataset.drawing || "full") === name);
-const shown = () => layouts.find(d => !d.svg.classList.contains("off")) || layouts[0];
-const paneSize = () => ({w: Math.max(pane.clientWidth, 1), h: Math.max(pane.clientHeight, 1)});
-function wholeScale(d) {  // the scale that shows all of d, at most the drawing's own size
-  const {w, h} = paneSize();
-  const e = extentOf(d);
-  return Math.min((w - 2) / e.w, (h - 2) / e.h, FULL);
-}
-// Of the drawing's layouts (LR, TB), show the one the pane shows larger (the first on a tie).
-function chooseLayout() {
-  const candidates = layoutsOf(shownDrawing);
-  if (candidates.length === 0) return;
-  const best = candidates.reduce((a, b) => wholeScale(b) > wholeScale(a) + 1e-9 ? b : a);
-  for (const d of layouts) mark(d.svg, "off", d !== best);
-}
-function apply() {
-  const d = shown(), {w, h} = paneSize(), vw = w / view.scale, vh = h / view.scale;
-  d.svg.setAttribute("viewBox", [view.cx - vw / 2, view.cy - vh / 2, vw, vh].map(v => v.toFixed(2)).join(" "));
-  const px = TEXT_UNITS * view.scale;
-  document.getElementById("zoom").textContent = Math.round(100 * view.scale / FULL) + "%"
-    + (px < MIN_TEXT_PX ? " · text too small" : "");
-}
-function showWhole() {  // the entire graph, however small
-  chooseLayout();
-  const d = shown();
-  const e = extentOf(d);
-  Object.assign(view, {scale: wholeScale(d), cx: e.x + e.w / 2, cy: e.y + e.h / 2, mode: "whole"});
-  apply();
-}
-// The screen box of an element as drawing units of the shown layout (the current view).
-function unitsBox(el) {
-  const a = el.getBoundingClientRect(), b = pane.getBoundingClientRect(), {w, h} = paneSize();
-  const x0 = view.cx - w / 2 / view.scale, y0 = view.cy - h / 2 / view.scale;
-  return {x: x0 + (a.left - b.left) / view.scale, y: y0 + (a.top - b.top) / view.scale,
-          w: a.width / view.scale, h: a.height / view.scale};
-}
+const V = makeView({
+  pane: document.getElementById("graph"), side: document.getElementById("side"), layouts,
+  focus: () => elementsOf(fitNodes()),
+  pointerMove: ev => tip(ev), dragStart: () => { tipBox.hidden = true; },
+});
+const shown = V.shown;
 // The drawn elements of values `nodes` in the layout shown (the folded drawing: a neuron's table).
 const elementsOf = nodes => nodes.flatMap(i => foldedShown() ? [shownElement(i)] : [shown().ops[i], shown().boxes[i]]).filter(Boolean);
 const currentNodes = () => lastPicture ? lastPicture.focus || [...lastPicture.current] : [];
-function visibleArea() {  // the pane's screen box, less the side panel where it lies over it
-  const b = pane.getBoundingClientRect(), side = document.getElementById("side");
-  const over = side.getClientRects().length && getComputedStyle(side).position === "absolute";
-  return {left: b.left, top: b.top, right: over ? Math.min(b.right, side.getBoundingClientRect().left) : b.right, bottom: b.bottom};
-}
-function centreOn(boxes) {  // drawing-unit boxes into the middle of the visible area
-  const b = pane.getBoundingClientRect(), v = visibleArea();
-  const x = (Math.min(...boxes.map(u => u.x)) + Math.max(...boxes.map(u => u.x + u.w))) / 2;
-  const y = (Math.min(...boxes.map(u => u.y)) + Math.max(...boxes.map(u => u.y + u.h))) / 2;
-  view.cx = x - ((v.left + v.right) - (b.left + b.right)) / 2 / view.scale;
-  view.cy = y - ((v.top + v.bottom) - (b.top + b.bottom)) / 2 / view.scale;
-  // No empty margin beyond the drawing where it is larger than the visible area: more of it instead.
-  const e = extentOf(shown()), midX = (b.left + b.right) / 2, midY = (b.top + b.bottom) / 2;
-  const left = (v.left - midX) / view.scale, right = (v.right - midX) / view.scale;
-  const top = (v.top - midY) / view.scale, bottom = (v.bottom - midY) / view.scale;
-  if (e.w >= right - left) view.cx = Math.min(Math.max(view.cx, e.x - left), e.x + e.w - right);
-  if (e.h >= bottom - top) view.cy = Math.min(Math.max(view.cy, e.y - top), e.y + e.h - bottom);
-}
-// Values `nodes` (indices) at readable size in the middle of the view; the whole graph if it is readable so.
-function fitTo(nodes) {
-  showWhole();  // the layout that fits best, and a view of it to measure the nodes in
-  if (view.scale >= READABLE) return;
-  const boxes = elementsOf(nodes).map(unitsBox);
-  view.scale = READABLE;
-  if (boxes.length) centreOn(boxes);
-  view.mode = "node";
-  apply();
-}
-// Fit around the current step; before the first step around the first op, after the last the root.
-function fitView() {
-  const nodes = currentNodes();
-  fitTo(nodes.length ? nodes : [here() === 0 ? FORWARD[0] : ROOT]);
-}
-function focusNode(i) { fitTo([i]); }
+// "fit" shows the current step; before the first step the first op, after the last the root.
+const fitNodes = () => { const nodes = currentNodes(); return nodes.length ? nodes : [here() === 0 ? FORWARD[0] : ROOT]; };
+const fitView = () => V.fit();
+const focusNode = i => V.fitTo(() => elementsOf([i]));
 // Keep the current node(s) in view while stepping: pan (never zoom) when one is outside the pane.
-function reveal() {
-  const els = elementsOf(currentNodes());
-  if (!els.length) return;
-  const v = visibleArea(), margin = 8;
-  const out = els.some(el => { const a = el.getBoundingClientRect();
-    return a.left < v.left + margin || a.right > v.right - margin || a.top < v.top + margin || a.bottom > v.bottom - margin; });
-  if (!out) return;
-  centreOn(els.map(unitsBox));
-  if (view.mode === "whole") view.mode = "node";
-  apply();
-}
-function zoomAt(factor, clientX, clientY) {  // keep the drawing point under (clientX, clientY) in place
-  const b = pane.getBoundingClientRect(), {w, h} = paneSize();
-  const px = clientX === undefined ? w / 2 : clientX - b.left, py = clientY === undefined ? h / 2 : clientY - b.top;
-  const lowest = Math.min(wholeScale(shown()), READABLE) / 2;
-  const scale = Math.max(lowest, Math.min(MAX_SCALE, view.scale * factor));
-  const ux = view.cx + (px - w / 2) / view.scale, uy = view.cy + (py - h / 2) / view.scale;
-  Object.assign(view, {cx: ux - (px - w / 2) / scale, cy: uy - (py - h / 2) / scale, scale, mode: "free"});
-  apply();
-}
-function panBy(dx, dy) {  // in screen px; the drawing keeps at least a corner in the pane
-  const d = shown(), {w, h} = paneSize(), e = extentOf(d), keep = 40 / view.scale;
-  view.cx = Math.max(e.x + keep - w / 2 / view.scale, Math.min(e.x + e.w - keep + w / 2 / view.scale, view.cx - dx / view.scale));
-  view.cy = Math.max(e.y + keep - h / 2 / view.scale, Math.min(e.y + e.h - keep + h / 2 / view.scale, view.cy - dy / view.scale));
-  view.mode = "free";
-  apply();
-}
-pane.addEventListener("wheel", ev => {
-  ev.preventDefault();
-  const lines = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1;  // Firefox counts lines
-  zoomAt(Math.exp(-ev.deltaY * lines * (ev.ctrlKey ? 0.01 : 0.0015)), ev.clientX, ev.clientY);  // ctrl: a pinch
-}, {passive: false});
-// Drag with one pointer pans (from 4 px on, so a click stays a click); two (touch) pinch.
-const pointers = new Map();
-let pinch = 0, dragged = false;
-pane.addEventListener("pointerdown", ev => {
-  if (ev.button !== 0) return;
-  pointers.set(ev.pointerId, {x: ev.clientX, y: ev.clientY, start: {x: ev.clientX, y: ev.clientY}});
-  dragged = false;
-});
-pane.addEventListener("pointermove", ev => {
-  const was = pointers.get(ev.pointerId);
-  if (!was) { tip(ev); return; }
-  const now = {x: ev.clientX, y: ev.clientY, start: was.start};
-  if (!dragged && Math.hypot(now.x - was.start.x, now.y - was.start.y) < 4) return;
-  if (!dragged) { dragged = true; pane.setPointerCapture(ev.pointerId); pane.classList.add("dragging"); tipBox.hidden = true; }
-  if (pointers.size === 1) panBy(now.x - was.x, now.y - was.y);
-  pointers.set(ev.pointerId, now);
-  if (pointers.size === 2) {
-    const [a, b] = [...pointers.values()], dist = Math.hypot(a.x - b.x, a.y - b.y);
-    if (pinch > 0) zoomAt(dist / pinch, (a.x + b.x) / 2, (a.y + b.y) / 2);
-    pinch = dist;
-  }
-});
-const release = ev => {
-  pointers.delete(ev.pointerId); pinch = 0;
-  if (pointers.size === 0) pane.classList.remove("dragging");
-};
-pane.addEventListener("pointerup", release);
-pane.addEventListener("pointercancel", release);
-// A drag ends in a click on whatever is under the pointer: not a click on a node.
-pane.addEventListener("click", ev => { if (dragged) { ev.stopPropagation(); ev.preventDefault(); dragged = false; } }, true);
+const reveal = () => V.reveal(elementsOf(currentNodes()));
 // A shortened text shows its whole text on hover.
-const tipBox = document.getElementById("tip");
+const pane = document.getElementById("graph"), tipBox = document.getElementById("tip");
 function tip(ev) {
   const el = ev.target && ev.target.closest ? ev.target.closest("text.shortened") : null;
   tipBox.hidden = !el;
@@ -770,23 +625,7 @@ function tip(ev) {
   tipBox.style.top = (ev.clientY - b.top + 14) + "px";
 }
 pane.addEventListener("pointerleave", () => { tipBox.hidden = true; });
-// Resized (window, side panel, the why panel): a whole view is refitted, any other keeps its centre.
-new window.ResizeObserver(() => { if (view.mode === "whole") showWhole(); else apply(); }).observe(pane);
-// The side panel: beside the drawing on wide windows, over it on narrow ones; closed on narrow ones at load.
-function setPanel(open) {
-  document.body.classList.toggle("panel-closed", !open);
-  const button = document.getElementById("panel");
-  button.setAttribute("aria-expanded", String(open));
-  button.textContent = open ? "hide panel ▸" : "◂ panel";
-}
-const WIDE = 1100;  // px: from here the side panel (300 px) leaves the drawing enough room
-document.getElementById("panel").onclick = () => setPanel(document.body.classList.contains("panel-closed"));
-document.getElementById("zoomin").onclick = () => zoomAt(1.25);
-document.getElementById("zoomout").onclick = () => zoomAt(0.8);
-document.getElementById("fit").onclick = fitView;
-document.getElementById("whole").onclick = showWhole;
-// Shows drawing `name` (its data-drawing), in whichever of its layouts fits the pane best.
-function showDrawing(name) { shownDrawing = name; showWhole(); }
+const {showWhole, showDrawing, zoomAt, setPanel} = V;
 
 // ---- why a topological order --------------------------------------------------------------
 // One walk after the other: steps 1 to n of the naive recursion (the drawing shows its running,
@@ -1095,7 +934,7 @@ document.getElementById("title").textContent = document.title;
 }
 
 // The side panel open on wide windows.
-setPanel(window.innerWidth >= WIDE);
+setPanel(window.innerWidth >= V.WIDE);
 
 // For tests and the curious: the page's own numbers and kernels; the view's controls.
 window.explorer = {
@@ -1110,9 +949,8 @@ window.explorer = {
   why: () => traces && {naive: traces.naiveGrad.slice(), topo: traces.topoGrad.slice(), wrong: traces.wrong, steps: traces.naive.length},
   names: N.map(n => n.name),
   fitView, focusNode, showWhole, showDrawing, zoomAt, setPanel,
-  view: () => ({scale: view.scale, cx: view.cx, cy: view.cy, mode: view.mode, rankdir: shown().svg.dataset.rankdir}),
+  view: V.state,
 };
 setWhy(DATA.why === true);
 // The whole graph at load (its extents measured with the page's texts), in the layout the window shows larger.
-for (const d of drawings) extentOf(d);
-showWhole();
+V.start();

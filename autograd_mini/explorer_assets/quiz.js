@@ -3,7 +3,8 @@
 // backward()'s order (backward half), and the page compares with the engine's numbers. Every
 // question, answer, hint and trap comes from Python (autograd_mini/_quiz.py, in the page data
 // as DATA.quiz); this script only parses what is typed, compares, and shows. Text reaches the
-// page through textContent only.
+// page through textContent only. The drawing's view (both layouts, zoom, pan, fit) is view.js's,
+// which the page runs first.
 "use strict";
 const SPECIAL = {"inf": Infinity, "-inf": -Infinity, "nan": NaN};
 const DATA = JSON.parse(document.getElementById("data").textContent,
@@ -31,43 +32,58 @@ function close(given, expected) {  // |given - expected| <= atol + rtol |expecte
 }
 
 // ---- the drawing: draw_graph's SVG, found by its node and edge titles ---------------------
-const svg = document.querySelector("#graph svg");
+// #graph holds one svg element per layout (data-rankdir LR, TB); every one is kept up to date, and
+// the view (view.js) shows one of them.
 const PAGE_STYLE = getComputedStyle(document.documentElement);
 const colour = name => PAGE_STYLE.getPropertyValue("--" + name).trim();
 const BACK_COLOUR = colour("backward"), FORE_COLOUR = colour("forward");
-const boxes = {}, edges = {};
-let seedText = null;
-for (const g of svg.querySelectorAll("g.node")) {
-  const t = g.querySelector("title").textContent; let m;
-  if (t === "seed") seedText = [...g.querySelectorAll("text")].find(e => e.textContent.includes(" = ")) || null;
-  if ((m = /^v(\d+)$/.exec(t))) boxes[+m[1]] = g;
+function indexLayout(svg) {
+  const boxes = {}, edges = {};
+  let seedText = null;
+  for (const g of svg.querySelectorAll("g.node")) {
+    const t = g.querySelector("title").textContent; let m;
+    if (t === "seed") seedText = [...g.querySelectorAll("text")].find(e => e.textContent.includes(" = ")) || null;
+    if ((m = /^v(\d+)$/.exec(t))) boxes[+m[1]] = g;
+  }
+  for (const g of svg.querySelectorAll("g.edge")) {
+    const m = /^v(\d+)->v(\d+)_op$/.exec(g.querySelector("title").textContent);
+    if (m) (edges[m[1] + ">" + m[2]] = edges[m[1] + ">" + m[2]] || []).push(g);
+  }
+  const boxTexts = N.map((n, i) => {
+    const all = boxes[i] ? [...boxes[i].querySelectorAll("text")] : [];
+    return {
+      data: all.filter(t => !t.getAttribute("fill") && t.textContent.startsWith("data ")).pop(),
+      grad: all.find(t => t.getAttribute("fill") === BACK_COLOUR),
+    };
+  });
+  return {svg, boxes, edges, seedText, boxTexts};
 }
-for (const g of svg.querySelectorAll("g.edge")) {
-  const m = /^v(\d+)->v(\d+)_op$/.exec(g.querySelector("title").textContent);
-  if (m) (edges[m[1] + ">" + m[2]] = edges[m[1] + ">" + m[2]] || []).push(g);
-}
-const boxTexts = N.map((n, i) => {
-  const all = boxes[i] ? [...boxes[i].querySelectorAll("text")] : [];
-  return {
-    data: all.filter(t => !t.getAttribute("fill") && t.textContent.startsWith("data ")).pop(),
-    grad: all.find(t => t.getAttribute("fill") === BACK_COLOUR),
-  };
-});
-// Edge g of operand position `operand` of node z: the k-th edge from the same parent.
-function edgeOf(z, operand) {
+const layouts = [...document.querySelectorAll("#graph svg")].map(indexLayout);
+// Edge g of operand position `operand` of node z in layout d: the k-th edge from the same parent.
+function edgeOf(d, z, operand) {
   const ops = N[z].operands, parent = ops[operand][1];
   let k = 0;
   for (let j = 0; j < operand; j++) if (ops[j][0] === "v" && ops[j][1] === parent) k++;
-  const g = (edges[parent + ">" + z] || [])[k];
+  const g = (d.edges[parent + ">" + z] || [])[k];
   if (!g) return {};
   const all = [...g.querySelectorAll("text")];
   return {g, fwd: all.find(t => t.getAttribute("fill") === FORE_COLOUR), bwd: all.find(t => t.getAttribute("fill") === BACK_COLOUR)};
 }
-function setText(el, text, blank) {
-  if (!el) return;
-  el.textContent = text;
-  el.classList.toggle("blank", Boolean(blank));
+// The same text in every layout: `pick(d)` finds it in layout d.
+function setText(pick, text, blank) {
+  for (const d of layouts) {
+    const el = pick(d);
+    if (!el) continue;
+    el.textContent = text;
+    el.classList.toggle("blank", Boolean(blank));
+  }
 }
+// The drawn element of question q (its edge or its value's box) in layout d.
+const elementOf = (d, q) => q ? (q.kind === "local" ? edgeOf(d, q.node, q.operand).g : d.boxes[q.node]) || null : null;
+const view = makeView({
+  pane: document.getElementById("graph"), side: document.getElementById("side"), layouts,
+  focus: () => [elementOf(view.shown(), questionsOf()[current])],
+});
 
 // ---- state --------------------------------------------------------------------------------
 // Per question: status "" (open), "right", "wrong" (tried, not yet right), "shown"; attempts;
@@ -84,46 +100,42 @@ function render() {
   // values: hidden in the forward half until typed; shown in the backward half (it needs them)
   Q.forward.forEach((q, i) => {
     const open = mode === "forward" && !done(state.forward[i]);
-    setText(boxTexts[q.node].data, open ? "data ?" : "data " + q.shown, open);
+    setText(d => d.boxTexts[q.node].data, open ? "data ?" : "data " + q.shown, open);
   });
   // local derivatives and gradients: hidden in the forward half, "?" until answered backward
   const localDone = {}, gradDone = {};
   Q.backward.forEach((q, i) => {
     const s = state.backward[i], known = mode === "backward" && done(s);
     if (q.kind === "local") {
-      const e = edgeOf(q.node, q.operand);
       localDone[q.node + ":" + q.operand] = known ? q : null;
-      setText(e.fwd, mode === "forward" ? "" : q.prompt.split(" (")[0] + " = " + (known ? q.shown : "?"), !known && mode === "backward");
+      setText(d => edgeOf(d, q.node, q.operand).fwd, mode === "forward" ? "" : q.prompt.split(" (")[0] + " = " + (known ? q.shown : "?"), !known && mode === "backward");
     } else if (q.kind === "grad") {
       gradDone[q.node] = known;
-      setText(boxTexts[q.node].grad, mode === "forward" ? "" : q.prompt + " = " + (known ? q.shown : "?"), !known && mode === "backward");
+      setText(d => d.boxTexts[q.node].grad, mode === "forward" ? "" : q.prompt + " = " + (known ? q.shown : "?"), !known && mode === "backward");
     }
   });
-  setText(boxTexts[DATA.root].grad, mode === "forward" ? "" : Q.rootGrad);
-  setText(seedText, mode === "forward" ? "" : Q.seed);
+  setText(d => d.boxTexts[DATA.root].grad, mode === "forward" ? "" : Q.rootGrad);
+  setText(d => d.seedText, mode === "forward" ? "" : Q.seed);
   gradDone[DATA.root] = true;
   // each product dL/dz · ∂z/∂x once dL/dz, ∂z/∂x and dL/dx are known (the product gives dL/dx away)
   Q.backward.forEach(q => {
     if (q.kind !== "local") return;
-    const e = edgeOf(q.node, q.operand);
     const known = localDone[q.node + ":" + q.operand] && gradDone[q.node] && gradDone[q.parent];
-    setText(e.bwd, known && mode === "backward" ? q.chain : "");
+    setText(d => edgeOf(d, q.node, q.operand).bwd, known && mode === "backward" ? q.chain : "");
   });
   renderQuestion();
   renderList();
   renderScore();
 }
 
+// The current question's element in every layout; the view pans (never zooms) to it when it is outside.
 function highlight(q) {
-  for (const g of svg.querySelectorAll(".current")) g.classList.remove("current");
-  if (!q) return;
-  const g = q.kind === "local" ? edgeOf(q.node, q.operand).g : boxes[q.node];
-  if (g) { g.classList.add("current"); reveal(g); }
-}
-function reveal(el) {  // scroll the drawing, never the page, to the current question
-  const pane = document.getElementById("graph"), a = el.getBoundingClientRect(), b = pane.getBoundingClientRect();
-  if (a.left < b.left || a.right > b.right) pane.scrollLeft += (a.left + a.right) / 2 - (b.left + b.right) / 2;
-  if (a.top < b.top || a.bottom > b.bottom) pane.scrollTop += (a.top + a.bottom) / 2 - (b.top + b.bottom) / 2;
+  for (const d of layouts) {
+    for (const g of d.svg.querySelectorAll(".current")) g.classList.remove("current");
+    const g = elementOf(d, q);
+    if (g) g.classList.add("current");
+  }
+  view.reveal([elementOf(view.shown(), q)]);
 }
 
 const $ = id => document.getElementById(id);
@@ -246,18 +258,12 @@ $("show").onclick = showAnswer;
 $("next").onclick = next;
 $("mode-forward").onclick = () => setMode("forward");
 $("mode-backward").onclick = () => setMode("backward");
-$("fit").onclick = () => {
-  const on = $("graph").classList.toggle("fit");
-  $("fit").setAttribute("aria-pressed", String(on));
-};
 document.title = "quiz: " + N[DATA.root].name;
 $("title").textContent = "Quiz on " + N[DATA.root].name + ": type the numbers backward() computes";
 $("tolerance").textContent = "Type each number; " + Q.tolerance + ". A wrong answer shows a hint, each further one a hint more; " +
   "\"show answer\" gives it (counted as shown).";
-if (svg.width.baseVal.value > 1.6 * $("graph").clientWidth) {
-  $("graph").classList.remove("fit");
-  $("fit").setAttribute("aria-pressed", "false");
-}
+// The whole graph, in the layout the window shows larger; then the first question (shown if outside).
+view.start();
 setMode(mode);
 
 // For tests and the curious.
@@ -266,5 +272,6 @@ window.quiz = {
   mode: () => mode,
   current: () => questionsOf()[current],
   score,
+  view: view.state, fit: view.fit, showWhole: view.showWhole, zoomAt: view.zoomAt, setPanel: view.setPanel,
   questions: half => HALVES[half || mode].map(q => ({key: q.key, kind: q.kind, prompt: q.prompt, answer: q.answer})),
 };

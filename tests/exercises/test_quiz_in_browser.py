@@ -118,7 +118,11 @@ GRAPHS: dict[str, Callable[[], tuple[Value, float]]] = {
     "fan_out": fan_out,
 }
 
-SVG_TEXTS = "() => [...document.querySelectorAll('#graph svg text')].map(t => t.textContent)"
+# The texts of the drawing shown (the page keeps every layout's texts the same: see LAYOUTS_AGREE).
+SVG_TEXTS = "() => [...document.querySelectorAll('#graph svg:not(.off) text')].map(t => t.textContent)"
+LAYOUTS_AGREE = """() => { const all = [...document.querySelectorAll('#graph svg')];
+  const texts = s => [...s.querySelectorAll('text')].map(t => t.textContent).sort().join('|');
+  return all.length === 2 && all.every(s => texts(s) === texts(all[0])); }"""
 
 
 def wrong_number(answer: float) -> float:
@@ -163,6 +167,7 @@ def test_right_answers_typed_in_backward_order_fill_the_drawing(tab: Tab, name: 
     }
     texts = page.evaluate(SVG_TEXTS)
     assert not any(t.endswith("= ?") for t in texts)
+    assert page.evaluate(LAYOUTS_AGREE)  # the layout not shown is filled in too
     for q in questions:
         shown = format_number(q["answer"])
         assert f"{q['prompt'].split(' (')[0]} = {shown}" in texts

@@ -35,6 +35,9 @@ def test_the_quiz_page_has_its_own_script_style_and_body() -> None:
     assert asset("quiz.js") in quiz and asset("explorer.js") not in quiz
     assert asset("quiz.css") in quiz and 'id="answer"' in quiz
     assert asset("explorer.js") in plain and asset("quiz.js") not in plain and "quiz" not in page_data(plain)
+    for shared in ("view.js", "view.css"):  # the drawing's view: one asset, on both pages
+        assert asset(shared) in quiz and asset(shared) in plain
+    assert quiz.count('<svg data-drawing="full"') == 2  # both layouts (rankdir "auto"), as the explorer
     assert "Content-Security-Policy" in quiz and "default-src 'none'" in quiz
 
 
@@ -65,5 +68,5 @@ def test_the_quiz_assets_ship_as_package_data() -> None:
     line = re.search(r'^"autograd_mini\.explorer_assets" = \[(.*)\]', config, re.MULTILINE)
     assert line is not None, "pyproject.toml: no package-data for autograd_mini.explorer_assets"
     patterns = re.findall(r'"([^"]+)"', line[1])
-    for name in ("quiz.js", "quiz.css", "quiz_body.html"):
+    for name in ("quiz.js", "quiz.css", "quiz_body.html", "view.js", "view.css"):
         assert any(fnmatch.fnmatch(name, pattern) for pattern in patterns), name

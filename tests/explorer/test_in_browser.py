@@ -380,7 +380,7 @@ def test_a_hostile_label_shows_as_text(opened: Opened) -> None:
     page.evaluate("explorer.go(explorer.steps - 1)")
     assert hostile in "".join(page.evaluate(SHOWN)["boxes"]["v0"])
     assert hostile in page.inner_text("#leaves")
-    assert page.evaluate("document.querySelectorAll('script').length") == 3
+    assert page.evaluate("document.querySelectorAll('script').length") == 4  # data, op table, view.js, page
 
 
 def test_the_notebook_iframe_works(opened: Opened) -> None:

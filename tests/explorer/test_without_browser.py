@@ -126,7 +126,7 @@ def test_a_hostile_label_never_becomes_markup() -> None:
     page = explore(x * 2.0, title="<b>t</b>").html
     assert "<script>alert(1)" not in page
     assert "<b>t</b>" not in page
-    assert page.count("<script") == 3  # data, op table, page script
+    assert page.count("<script") == 4  # data, op table, the view (view.js), page script
 
 
 def test_bad_root_and_arguments_name_the_argument() -> None:
