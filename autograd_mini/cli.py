@@ -631,7 +631,11 @@ def _explore(args: argparse.Namespace) -> int:
     from .explorer import explore
     from .viz import GraphvizNotFoundError
 
+    if args.quiz and args.why:
+        raise _Refusal("--quiz and --why make two different pages; pass one of them")
     result = _expression_graph(args, "explore it anyway").root
+    if args.quiz and result.is_leaf:
+        raise _Refusal("--quiz needs an expression with at least one operation (a lone value asks nothing)")
     try:
         page = explore(
             result,

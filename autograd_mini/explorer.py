@@ -118,6 +118,11 @@ def explore(
     if not isinstance(quiz, bool):
         raise TypeError(f"explore: quiz must be a bool, got {type(quiz).__name__}")
     _check_fold(fold)
+    if quiz and (why or fold is True):  # the quiz page asks op by op and has no "why" mode
+        given = "why=True" if why else "fold=True"
+        raise ValueError(f"explore: quiz=True cannot be combined with {given}; pass one of them")
+    if quiz and root.is_leaf:
+        raise ValueError("explore: quiz=True needs a computed root (a leaf asks nothing); pass the loss")
     seed = last_seed(root) if grad is None else finite_float(grad, "explore: grad")
     view = graph.view(root, parameters, seed)
     _check_size(len(view.order), max_nodes)

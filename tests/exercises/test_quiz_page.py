@@ -70,3 +70,30 @@ def test_the_quiz_assets_ship_as_package_data() -> None:
     patterns = re.findall(r'"([^"]+)"', line[1])
     for name in ("quiz.js", "quiz.css", "quiz_body.html", "view.js", "view.css"):
         assert any(fnmatch.fnmatch(name, pattern) for pattern in patterns), name
+
+
+@pytest.mark.parametrize(("option", "given"), [({"why": True}, "why=True"), ({"fold": True}, "fold=True")])
+def test_the_quiz_refuses_options_it_would_ignore(option: dict[str, bool], given: str) -> None:
+    with pytest.raises(ValueError, match=f"quiz=True cannot be combined with {given}"):
+        explore(xy(), quiz=True, **option)  # type: ignore[arg-type]
+
+
+def test_the_quiz_refuses_a_lone_value() -> None:
+    with pytest.raises(ValueError, match="needs a computed root"):
+        explore(Value(2.0), quiz=True)
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["x*y", "--at", "x=3", "y=-4", "--quiz", "--why"], "--quiz and --why make two different pages"),
+        (["2", "--quiz"], "--quiz needs an expression with at least one operation"),
+    ],
+)
+def test_cli_quiz_refusals_exit_2_and_write_nothing(
+    argv: list[str], said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "quiz.html"
+    assert main(["explore", *argv, "-o", str(target)]) == 2
+    assert said in capsys.readouterr().err
+    assert not target.exists()
