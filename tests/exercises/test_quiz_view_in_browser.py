@@ -15,7 +15,7 @@ import pytest
 
 from autograd_mini import explore
 from autograd_mini.demos.chain_rule import lecture_neuron
-from tests.exercises.test_quiz_in_browser import OUT, Tab, browser  # noqa: F401 (browser: the fixture)
+from tests.exercises.test_quiz_in_browser import OUT, Tab
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +53,7 @@ MEASURE = """() => {
 
 
 @pytest.fixture
-def opened(browser: Any) -> Iterator[Tab]:  # noqa: F811 (the fixture imported above)
+def opened(browser: Any) -> Iterator[Tab]:
     tab = Tab(browser)
     yield tab
     tab.context.close()

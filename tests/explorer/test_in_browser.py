@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import random
 import re
-import shutil
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,33 +27,6 @@ from tests.strategies import apply
 pytestmark = pytest.mark.browser
 
 OUT = ROOT / "out"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail(
-            "Chromium is not installed; `make test` installs it (Debian: apt-get install -y chromium). "
-            "The explorer's tests drive it headless."
-        )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("the playwright package is missing: pip install -e '.[dev]' (or run `make test`)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
 
 
 class Opened:

@@ -15,10 +15,10 @@ import pytest
 from autograd_mini import Value, explore, graph, nn
 from autograd_mini._drawing import format_number
 from autograd_mini.demos.folded_mlp import loss
-from tests.explorer.test_in_browser import OUT, SHOWN, Opened, browser, opened
+from tests.explorer.test_in_browser import OUT, SHOWN, Opened, opened
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser", "opened"]  # the fixtures, shared with the explorer's other browser tests
+__all__ = ["opened"]  # the fixture, shared with the explorer's other browser tests (browser: conftest)
 
 # The op-level drawing's texts (test_in_browser's SHOWN; a page with neurons has a folded drawing too).
 SHOWN_OPS = SHOWN.replace(

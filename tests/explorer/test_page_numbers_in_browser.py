@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import random
-import shutil
 import struct
 from collections.abc import Callable, Iterator
 from decimal import Context, Decimal
@@ -28,42 +27,24 @@ from tests.strategies import apply
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CASES_PER_CLASS = 5000
 ROUTED = ("y = 2", "y = 0.5")  # the exponents power computes without C's pow()
 WITNESSES = 20  # bases per routed exponent where CPython's ** misrounds
 
 
 @pytest.fixture(scope="module")
-def page() -> Iterator[Any]:
+def page(browser: Any) -> Iterator[Any]:
     """The explorer page of a graph using every op (so it carries the whole table), loaded once."""
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail(
-            "Chromium is not installed; `make test` installs it (Debian: apt-get install -y chromium)."
-        )
-    from playwright.sync_api import sync_playwright
-
     x, y = Value(0.3, "x"), Value(0.7, "y")
     total = sum((apply(name, x, y) if OPS[name].arity == 2 else apply(name, x) for name in OPS), Value(0.0))
     errors: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        context = browser.new_context()
-        context.route("**/*", lambda route: route.abort())  # the page fetches nothing
-        tab = context.new_page()
-        tab.on("pageerror", lambda error: errors.append(str(error)))
-        tab.set_content(explore(total, max_nodes=None).html)
-        yield tab
-        browser.close()
+    context = browser.new_context()
+    context.route("**/*", lambda route: route.abort())  # the page fetches nothing
+    tab = context.new_page()
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.set_content(explore(total, max_nodes=None).html)
+    yield tab
+    context.close()
     assert errors == []
 
 

@@ -12,7 +12,6 @@ zoom and pan. Screenshots go to out/viewport_*.png.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,26 +21,13 @@ from autograd_mini import Value, explore
 from autograd_mini._drawing import ROLES
 from autograd_mini.demos.chain_rule import lecture_neuron
 from autograd_mini.nn import MLP
-from tests.explorer.test_in_browser import CHROMIUM_FLAGS, OUT, Opened
+from tests.explorer.test_in_browser import OUT, Opened
 
 pytestmark = pytest.mark.browser
 
 MIN_TEXT_PX = 9.0
 SHOWN_SVG = "[...document.querySelectorAll('#graph svg')].find(s => s.getClientRects().length)"
 WIDTHS = {800: 700, 1280: 800, 1920: 1080}  # window width -> height, px
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("Chromium is not installed; `make test` installs it (Debian: apt-get install chromium).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
