@@ -9,16 +9,49 @@ from __future__ import annotations
 
 import functools
 import html
+import os
 from collections.abc import Sequence
 from importlib import resources
+from pathlib import Path
 
 from ._drawing import palette
+from ._files import replace_file
 
-__all__ = ["asset", "page"]
+__all__ = ["CSP", "Page", "asset", "page"]
 
 # No network at all: the page's own inline script and style only.
-_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
+CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
 _ASSETS = "explorer_assets"
+
+
+class Page:
+    """A self-contained page (explorer, quiz, training view): ``save(path)`` writes it, notebooks show it."""
+
+    IFRAME_HEIGHT = 720  # px, inline in a notebook
+
+    def __init__(self, page: str, title: str) -> None:
+        self.html = page
+        self.title = title
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the page to ``path`` (a temporary file beside it, fsync, then a rename)."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"save: path must be a str or os.PathLike, got {type(path).__name__}")
+        target = Path(path)
+        if target.is_dir():
+            raise IsADirectoryError(f"save: path {str(target)!r} is a directory, not a file name")
+        if not target.parent.is_dir():
+            raise FileNotFoundError(f"save: the folder of path {str(target)!r} does not exist")
+        replace_file(target, self.html)
+        return target
+
+    def _repr_html_(self) -> str:
+        """The page in an iframe (srcdoc), so its script and styles stay apart from the notebook's."""
+        return (
+            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" title="{html.escape(self.title)}" '
+            f'style="width:100%;height:{self.IFRAME_HEIGHT}px;border:1px solid #d1d5db" '
+            'sandbox="allow-scripts"></iframe>'
+        )
 
 
 @functools.cache
@@ -56,7 +89,7 @@ def page(
         raise ValueError("page: the style must not contain </style")
     head = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         f"<title>{html.escape(title)}</title>\n"
         f"<style>\n{palette_css()}{style}</style>\n</head>\n<body>\n"
     )

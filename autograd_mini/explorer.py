@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
 import re
 import shutil
 import sys
@@ -21,12 +20,10 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 from . import _explorer_page, _quiz, graph
 from ._drawing import MAX_DIGITS, GraphvizNotFoundError, graphviz_module
-from ._files import replace_file
 from ._folding import FOLDED_OP, neuron_regions, neuron_roles, steps_to_draw
 from ._graph_drawing import DrawOptions, draw_view, free_loss_name, parameter_set
 from ._numbers import finite_float
@@ -56,31 +53,8 @@ _PAGE_SPACING = {"nodesep": "0.1", "ranksep": "0.25"}
 _SVG_IDS = re.compile(r' id="(?:graph|node|edge|clust)\d+"')
 
 
-class Explorer:
+class Explorer(_explorer_page.Page):
     """An explorer page for one graph: ``save(path)`` writes it, notebooks show it inline."""
-
-    def __init__(self, page: str, title: str) -> None:
-        self.html = page
-        self.title = title
-
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the page to ``path`` (a temporary file beside it, fsync, then a rename)."""
-        if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"save: path must be a str or os.PathLike, got {type(path).__name__}")
-        target = Path(path)
-        if target.is_dir():
-            raise IsADirectoryError(f"save: path {str(target)!r} is a directory, not a file name")
-        if not target.parent.is_dir():
-            raise FileNotFoundError(f"save: the folder of path {str(target)!r} does not exist")
-        replace_file(target, self.html)
-        return target
-
-    def _repr_html_(self) -> str:
-        """The page in an iframe (srcdoc), so its script and styles stay apart from the notebook's."""
-        return (
-            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" title="{html.escape(self.title)}" '
-            'style="width:100%;height:720px;border:1px solid #d1d5db" sandbox="allow-scripts"></iframe>'
-        )
 
 
 def explore(

@@ -23,19 +23,16 @@ import functools
 import html
 import json
 import math
-import os
 import re
 import shutil
 from array import array
 from collections.abc import Callable, Sequence
 from importlib import resources
 from importlib.util import find_spec
-from pathlib import Path
 from typing import Any
 
 from ._drawing import GraphvizNotFoundError, format_number, graphviz_module
-from ._explorer_page import palette_css
-from ._files import replace_file
+from ._explorer_page import CSP, Page, palette_css
 from .engine import Value
 from .explorer import _compact, _script_json
 from .network_drawing import draw_network
@@ -45,35 +42,13 @@ from .recording import Run, learning_rate
 __all__ = ["DEFAULT_EXPLORE_STEPS", "TrainingPage", "page_data", "training_page", "unpack"]
 
 DEFAULT_EXPLORE_STEPS = 3  # explorer pages embedded with sample_loss: first, middle and last kept step
-_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
 _ASSETS = "training_assets"
 
 
-class TrainingPage:
+class TrainingPage(Page):
     """A training page: ``save(path)`` writes it, notebooks show it inline."""
 
-    def __init__(self, page: str, title: str) -> None:
-        self.html = page
-        self.title = title
-
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the page to ``path`` (a temporary file beside it, then a rename)."""
-        if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"save: path must be a str or os.PathLike, got {type(path).__name__}")
-        target = Path(path)
-        if target.is_dir():
-            raise IsADirectoryError(f"save: path {str(target)!r} is a directory, not a file name")
-        if not target.parent.is_dir():
-            raise FileNotFoundError(f"save: the folder of path {str(target)!r} does not exist")
-        replace_file(target, self.html)
-        return target
-
-    def _repr_html_(self) -> str:
-        """The page in an iframe (srcdoc), so its script and styles stay apart from the notebook's."""
-        return (
-            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" title="{html.escape(self.title)}" '
-            'style="width:100%;height:900px;border:1px solid #d1d5db" sandbox="allow-scripts"></iframe>'
-        )
+    IFRAME_HEIGHT = 900
 
 
 @functools.cache
@@ -233,7 +208,7 @@ def _assemble(title: str, svg: str, data_json: str) -> str:
     body = _asset("training.html").replace("__SVG__", svg or _NO_DRAWING)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         f"<title>{html.escape(title)}</title>\n"
         f"<style>\n{palette_css()}{style}</style>\n</head>\n<body>\n{body}"
         f'<script type="application/json" id="data">{data_json}</script>\n'
