@@ -19,6 +19,7 @@ from autograd_mini import Value, explore
 from autograd_mini._drawing import format_number
 from autograd_mini._exercise_parts import parse_answer
 from autograd_mini.graph import consumers, forward_order, node_names
+from tests.browser import Opened
 from tests.helpers import ROOT
 
 pytestmark = pytest.mark.browser
@@ -26,32 +27,18 @@ pytestmark = pytest.mark.browser
 OUT = ROOT / "out"
 
 
-class Tab:
-    """A page in its own context: requests refused and recorded, script errors and dialogs recorded."""
+class Tab(Opened):
+    """A quiz page in its own context (requests refused, errors and dialogs recorded)."""
 
-    def __init__(self, browser: Any) -> None:
-        self.context = browser.new_context(viewport={"width": 1400, "height": 800})
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.context.route("**/*", lambda route: (self.requests.append(route.request.url), route.abort()))
-
-    def load(self, root: Value, **options: Any) -> Any:
-        page = self.context.new_page()
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
-        page.set_content(explore(root, quiz=True, **options).html)
-        return page
+    def load(self, root: Value, **options: Any) -> Any:  # a root, not HTML: its quiz page
+        return super().load(explore(root, quiz=True, **options).html)
 
 
 @pytest.fixture
 def tab(browser: Any) -> Iterator[Tab]:
     opened = Tab(browser)
     yield opened
-    opened.context.close()
-    assert opened.errors == [], opened.errors
-    assert opened.dialogs == [], opened.dialogs
-    assert opened.requests == [], opened.requests
+    opened.close()
 
 
 def xy() -> tuple[Value, float]:

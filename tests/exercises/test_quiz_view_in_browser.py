@@ -8,16 +8,16 @@ view (beside the drawing, below it on narrow windows). Screenshots go to out/qui
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from autograd_mini import explore
 from autograd_mini.demos.chain_rule import lecture_neuron
-from tests.exercises.test_quiz_in_browser import OUT, Tab
+from tests.exercises.test_quiz_in_browser import OUT, Tab, tab
 
 pytestmark = pytest.mark.browser
+__all__ = ["tab"]  # the quiz page fixture of test_quiz_in_browser
 
 MIN_TEXT_PX = 9.0
 WIDTHS = {800: 700, 1280: 800}  # window width -> height, px: as tests/explorer/test_viewport_in_browser.py
@@ -52,16 +52,6 @@ MEASURE = """() => {
 }"""
 
 
-@pytest.fixture
-def opened(browser: Any) -> Iterator[Tab]:
-    tab = Tab(browser)
-    yield tab
-    tab.context.close()
-    assert tab.errors == [], tab.errors
-    assert tab.dialogs == [], tab.dialogs
-    assert tab.requests == [], tab.requests
-
-
 def load_at(tab: Tab, width: int) -> Any:
     """The quiz on the lecture's neuron in a window of width x WIDTHS[width] px."""
     page = tab.context.new_page()
@@ -80,8 +70,8 @@ def measure(page: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("width", sorted(WIDTHS))
-def test_the_quiz_opens_with_the_whole_neuron_readable(opened: Tab, width: int) -> None:
-    page = load_at(opened, width)
+def test_the_quiz_opens_with_the_whole_neuron_readable(tab: Tab, width: int) -> None:
+    page = load_at(tab, width)
     result = measure(page)
     OUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUT / f"quiz_view_{width}.png"))
@@ -99,8 +89,8 @@ def test_the_quiz_opens_with_the_whole_neuron_readable(opened: Tab, width: int) 
     assert page.evaluate("quiz.view()")["mode"] == "whole"
 
 
-def test_the_quiz_zooms_pans_and_fits(opened: Tab) -> None:
-    page = load_at(opened, 1280)
+def test_the_quiz_zooms_pans_and_fits(tab: Tab) -> None:
+    page = load_at(tab, 1280)
     whole = page.evaluate("quiz.view()")
     page.click("#zoomin")
     page.click("#zoomin")
@@ -133,8 +123,8 @@ def test_the_quiz_zooms_pans_and_fits(opened: Tab) -> None:
     assert page.is_visible("#answer")
 
 
-def test_fit_makes_a_small_drawing_readable_around_the_question(opened: Tab) -> None:
-    page = load_at(opened, 800)
+def test_fit_makes_a_small_drawing_readable_around_the_question(tab: Tab) -> None:
+    page = load_at(tab, 800)
     page.evaluate("quiz.setPanel(true)")
     page.set_viewport_size({"width": 800, "height": 420})  # too low for the whole neuron to be readable
     page.wait_for_timeout(100)

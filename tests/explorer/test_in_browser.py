@@ -21,6 +21,7 @@ from autograd_mini import Value, explore
 from autograd_mini._drawing import format_number
 from autograd_mini.graph import forward_order, node_names
 from autograd_mini.ops import OPS
+from tests.browser import Opened
 from tests.helpers import ROOT
 from tests.strategies import apply
 
@@ -29,39 +30,11 @@ pytestmark = pytest.mark.browser
 OUT = ROOT / "out"
 
 
-class Opened:
-    """A page in its own context; every request it tries to make is recorded and refused."""
-
-    def __init__(self, browser: Any) -> None:
-        self.context = browser.new_context(viewport={"width": 1400, "height": 800})
-        self.requests: list[str] = []
-        self.context.route("**/*", self._refuse)
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.own_file = ""  # the saved page itself may load from disk
-
-    def _refuse(self, route: Any) -> None:
-        if route.request.url == self.own_file:
-            route.continue_()
-            return
-        self.requests.append(route.request.url)
-        route.abort()
-
-    def load(self, html: str) -> Any:
-        page = self.context.new_page()
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
-        page.set_content(html)
-        return page
-
-
 @pytest.fixture
 def opened(browser: Any) -> Iterator[Opened]:
     tab = Opened(browser)
     yield tab
-    tab.context.close()
-    assert tab.errors == [], tab.errors
-    assert tab.dialogs == [], tab.dialogs
+    tab.close(no_requests=False)  # the request tests read tab.requests themselves
 
 
 def neuron(x: float = 2.0, w: float = -3.0, b: float = 6.88) -> Value:

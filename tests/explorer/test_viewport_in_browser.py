@@ -12,7 +12,6 @@ zoom and pan. Screenshots go to out/viewport_*.png.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,22 +20,14 @@ from autograd_mini import Value, explore
 from autograd_mini._drawing import ROLES
 from autograd_mini.demos.chain_rule import lecture_neuron
 from autograd_mini.nn import MLP
-from tests.explorer.test_in_browser import OUT, Opened
+from tests.explorer.test_in_browser import OUT, Opened, opened
 
 pytestmark = pytest.mark.browser
+__all__ = ["opened"]  # the fixture, shared with test_in_browser (browser: conftest)
 
 MIN_TEXT_PX = 9.0
 SHOWN_SVG = "[...document.querySelectorAll('#graph svg')].find(s => s.getClientRects().length)"
 WIDTHS = {800: 700, 1280: 800, 1920: 1080}  # window width -> height, px
-
-
-@pytest.fixture
-def opened(browser: Any) -> Iterator[Opened]:
-    tab = Opened(browser)
-    yield tab
-    tab.context.close()
-    assert tab.errors == [], tab.errors
-    assert tab.dialogs == [], tab.dialogs
 
 
 def load_at(tab: Opened, page_html: str, width: int, height: int) -> Any:

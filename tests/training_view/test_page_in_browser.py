@@ -19,6 +19,7 @@ from autograd_mini import Run, Value, datasets, losses, nn, optim, record
 from autograd_mini._drawing import format_number
 from autograd_mini.training_export import browser_frames
 from autograd_mini.training_page import TrainingPage
+from tests.browser import Opened
 from tests.helpers import ROOT
 
 pytestmark = pytest.mark.browser
@@ -32,36 +33,11 @@ def shown(value: float, digits: int = 4) -> str:
     return format_number(struct.unpack("<f", struct.pack("<f", value))[0], digits)
 
 
-class Opened:
-    """A page in its own context; every request it tries is recorded and refused; errors kept."""
-
-    def __init__(self, browser: Any) -> None:
-        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.context.route("**/*", self._refuse)
-
-    def _refuse(self, route: Any) -> None:
-        self.requests.append(route.request.url)
-        route.abort()
-
-    def load(self, html: str) -> Any:
-        page = self.context.new_page()
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
-        page.set_content(html)
-        return page
-
-
 @pytest.fixture
 def opened(browser: Any) -> Iterator[Opened]:
-    tab = Opened(browser)
+    tab = Opened(browser, height=900)
     yield tab
-    tab.context.close()
-    assert tab.errors == [], tab.errors
-    assert tab.dialogs == [], tab.dialogs
-    assert tab.requests == [], tab.requests
+    tab.close()
 
 
 @pytest.fixture(scope="module")
