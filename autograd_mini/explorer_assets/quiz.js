@@ -142,11 +142,6 @@ const $ = id => document.getElementById(id);
 function renderQuestion() {
   const qs = questionsOf(), q = qs[current], s = state[mode][current];
   highlight(q);
-  if (!q) {
-    $("prompt").textContent = "Nothing to ask in this half: the graph is a single value.";
-    $("context").textContent = "";
-    return;
-  }
   $("prompt").textContent = (current + 1) + ". " + q.prompt + " = ?";
   $("context").textContent = q.context;
   $("answer").value = s.given;
@@ -193,7 +188,6 @@ function say(text, kind) {
 // ---- answering ------------------------------------------------------------------------------
 function check(text) {
   const q = questionsOf()[current], s = state[mode][current];
-  if (!q) return {status: "none"};
   s.given = String(text);
   const parsed = parseAnswer(text);
   if (parsed.problem) { say(parsed.problem, "invalid"); return {status: "invalid", message: parsed.problem}; }
@@ -219,7 +213,6 @@ function hint() {
 }
 function showAnswer() {
   const q = questionsOf()[current], s = state[mode][current];
-  if (!q) return;
   if (s.status !== "right") s.status = "shown";
   s.hints = q.hints.length;
   say("The answer: " + q.prompt + " = " + q.shown + " (counted as shown, not right)", "shown");
