@@ -11,7 +11,6 @@ the page then recomputes both passes with JavaScript generated from the op table
 from __future__ import annotations
 
 import html
-import json
 import math
 import re
 import shutil
@@ -116,7 +115,7 @@ def explore(
     page = _explorer_page.page(
         title=shown_title,
         svg=svg,
-        data_json=_script_json(data),
+        data_json=_explorer_page.script_json(data),
         ops_js=PY_RUNTIME + "const OPS = " + op_table_js(used_ops) + ";\n",
         **(_quiz.ASSETS if quiz else {}),
     )
@@ -303,7 +302,7 @@ def _svg(
         graph = draw_view(view, view.gradients, options)
         graph.graph_attr.update(_PAGE_SPACING)
         svg: str = graph.pipe(format="svg", quiet=True).decode("utf-8")
-        return _tagged(_compact(svg[svg.index("<svg") :]), drawing, direction)
+        return _tagged(_explorer_page.compact_svg(svg[svg.index("<svg") :]), drawing, direction)
 
     def lay_out_all() -> list[str]:
         with ThreadPoolExecutor(max_workers=len(directions)) as pool:  # dot runs as processes
@@ -356,38 +355,3 @@ def _with_progress(size: int, work: Callable[[], _T]) -> _T:
         return work()
     finally:
         timer.cancel()
-
-
-_COORDINATES = re.compile(r'\b(points|d|x|y|cx|cy|rx|ry)="([^"]*)"')
-_DECIMALS = re.compile(r"(-?\d+\.\d)\d+")
-
-
-def _compact(svg: str) -> str:
-    """Graphviz's SVG made smaller (a 100-value page stays near 300 KB).
-
-    No comments; no default font or path fill on every element (the page's CSS sets them); no
-    tooltips (the page rewrites every number, so they would go stale); coordinates to 0.1 pt.
-    """
-    svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.DOTALL)
-    for default in (' font-family="Helvetica,sans-Serif"', ' text-anchor="start"', ' font-size="12.00"'):
-        svg = svg.replace(default, "")
-    svg = svg.replace('<path fill="none" ', "<path ")
-    svg = re.sub(r'<g id="a_[^"]*"><a [^>]*>\n?', "", svg).replace("</a>\n</g>\n", "")
-    return _COORDINATES.sub(lambda m: m[1] + '="' + _DECIMALS.sub(r"\1", m[2]) + '"', svg)
-
-
-def _script_json(data: dict[str, Any]) -> str:
-    """JSON safe inside <script>: no '<', '>' or '&' can end the element; inf and nan as {"special": ...}."""
-    text = json.dumps(_specials(data), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _specials(value: Any) -> Any:
-    """``value`` with every inf and nan replaced by {"special": "inf" | "-inf" | "nan"} (JSON has none)."""
-    if isinstance(value, float) and (value != value or value in (math.inf, -math.inf)):
-        return {"special": repr(value)}
-    if isinstance(value, dict):
-        return {key: _specials(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_specials(item) for item in value]
-    return value

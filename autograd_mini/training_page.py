@@ -32,9 +32,8 @@ from importlib.util import find_spec
 from typing import Any
 
 from ._drawing import GraphvizNotFoundError, format_number, graphviz_module
-from ._explorer_page import CSP, Page, palette_css
+from ._explorer_page import CSP, Page, compact_svg, palette_css, script_json
 from .engine import Value
-from .explorer import _compact, _script_json
 from .network_drawing import draw_network
 from .nn import MLP
 from .recording import Run, learning_rate
@@ -74,7 +73,7 @@ def training_page(
     svg, network = _network(run)
     explorers = [{"step": step, "html": _explorer(run, step, sample_loss)} for step in steps]
     data = _run_data(run) | {"title": title, "network": network, "explorers": explorers}
-    page = _assemble(title, svg, _script_json(data))
+    page = _assemble(title, svg, script_json(data))
     return TrainingPage(page, title)
 
 
@@ -195,7 +194,7 @@ def _network(run: Run) -> tuple[str, dict[str, Any] | None]:
                 n += 1
             if neuron.b is not None:
                 biases[f"n{i + 1}_{j}"] = index[f"layers.{i}.neurons.{j}.b"]
-    return _compact(svg[svg.index("<svg") :]), {"edges": edges, "labels": labels, "biases": biases}
+    return compact_svg(svg[svg.index("<svg") :]), {"edges": edges, "labels": labels, "biases": biases}
 
 
 def _assemble(title: str, svg: str, data_json: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from autograd_mini import Value, explore
+from autograd_mini import Value, _explorer_page, explore
 from autograd_mini import explorer as explorer_module
 from autograd_mini.graph import forward_order
 from autograd_mini.js_codegen import CodegenError, op_js, op_table_js, translate
@@ -224,7 +224,7 @@ def test_compacting_the_svg_keeps_every_text_and_shape() -> None:
         '<text text-anchor="start" x="27.55" y="-105.91" font-family="Helvetica,sans-Serif" '
         'font-size="12.00">data 0.50097</text>\n</a>\n</g>\n</g></svg>'
     )
-    assert explorer_module._compact(raw) == (
+    assert _explorer_page.compact_svg(raw) == (
         '<svg><g id="node1" class="node">\n<title>v0</title>\n'
         '<path stroke="#374151" d="M205.3,-45.3C251.4,-77.8"/>\n'
         '<path fill="#f3f4f6" d="M1.2,2.5"/>\n'
