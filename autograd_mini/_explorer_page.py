@@ -21,7 +21,7 @@ from typing import Any
 from ._drawing import palette
 from ._files import replace_file
 
-__all__ = ["CSP", "Page", "asset", "compact_svg", "page", "script_json"]
+__all__ = ["CSP", "Page", "asset", "compact_svg", "document", "page", "script_json"]
 
 # No network at all: the page's own inline script and style only.
 CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
@@ -85,21 +85,35 @@ def page(
     ``scripts``, ``styles`` and ``body`` name the assets to use, scripts run in their order (the
     quiz page has its own, after the shared view.js and view.css).
     """
-    own_scripts = [asset(name) for name in scripts]
-    style = "".join(asset(name) for name in styles)
-    if any("</script" in text.lower() for text in (data_json, ops_js, *own_scripts)):
-        raise ValueError("page: script text must not contain </script")
+    return document(
+        what="page",
+        title=title,
+        style="".join(asset(name) for name in styles),
+        markup=asset(body).replace("__SVG__", svg),
+        data_json=data_json,
+        scripts=[ops_js, *(asset(name) for name in scripts)],
+    )
+
+
+def document(
+    *, what: str, title: str, style: str, markup: str, data_json: str, scripts: Sequence[str]
+) -> str:
+    """One offline page: the CSP, the palette and ``style``, ``markup``, the data, ``scripts`` in order.
+
+    Script and style text that could end its element is refused (a ValueError naming ``what``).
+    """
+    if any("</script" in text.lower() for text in (data_json, *scripts)):
+        raise ValueError(f"{what}: script text must not contain </script")
     if "</style" in style.lower():
-        raise ValueError("page: the style must not contain </style")
+        raise ValueError(f"{what}: the style must not contain </style")
     head = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         f"<title>{html.escape(title)}</title>\n"
         f"<style>\n{palette_css()}{style}</style>\n</head>\n<body>\n"
     )
-    markup = asset(body).replace("__SVG__", svg)
     tail = f'<script type="application/json" id="data">{data_json}</script>\n' + "".join(
-        f"<script>\n{text}</script>\n" for text in (ops_js, *own_scripts)
+        f"<script>\n{text}</script>\n" for text in scripts
     )
     return head + markup + tail + "</body>\n</html>\n"
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import html
 import json
 import math
 import re
@@ -32,7 +31,7 @@ from importlib.util import find_spec
 from typing import Any
 
 from ._drawing import GraphvizNotFoundError, format_number, graphviz_module
-from ._explorer_page import CSP, Page, compact_svg, palette_css, script_json
+from ._explorer_page import Page, compact_svg, document, script_json
 from .engine import Value
 from .network_drawing import draw_network
 from .nn import MLP
@@ -199,19 +198,13 @@ def _network(run: Run) -> tuple[str, dict[str, Any] | None]:
 
 def _assemble(title: str, svg: str, data_json: str) -> str:
     """The whole page around its data; the fixed parts come from training_assets/."""
-    script, style = _asset("training.js"), _asset("training.css")
-    if "</script" in script.lower() or "</script" in data_json.lower():
-        raise ValueError("training page: script text must not contain </script")
-    if "</style" in style.lower():
-        raise ValueError("training page: the style must not contain </style")
-    body = _asset("training.html").replace("__SVG__", svg or _NO_DRAWING)
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
-        f"<title>{html.escape(title)}</title>\n"
-        f"<style>\n{palette_css()}{style}</style>\n</head>\n<body>\n{body}"
-        f'<script type="application/json" id="data">{data_json}</script>\n'
-        f"<script>\n{script}</script>\n</body>\n</html>\n"
+    return document(
+        what="training page",
+        title=title,
+        style=_asset("training.css"),
+        markup=_asset("training.html").replace("__SVG__", svg or _NO_DRAWING),
+        data_json=data_json,
+        scripts=[_asset("training.js")],
     )
 
 
