@@ -2,7 +2,7 @@
 
 from . import datasets, losses, nn, optim
 from .compile_cache import CacheEvictionWarning, CompileCache, compile
-from .compiler import CompiledFunction, TraceError, trace
+from .compiler import BranchChangedError, CompiledFunction, TraceError, TraceWarning, trace
 from .engine import Value, is_grad_enabled, no_grad, toposort, zero_grad
 from .explorer import explore
 from .gradcheck import (
@@ -25,6 +25,8 @@ __all__ = [
     "trace",
     "CompiledFunction",
     "TraceError",
+    "TraceWarning",
+    "BranchChangedError",
     "compile",
     "CompileCache",
     "CacheEvictionWarning",

@@ -10,14 +10,27 @@ engine: losses and higher order read it without reaching up to the compiler.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .engine import Value
 
-__all__ = ["Check", "check_each_call", "recorded_checks"]
+__all__ = [
+    "BranchChangedError",
+    "Check",
+    "NumberRead",
+    "TraceWarning",
+    "check_each_call",
+    "guard",
+    "note_read",
+    "recorded_checks",
+    "trace_ended",
+    "trace_started",
+]
 
 Check = Callable[..., None]  # called with one float per value it checks
 
@@ -26,6 +39,7 @@ class _Recorder(threading.local):
     """The checks recorded by the trace running in this thread (None outside ``trace``)."""
 
     checks: list[tuple[tuple[Value, ...], Check]] | None = None
+    reads: list[NumberRead] | None = None  # the numbers fn read out of Values (see note_read)
 
 
 recorded_checks = _Recorder()
@@ -42,3 +56,116 @@ def check_each_call(values: Value | tuple[Value, ...], check: Check) -> None:
     check(*(value.data for value in group))
     if recorded_checks.checks is not None:
         recorded_checks.checks.append((group, check))
+
+
+# -- decisions fn makes from numbers while it is traced ---------------------------------------
+#
+# A compiled function replays the graph fn built when traced, so a Python decision fn made
+# from a number (``if v > 0``, ``max(values)``) is replayed as it went then. A comparison of
+# Values is recorded as a guard: a check that runs at every call and raises
+# BranchChangedError when it would now go the other way. A number read out of a Value
+# (``.data``, ``float(v)``) cannot be guarded (what fn does with it is not seen), so the
+# trace notes where, and warns when that Value changes between calls.
+
+traces_running = 0  # traces running in any thread: the engine's one cheap test on its hot paths
+_running_lock = threading.Lock()
+_PACKAGE = __name__.rpartition(".")[0]
+_RECORDERS = {__name__, _PACKAGE + ".engine"}  # the modules whose frames lead to a recording
+
+
+class BranchChangedError(ValueError):
+    """A compiled function met numbers for which fn would take another branch than when traced."""
+
+
+class TraceWarning(UserWarning):
+    """fn read a number out of a Value while traced; compiled, that number stays the traced one."""
+
+
+def trace_started() -> None:
+    """Count a trace as running (the engine then records comparisons and reads)."""
+    global traces_running
+    with _running_lock:
+        traces_running += 1
+
+
+def trace_ended() -> None:
+    """Count a trace as ended."""
+    global traces_running
+    with _running_lock:
+        traces_running -= 1
+
+
+def _user_site() -> str | None:
+    """'file:line' of the code that called the engine's method, None when the library called it.
+
+    The first frame outside this module and the engine is the caller. The library's own reads
+    are left out: where it decides from a number it records a check that repeats the decision
+    (the demos are user code here).
+    """
+    frame = sys._getframe(1)
+    while frame.f_globals.get("__name__") in _RECORDERS and frame.f_back is not None:
+        frame = frame.f_back
+    module = frame.f_globals.get("__name__", "")
+    library = module == _PACKAGE or module.startswith(_PACKAGE + ".")
+    if library and not module.startswith(_PACKAGE + ".demos"):
+        return None
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+@dataclass(frozen=True)
+class NumberRead:
+    """fn read the number of ``value`` (``how``: '.data', 'float()', ...) at ``where`` while traced."""
+
+    value: Value
+    how: str
+    where: str
+
+
+def note_read(value: Value, how: str) -> None:
+    """Record that fn read ``value``'s number, when a trace runs in this thread (the engine calls it)."""
+    reads = recorded_checks.reads
+    if reads is None:
+        return  # the trace runs in another thread
+    where = _user_site()
+    if where is not None:
+        reads.append(NumberRead(value, how, where))
+
+
+class Guard:
+    """A comparison fn made while traced, as a check: BranchChangedError if it now goes the other way."""
+
+    def __init__(self, decide: Callable[..., bool], outcome: bool, text: str, where: str) -> None:
+        self.decide, self.outcome, self.text, self.where = decide, outcome, text, where
+
+    def __call__(self, *numbers: float) -> None:
+        if self.decide(*numbers) != self.outcome:
+            raise BranchChangedError(
+                f"compiled function: fn's test {self.text} at {self.where} was {self.outcome} when "
+                f"traced and is {not self.outcome} for these numbers, so fn would take another branch "
+                "than the one compiled. Call fn eagerly for such numbers (autograd_mini.compile does "
+                "so itself), or keep the decision out of fn: decide outside and pass its effect as a number"
+            )
+
+
+def guard(
+    value: Value, other: Value | float | None, test: Callable[..., bool], symbol: str, outcome: bool
+) -> None:
+    """Record ``value <symbol> other`` (``bool(value)`` for other None) as a guard of this thread's trace."""
+    checks = recorded_checks.checks
+    if checks is None:
+        return  # the trace runs in another thread
+    where = _user_site()
+    if where is None:
+        return
+    if other is None:
+        values: tuple[Value, ...] = (value,)
+        decide, text = test, "bool(Value)"
+    elif isinstance(other, value.__class__):
+        values, decide, text = (value, other), test, f"Value {symbol} Value"
+    else:
+        values, text = (value,), f"Value {symbol} {other!r}"
+
+        def decide(x: float) -> bool:
+            return test(x, other)
+
+    checks.append((values, Guard(decide, outcome, text, where)))

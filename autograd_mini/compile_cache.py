@@ -10,8 +10,12 @@ of ``trace``, so bit for bit eager's.
 Guarded on structure only, as ``trace`` is: what fn decides in Python from the numbers
 (``if v > 0``, ``.data``, ``float(v)``, a list index read from an argument) is decided once,
 when a structure is first traced, and replayed for every later call with that structure.
-Such a function gives the traced decision's result, not eager's; keep such decisions out of
-fn (compute them outside and pass their effect as numbers, as the GPT demo passes tokens
+A comparison of Values (``if v > 0``, ``max(values)``) is guarded: the compiled code
+repeats it, and a call for which it goes the other way runs fn eagerly instead (counted in
+``eager_calls``), so the result is eager's. A number fn reads out of a Value (``.data``,
+``float(v)``) cannot be guarded: tracing warns (TraceWarning) where fn read one that changes
+between calls, and the compiled code keeps its traced value. Keep such reads out of fn
+(compute them outside and pass their effect as numbers, as the GPT demo passes tokens
 one-hot), or call fn eagerly. The cache holds at most ``max_entries`` compiled functions and
 evicts the least recently used one, with a ``CacheEvictionWarning`` saying so.
 """
@@ -23,8 +27,10 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
-from .compiler import CompiledFunction, _check_params, _flatten, trace
+from .checks import BranchChangedError
+from .compiler import CompiledFunction, TraceError, _check_params, _flatten, _rebuild, trace
 from .engine import Value
+from .graph import reference_gradients
 
 __all__ = ["CacheEvictionWarning", "CompileCache", "compile"]
 
@@ -46,6 +52,7 @@ class CompileCache:
         self.traces = 0  # structures traced and compiled so far (evicted ones traced again count again)
         self.hits = 0  # calls that reused a compiled structure
         self.evictions = 0
+        self.eager_calls = 0  # calls run eagerly because fn would branch otherwise than traced
         self.compile_seconds = 0.0  # the time spent tracing and compiling, all structures together
         # Threads may share a cache: the table changes under this lock (two threads meeting a new
         # structure at once may both trace it; the second result replaces the first).
@@ -61,7 +68,25 @@ class CompileCache:
                 self._entries.move_to_end(structure)
         if compiled is None:
             compiled = self._trace(structure, args)
-        return compiled(*args)
+        try:
+            return compiled(*args)
+        except BranchChangedError:  # a guarded comparison goes the other way: eager takes the other branch
+            with self._lock:
+                self.eager_calls += 1
+            return self._eager(args)
+
+    def _eager(self, args: tuple[object, ...]) -> tuple[float, list[float]]:
+        """(value, gradients) of fn run eagerly, as the compiled function returns them; no .grad changes."""
+        places = {} if self.params is None else {p: i for i, p in enumerate(self.params)}
+        flat: list[float] = []
+        structure = _flatten(list(args), flat, places, set())
+        leaves = [Value(x) for x in flat]
+        root = self.fn(*_rebuild(structure, iter(leaves)))  # type: ignore[misc]
+        if type(root) is not Value:
+            raise TraceError(f"compile: fn must return a Value, got {type(root).__name__}")
+        grads = reference_gradients(root)  # backward's numbers, bit for bit, from zero
+        targets = leaves if self.params is None else self.params
+        return root._data, [grads.get(t, 0.0) for t in targets]
 
     def _trace(self, structure: object, args: tuple[object, ...]) -> CompiledFunction:
         compiled = trace(self.fn, *args, params=self.params)  # outside the lock: it runs fn
@@ -95,7 +120,8 @@ class CompileCache:
     def __repr__(self) -> str:
         return (
             f"CompileCache({self._name()}: {self.entries} structures of at most {self.max_entries}, "
-            f"{self.traces} traced, {self.hits} reused, {self.compile_seconds:.3f} s compiling)"
+            f"{self.traces} traced, {self.hits} reused, {self.eager_calls} run eagerly, "
+            f"{self.compile_seconds:.3f} s compiling)"
         )
 
 

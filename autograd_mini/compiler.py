@@ -40,6 +40,7 @@ import sys
 import threading
 import time
 import tokenize
+import warnings
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -48,14 +49,23 @@ from typing import Any
 
 from ._collector import pauses_collector
 from ._numbers import real_number, shorten
-from .checks import Check, check_each_call, recorded_checks
+from .checks import (
+    BranchChangedError,
+    Check,
+    NumberRead,
+    TraceWarning,
+    check_each_call,
+    recorded_checks,
+    trace_ended,
+    trace_started,
+)
 from .engine import KERNEL_NAMES, Value, is_grad_enabled
 from .graph import consumer_counts, first_reached, operands_first, release_order
 from .kernels import build_kernel
 from .ops import FORMULA_NAMES, OPS, Op, inline_power
 
 # check_each_call lives in checks (losses and higher order use it from there); still importable here.
-__all__ = ["trace", "check_each_call", "CompiledFunction", "TraceError"]
+__all__ = ["trace", "check_each_call", "BranchChangedError", "CompiledFunction", "TraceError", "TraceWarning"]
 
 # Above this many nodes the code is split into chunk functions compiled one at a time, so
 # that compiling a 10^6-node graph needs bounded memory (CPython's compiler uses ~3 KB a line).
@@ -403,7 +413,7 @@ def _runner(program: _Program, params: list[Value]) -> Runner:
     tape = program.tape
 
     def run(values: list[float]) -> tuple[float, list[float]]:
-        numbers = [p.data for p in params] + values if params else values
+        numbers = [p._data for p in params] + values if params else values
         try:
             return driver(numbers)
         except (ArithmeticError, ValueError) as exc:
@@ -477,6 +487,7 @@ class _Run:
     # listed again), an int before them whenever the number of checks recorded so far changed
     # (it is that number); None when another profiler held the hook.
     created: list[Value | int] | None
+    reads: list[NumberRead]  # the numbers fn read out of Values (frozen in the compiled code)
 
 
 @dataclass(eq=False)
@@ -527,9 +538,10 @@ def _run_recording(fn: Callable[..., Value], args: object) -> _Run:
     One hook serves the traces nested in this thread; another profiler's hook is left alone
     (no order is recorded then), and so is a hook fn installs itself.
     """
-    outer = recorded_checks.checks
+    outer, outer_reads = recorded_checks.checks, recorded_checks.reads
     checks: list[tuple[tuple[Value, ...], Check]] = []
-    recorded_checks.checks = checks
+    reads: list[NumberRead] = []
+    recorded_checks.checks, recorded_checks.reads = checks, reads
     recorder = _Recorder(checks)
     ours = _recorders.hook
     previous = sys.getprofile()
@@ -537,17 +549,19 @@ def _run_recording(fn: Callable[..., Value], args: object) -> _Run:
     if hooked:
         _recorders.stack.append(recorder)
         sys.setprofile(ours)
+    trace_started()
     try:
         root = fn(*args)  # type: ignore[misc]
     finally:
+        trace_ended()
         if hooked:
             _recorders.stack.remove(recorder)  # by identity (eq=False)
             if sys.getprofile() is ours:  # else fn installed a hook of its own: keep it
                 sys.setprofile(previous)
-        recorded_checks.checks = outer
+        recorded_checks.checks, recorded_checks.reads = outer, outer_reads
     if type(root) is not Value:
         raise TraceError(f"trace: fn must return a Value, got {type(root).__name__}")
-    return _Run(root, checks, recorder.created if hooked else None)
+    return _Run(root, checks, recorder.created if hooked else None, reads)
 
 
 def _compile(program: _Program, checks: tuple[Check, ...]) -> Runner:
@@ -617,6 +631,7 @@ class _Plan:
     input_slot: dict[Value, int]
     targets: list[Value]
     big: bool
+    root: Value  # fn's result; ``order`` ends with it, or with nodes only checks read (_tested_elsewhere)
     kinds: dict[Value, _NodeKind] = field(default_factory=dict)  # for op nodes
     variable: set[Value] = field(default_factory=set)  # inputs and nodes computed from them
     needs_grad: set[Value] = field(default_factory=set)
@@ -648,16 +663,21 @@ def _plan(
 ) -> _Plan:
     uses = consumer_counts((root,))  # edges into each node from the graph
     shared = {node for node, count in uses.items() if count != 1}  # the root, and nodes read twice or more
-    order = release_order((root,), uses)  # uses the counts up
-    del uses
-    order.reverse()
-    index = {node: i for i, node in enumerate(order)}
-    input_slot = {node: k for k, node in enumerate(inputs) if node in index}
-    if not input_slot:  # compiling it would freeze one number
+    if not any(node in uses for node in inputs):  # compiling it would freeze one number
         raise TraceError(
             "trace: fn's result depends on no argument and no parameter, so the compiled function would "
             "always return the same number; was it computed under no_grad(), or from .data?"
         )
+    tested = _tested_elsewhere(checked, uses)
+    order = release_order((root,), uses)  # uses the counts up
+    del uses
+    order.reverse()
+    if tested:
+        order += tested
+        shared.update(tested)  # read by name by the checks, and their operands by them
+        shared.update(p for node in tested for p in (node._a, node._b) if p.__class__ is Value)
+    index = {node: i for i, node in enumerate(order)}
+    input_slot = {node: k for k, node in enumerate(inputs) if node in index}
     walked: set[Value] = set()
     for value, where in arguments.items():
         if value in index:  # fn read the argument's Value itself, not the input traced in its place
@@ -674,7 +694,7 @@ def _plan(
                 "call, and its gradient would miss the path through the argument (eager sums both). "
                 "Compute it inside fn, or pass a number"
             )
-    plan = _Plan(order, index, input_slot, targets, len(order) > LOCALS_LIMIT)
+    plan = _Plan(order, index, input_slot, targets, len(order) > LOCALS_LIMIT, root)
     if plan.big:  # chunks load inputs from I by these names (small graphs copy them in their lines)
         plan.input_names = {f"v{index[node]}": slot for node, slot in input_slot.items()}
     _plan_nodes(plan, set(targets), shared)
@@ -682,6 +702,19 @@ def _plan(
     plan.root_needs_grad = root in plan.needs_grad
     _plan_user_checks(plan, inputs, checked)
     return plan
+
+
+def _tested_elsewhere(checked: list[tuple[Value, ...]], graph: dict[Value, int]) -> list[Value]:
+    """The op nodes checks read that the result is not computed from, operands first.
+
+    fn tested them (``if x * w > 0``), so the code computes them too, after the result's graph
+    (whose order, the eager backward's, stays as it is), for the checks to read.
+    """
+    starts = [v for values in checked for v in values if v._op_def is not None and v not in graph]
+    if not starts:
+        return []
+    counts = consumer_counts(starts)
+    return [node for node in reversed(release_order(starts, counts)) if node not in graph]
 
 
 def _plan_nodes(plan: _Plan, target_set: set[Value], shared: set[Value]) -> None:
@@ -777,6 +810,7 @@ def _generate(run: _Run, inputs: list[Value], targets: list[Value], arguments: d
     """
     root = run.root
     plan = _plan(root, inputs, targets, [values for values, _ in run.checks], arguments)
+    _warn_frozen_decisions(run, plan, inputs)
     # Any Value fn reads directly is computed from these leaves: a call refuses an argument built from them.
     read_directly = [node for node in plan.order if node._op_def is None and node not in plan.input_slot]
     tape = _record_tape(plan, _program_order(plan, inputs, run.created), run.created)
@@ -799,6 +833,46 @@ def _generate(run: _Run, inputs: list[Value], targets: list[Value], arguments: d
         source += pieces[-1]
     checks = tuple(check for _, check in run.checks)
     return _Program(pieces, source, len(plan.order), constants.table, tape, checks, read_directly)
+
+
+def _warn_frozen_decisions(run: _Run, plan: _Plan, inputs: list[Value]) -> None:
+    """Warn where fn read a number that changes between calls: compiled, it stays the traced one.
+
+    That is a number read out of an input, a parameter, or a node computed from them (a
+    comparison is no read: checks.guard repeats it at every call).
+    """
+    input_set = set(inputs)
+    outside: dict[Value, bool] = {}  # nodes outside the graph: computed from an input?
+    walked: set[Value] = set()
+
+    def changes(value: Value) -> bool:
+        if value in plan.variable or value in input_set:
+            return True
+        if value._op_def is None or value in plan.index:
+            return False  # a leaf fn reads directly, or a node of constants only
+        if value not in outside:
+            outside[value] = first_reached(value, input_set, walked) is not None
+        return outside[value]
+
+    for read in run.reads:
+        if changes(read.value):
+            _warn_at(
+                read.where,
+                f"trace: fn read the number of a Value that changes between calls ({read.how}); "
+                "the compiled function keeps the number it had when traced, so whatever fn decided "
+                "or computed from it is replayed unchanged. Compute it from Values instead, or call "
+                "fn eagerly",
+            )
+
+
+_WARNING_REGISTRIES: dict[str, dict[Any, Any]] = {}  # one warning per place, as warnings.warn gives
+
+
+def _warn_at(where: str, message: str) -> None:
+    """A TraceWarning shown at ``where`` ('file:line'), the user's line that read the number."""
+    filename, _, line = where.rpartition(":")
+    registry = _WARNING_REGISTRIES.setdefault(filename, {})
+    warnings.warn_explicit(message, TraceWarning, filename, int(line), registry=registry)
 
 
 def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[Value, str]]:
@@ -875,8 +949,8 @@ def _write_backward(
     nesting: dict[Value, int] = {}  # of the last term added for a node (0: a name or a literal)
     lines: list[str] = []
     if plan.root_needs_grad:
-        terms[plan.order[-1]] = ["1.0"]
-        nesting[plan.order[-1]] = 0
+        terms[plan.root] = ["1.0"]
+        nesting[plan.root] = 0
 
     def code(p: Value | float | None) -> str:
         if p is None:
@@ -1103,7 +1177,7 @@ def _program_order(plan: _Plan, inputs: list[Value], created: list[Value | int] 
     """
     index = plan.index
     starts = [node for node in (*inputs, *(created or ())) if node.__class__ is Value and node in index]
-    return operands_first([*starts, plan.order[-1]])
+    return operands_first([*starts, *plan.order[plan.index[plan.root] :]])
 
 
 def _record_tape(plan: _Plan, order: list[Value], created: list[Value | int] | None) -> _Tape:

@@ -8,12 +8,13 @@ operand, walking the graph in reverse topological order without recursion.
 
 from __future__ import annotations
 
+import operator
 import threading
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import final
 
-from . import _kernels_generated, _nodes
+from . import _kernels_generated, _nodes, checks
 from ._grad_mode import is_grad_enabled, no_grad, open_blocks, thread_mode
 from ._kernels_generated import Arithmetic
 from ._numbers import Number, as_float, operand_number, real_number
@@ -72,6 +73,8 @@ class Value(Arithmetic):
     @property
     def data(self) -> float:
         """The value computed in the forward pass; settable on leaves (``p.data += -lr * p.grad``)."""
+        if checks.traces_running:  # inside trace(), a number read is frozen in the compiled code
+            checks.note_read(self, ".data")
         return self._data
 
     @data.setter
@@ -216,22 +219,33 @@ class Value(Arithmetic):
         return self
 
     def __float__(self) -> float:
+        if checks.traces_running:
+            checks.note_read(self, "float()")
         return self._data
 
     def item(self) -> float:
         """The value as a plain float (as PyTorch's ``tensor.item()``)."""
+        if checks.traces_running:
+            checks.note_read(self, ".item()")
         return self._data
 
     def __format__(self, spec: str) -> str:
         # f"{loss:.4f}" formats the number; a bare f"{loss}" shows the repr.
+        if spec and checks.traces_running:
+            checks.note_read(self, "format()")
         return format(self._data, spec) if spec else repr(self)
 
     def __bool__(self) -> bool:
         # As a PyTorch 0-d tensor: false only for zero (nan is true).
-        return self._data != 0.0
+        result = self._data != 0.0
+        if checks.traces_running:  # inside trace(), guard the decision (see checks.guard)
+            checks.guard(self, None, _nonzero, "", result)
+        return result
 
     def __round__(self, ndigits: int | None = None) -> float | int:
         """round(v, n): ``data`` rounded to a plain number (an int without n); it cuts the graph."""
+        if checks.traces_running:
+            checks.note_read(self, "round()")
         return round(self._data, ndigits)
 
     def __repr__(self) -> str:
@@ -243,22 +257,35 @@ class Value(Arithmetic):
         return f"Value({', '.join(parts)})"
 
     def __lt__(self, other: Value | Number) -> bool:
-        return self._data < _compare_key(other)
+        return _compare(self, other, operator.lt, "<")
 
     def __le__(self, other: Value | Number) -> bool:
-        return self._data <= _compare_key(other)
+        return _compare(self, other, operator.le, "<=")
 
     def __gt__(self, other: Value | Number) -> bool:
-        return self._data > _compare_key(other)
+        return _compare(self, other, operator.gt, ">")
 
     def __ge__(self, other: Value | Number) -> bool:
-        return self._data >= _compare_key(other)
+        return _compare(self, other, operator.ge, ">=")
 
 
 def _check_label(label: object) -> str:
     if not isinstance(label, str):
         raise TypeError(f"Value label must be a str, got {type(label).__name__}")
     return label
+
+
+def _nonzero(x: float) -> bool:
+    return x != 0.0
+
+
+def _compare(value: Value, other: Value | Number, test: Callable[[float, float], bool], symbol: str) -> bool:
+    """``value <symbol> other`` on data; inside trace() the outcome is guarded (checks.guard)."""
+    key = _compare_key(other)
+    result = test(value._data, key)
+    if checks.traces_running:
+        checks.guard(value, other if isinstance(other, Value) else key, test, symbol, result)
+    return result
 
 
 def _compare_key(other: object) -> float:

@@ -96,18 +96,19 @@ def test_growth_is_bounded_and_an_eviction_says_so() -> None:
     assert (cached.traces, cached.entries, cached.evictions) == (4, 2, 2)
 
 
-def test_a_decision_made_from_values_is_replayed_as_documented() -> None:
-    """Guarded on structure only: a Python branch on a value is taken as when its structure was traced."""
+def test_a_comparison_that_goes_the_other_way_runs_fn_eagerly() -> None:
+    """A Python branch on a value is guarded: when it would go the other way, the call is eager's."""
     w = Value(2.0)
 
     def branchy(x: Value) -> Value:
         return w * x if x > 0 else w * x * x
 
     cached = autograd_mini.compile(branchy, params=[w])
-    assert cached(3.0)[0] == 6.0
-    loss, _ = cached(-3.0)  # eager: 2 * 9 = 18; the traced branch gives 2 * -3
-    assert loss == -6.0 != branchy(Value(-3.0)).data
-    assert cached.traces == 1
+    assert cached(3.0) == (6.0, [3.0])
+    assert cached(-3.0) == (18.0, [9.0])  # eager: 2 * 9, d/dw = 9 (the traced branch gave -6)
+    assert cached(4.0) == (8.0, [4.0])
+    assert (cached.traces, cached.eager_calls) == (1, 1)
+    assert w.grad == 0.0  # the eager call leaves .grad alone, as the compiled one does
 
 
 def test_bad_arguments_are_refused_before_anything_is_cached() -> None:

@@ -188,6 +188,7 @@ class Shouting(float):
         return "__import__('os').getcwd()"
 
 
+@pytest.mark.filterwarnings("ignore::autograd_mini.TraceWarning")  # the hand-made node reads x.data
 def test_numbers_enter_the_code_as_plain_float_reprs() -> None:
     def fn(x: Value) -> Value:
         # a node whose number operand is a float subclass, built past the engine's own conversion
