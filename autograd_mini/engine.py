@@ -257,16 +257,28 @@ class Value(Arithmetic):
         return f"Value({', '.join(parts)})"
 
     def __lt__(self, other: Value | Number) -> bool:
-        return _compare(self, other, operator.lt, "<")
+        result = self._data < _compare_key(other)
+        if checks.traces_running:  # inside trace(), guard the decision (see checks.guard)
+            _guard(self, other, operator.lt, "<", result)
+        return result
 
     def __le__(self, other: Value | Number) -> bool:
-        return _compare(self, other, operator.le, "<=")
+        result = self._data <= _compare_key(other)
+        if checks.traces_running:  # inside trace(), guard the decision (see checks.guard)
+            _guard(self, other, operator.le, "<=", result)
+        return result
 
     def __gt__(self, other: Value | Number) -> bool:
-        return _compare(self, other, operator.gt, ">")
+        result = self._data > _compare_key(other)
+        if checks.traces_running:  # inside trace(), guard the decision (see checks.guard)
+            _guard(self, other, operator.gt, ">", result)
+        return result
 
     def __ge__(self, other: Value | Number) -> bool:
-        return _compare(self, other, operator.ge, ">=")
+        result = self._data >= _compare_key(other)
+        if checks.traces_running:  # inside trace(), guard the decision (see checks.guard)
+            _guard(self, other, operator.ge, ">=", result)
+        return result
 
 
 def _check_label(label: object) -> str:
@@ -279,13 +291,11 @@ def _nonzero(x: float) -> bool:
     return x != 0.0
 
 
-def _compare(value: Value, other: Value | Number, test: Callable[[float, float], bool], symbol: str) -> bool:
-    """``value <symbol> other`` on data; inside trace() the outcome is guarded (checks.guard)."""
-    key = _compare_key(other)
-    result = test(value._data, key)
-    if checks.traces_running:
-        checks.guard(value, other if isinstance(other, Value) else key, test, symbol, result)
-    return result
+def _guard(
+    value: Value, other: Value | Number, test: Callable[[float, float], bool], symbol: str, result: bool
+) -> None:
+    """Record ``value <symbol> other`` as a guard of the running trace (checks.guard)."""
+    checks.guard(value, other if isinstance(other, Value) else _compare_key(other), test, symbol, result)
 
 
 def _compare_key(other: object) -> float:
