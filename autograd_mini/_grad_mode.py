@@ -10,10 +10,10 @@ import contextlib
 import functools
 import inspect
 import threading
-from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Generator, Iterator
 from typing import Any, TypeVar, cast
 
-__all__ = ["is_grad_enabled", "no_grad", "open_blocks", "thread_mode"]
+__all__ = ["is_grad_enabled", "no_grad", "open_blocks", "recording", "thread_mode"]
 
 
 class _GradMode(threading.local):
@@ -43,6 +43,17 @@ _open_lock = threading.Lock()
 def is_grad_enabled() -> bool:
     """True unless inside ``no_grad()`` in the current thread."""
     return thread_mode.paused == 0
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[None]:
+    """Record graphs in this thread for the block, even inside no_grad (for the library's own eager runs)."""
+    paused = thread_mode.paused
+    thread_mode.paused = 0  # open_blocks still counts the outer block: kernels keep reading the mode
+    try:
+        yield
+    finally:
+        thread_mode.paused = paused
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])

@@ -1,16 +1,19 @@
-"""Checks on values that are not ops (a loss's labels), kept so compiled functions run them too.
+"""Checks on values that are not ops, kept so compiled functions run them too; decisions fn makes.
 
 A loss checks its labels when it is called. Inside ``trace`` the label may be an input
 of the compiled function, so the check must run again at every call with the new
 number: ``check_each_call`` runs it now and records it for the trace running in this
 thread. A check may read several values at once (a derivative formula's branch decided on
-two operands): it then sees all of their new numbers together. This module sits below the
-engine: losses and higher order read it without reaching up to the compiler.
+two operands): it then sees all of their new numbers together. The comparisons fn makes
+while traced become checks too (guards, below), and the numbers it reads out of Values are
+noted. This module sits below the engine: losses and higher order read it without reaching
+up to the compiler.
 """
 
 from __future__ import annotations
 
 import sys
+import sysconfig
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,30 +22,19 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .engine import Value
 
-__all__ = [
-    "BranchChangedError",
-    "Check",
-    "NumberRead",
-    "TraceWarning",
-    "check_each_call",
-    "guard",
-    "note_read",
-    "recorded_checks",
-    "trace_ended",
-    "trace_started",
-]
+__all__ = ["BranchChangedError", "Check", "TraceWarning", "check_each_call", "recorded_checks"]
 
 Check = Callable[..., None]  # called with one float per value it checks
 
 
-class _Recorder(threading.local):
-    """The checks recorded by the trace running in this thread (None outside ``trace``)."""
+class _TraceRecords(threading.local):
+    """What the trace running in this thread records: checks, and numbers read (None outside ``trace``)."""
 
     checks: list[tuple[tuple[Value, ...], Check]] | None = None
     reads: list[NumberRead] | None = None  # the numbers fn read out of Values (see note_read)
 
 
-recorded_checks = _Recorder()
+recorded_checks = _TraceRecords()
 
 
 def check_each_call(values: Value | tuple[Value, ...], check: Check) -> None:
@@ -53,7 +45,7 @@ def check_each_call(values: Value | tuple[Value, ...], check: Check) -> None:
     For a tuple of Values, ``check`` gets one number per Value, all from the same call.
     """
     group = values if isinstance(values, tuple) else (values,)
-    check(*(value.data for value in group))
+    check(*(value._data for value in group))  # not .data: a read the check repeats is no frozen read
     if recorded_checks.checks is not None:
         recorded_checks.checks.append((group, check))
 
@@ -70,7 +62,9 @@ def check_each_call(values: Value | tuple[Value, ...], check: Check) -> None:
 traces_running = 0  # traces running in any thread: the engine's one cheap test on its hot paths
 _running_lock = threading.Lock()
 _PACKAGE = __name__.rpartition(".")[0]
-_RECORDERS = {__name__, _PACKAGE + ".engine"}  # the modules whose frames lead to a recording
+_ENGINE_MODULES = {__name__, _PACKAGE + ".engine"}  # their frames lead here from the user's code
+_STANDARD_LIBRARY = sysconfig.get_paths()["stdlib"]
+_INSTALLED = (sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"])  # not the stdlib's
 
 
 class BranchChangedError(ValueError):
@@ -95,55 +89,78 @@ def trace_ended() -> None:
         traces_running -= 1
 
 
-def _user_site() -> str | None:
-    """'file:line' of the code that called the engine's method, None when the library called it.
+@dataclass(frozen=True)
+class Site:
+    """Where user code did something: 'file:line' and the module, for warnings and messages."""
 
-    The first frame outside this module and the engine is the caller. The library's own reads
-    are left out: where it decides from a number it records a check that repeats the decision
-    (the demos are user code here).
+    where: str
+    module: str
+
+
+def _library(module: str) -> bool:
+    return (module == _PACKAGE or module.startswith(_PACKAGE + ".")) and not module.startswith(
+        _PACKAGE + ".demos"  # the demos are user code here
+    )
+
+
+def user_site(through_library: bool = False) -> Site | None:
+    """The user's code that called the engine's method (or the library, ``through_library``).
+
+    Frames of the engine and of this module are passed, and of the standard library (a
+    comparison made by ``statistics.median`` is the caller's). Without ``through_library`` a
+    call the library made itself gives None: where the library decides from a number it
+    records a check that repeats the decision. With it, library frames are passed too: the
+    library hands the number back to the user (a gradient as a float).
     """
     frame = sys._getframe(1)
-    while frame.f_globals.get("__name__") in _RECORDERS and frame.f_back is not None:
+    while frame.f_back is not None:
+        module = frame.f_globals.get("__name__", "")
+        filename = frame.f_code.co_filename
+        standard = filename.startswith(_STANDARD_LIBRARY) and not filename.startswith(_INSTALLED)
+        passed = module in _ENGINE_MODULES or standard
+        if not passed and _library(module):
+            if not through_library:
+                return None
+            passed = True
+        if not passed:
+            break
         frame = frame.f_back
-    module = frame.f_globals.get("__name__", "")
-    library = module == _PACKAGE or module.startswith(_PACKAGE + ".")
-    if library and not module.startswith(_PACKAGE + ".demos"):
-        return None
-    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+    return Site(f"{frame.f_code.co_filename}:{frame.f_lineno}", frame.f_globals.get("__name__", ""))
 
 
 @dataclass(frozen=True)
 class NumberRead:
-    """fn read the number of ``value`` (``how``: '.data', 'float()', ...) at ``where`` while traced."""
+    """fn read the number of ``value`` (``how``: '.data', 'float()', ...) at ``site`` while traced."""
 
     value: Value
     how: str
-    where: str
+    site: Site
 
 
-def note_read(value: Value, how: str) -> None:
+def note_read(value: Value, how: str, through_library: bool = False) -> None:
     """Record that fn read ``value``'s number, when a trace runs in this thread (the engine calls it)."""
     reads = recorded_checks.reads
     if reads is None:
         return  # the trace runs in another thread
-    where = _user_site()
-    if where is not None:
-        reads.append(NumberRead(value, how, where))
+    site = user_site(through_library)
+    if site is not None:
+        reads.append(NumberRead(value, how, site))
 
 
 class Guard:
     """A comparison fn made while traced, as a check: BranchChangedError if it now goes the other way."""
 
-    def __init__(self, decide: Callable[..., bool], outcome: bool, text: str, where: str) -> None:
-        self.decide, self.outcome, self.text, self.where = decide, outcome, text, where
+    def __init__(self, decide: Callable[..., bool], outcome: bool, text: str, site: Site) -> None:
+        self.decide, self.outcome, self.text, self.site = decide, outcome, text, site
 
     def __call__(self, *numbers: float) -> None:
         if self.decide(*numbers) != self.outcome:
             raise BranchChangedError(
-                f"compiled function: fn's test {self.text} at {self.where} was {self.outcome} when "
-                f"traced and is {not self.outcome} for these numbers, so fn would take another branch "
-                "than the one compiled. Call fn eagerly for such numbers (autograd_mini.compile does "
-                "so itself), or keep the decision out of fn: decide outside and pass its effect as a number"
+                f"compiled function: fn's test {self.text} at {self.site.where} was {self.outcome} "
+                f"when traced and is {not self.outcome} for these numbers, so fn would take another "
+                "branch than the one compiled. Call fn eagerly for such numbers (autograd_mini.compile "
+                "does so itself), or keep the decision out of fn: decide outside and pass its effect "
+                "as a number"
             )
 
 
@@ -154,8 +171,8 @@ def guard(
     checks = recorded_checks.checks
     if checks is None:
         return  # the trace runs in another thread
-    where = _user_site()
-    if where is None:
+    site = user_site()
+    if site is None:
         return
     if other is None:
         values: tuple[Value, ...] = (value,)
@@ -168,4 +185,4 @@ def guard(
         def decide(x: float) -> bool:
             return test(x, other)
 
-    checks.append((values, Guard(decide, outcome, text, where)))
+    checks.append((values, Guard(decide, outcome, text, site)))

@@ -7,16 +7,17 @@ over sequences of different lengths builds a graph of another shape at each leng
 structure traces and compiles, later calls with it run the compiled code. Results are those
 of ``trace``, so bit for bit eager's.
 
-Guarded on structure only, as ``trace`` is: what fn decides in Python from the numbers
-(``if v > 0``, ``.data``, ``float(v)``, a list index read from an argument) is decided once,
-when a structure is first traced, and replayed for every later call with that structure.
-A comparison of Values (``if v > 0``, ``max(values)``) is guarded: the compiled code
-repeats it, and a call for which it goes the other way runs fn eagerly instead (counted in
-``eager_calls``), so the result is eager's. A number fn reads out of a Value (``.data``,
-``float(v)``) cannot be guarded: tracing warns (TraceWarning) where fn read one that changes
-between calls, and the compiled code keeps its traced value. Keep such reads out of fn
-(compute them outside and pass their effect as numbers, as the GPT demo passes tokens
-one-hot), or call fn eagerly. The cache holds at most ``max_entries`` compiled functions and
+The cache is keyed on structure, never on numbers, but a comparison fn makes in Python
+(``if v > 0``, ``max(values)``) is guarded: the compiled code repeats it at every call. A call
+for which it goes the other way runs fn eagerly instead (counted in ``eager_calls``), so its
+result is eager's; when that happens on RETRACE_AFTER calls in a row, the structure is traced
+again on the new branch and kept beside the first (at most MAX_VARIANTS per structure, tried
+most recently used first). A number fn reads out of a Value (``.data``, ``float(v)``, a list
+index) cannot be guarded: tracing warns (TraceWarning) where fn read one that changes between
+calls, and the compiled code keeps its traced value. Keep such reads out of fn (compute them
+outside and pass their effect as numbers, as the GPT demo passes tokens one-hot), or call fn
+eagerly. A Value fn reads directly keeps its trace-time number in compiled calls, while an
+eager call reads its current one. The cache holds at most ``max_entries`` structures and
 evicts the least recently used one, with a ``CacheEvictionWarning`` saying so.
 """
 
@@ -27,14 +28,17 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
+from ._grad_mode import recording
 from .checks import BranchChangedError
 from .compiler import CompiledFunction, TraceError, _check_params, _flatten, _rebuild, trace
-from .engine import Value
+from .engine import Value, is_grad_enabled
 from .graph import reference_gradients
 
 __all__ = ["CacheEvictionWarning", "CompileCache", "compile"]
 
 DEFAULT_ENTRIES = 32
+RETRACE_AFTER = 2  # calls in a row on a branch no variant has before it is traced
+MAX_VARIANTS = 4  # branches kept compiled per structure
 
 
 class CacheEvictionWarning(UserWarning):
@@ -48,8 +52,10 @@ class CompileCache:
         self.fn = fn
         self.params = None if params is None else list(params)
         self.max_entries = max_entries
-        self._entries: OrderedDict[object, CompiledFunction] = OrderedDict()
-        self.traces = 0  # structures traced and compiled so far (evicted ones traced again count again)
+        # per structure: its compiled variants (one per branch traced), the last one to succeed first
+        self._entries: OrderedDict[object, list[CompiledFunction]] = OrderedDict()
+        self._misses: dict[object, int] = {}  # calls in a row no variant could run, per structure
+        self.traces = 0  # structures (and variants) traced and compiled so far, evicted ones counted again
         self.hits = 0  # calls that reused a compiled structure
         self.evictions = 0
         self.eager_calls = 0  # calls run eagerly because fn would branch otherwise than traced
@@ -62,18 +68,44 @@ class CompileCache:
         """(value, gradients) of fn at ``args``: compiled code for their structure, traced if new."""
         structure = _flatten(list(args), [], {}, set())  # numbers read only to find the structure
         with self._lock:
-            compiled = self._entries.get(structure)
-            if compiled is not None:
+            variants = self._entries.get(structure)
+            if variants is not None:
                 self.hits += 1
                 self._entries.move_to_end(structure)
-        if compiled is None:
-            compiled = self._trace(structure, args)
-        try:
-            return compiled(*args)
-        except BranchChangedError:  # a guarded comparison goes the other way: eager takes the other branch
+                variants = list(variants)
+        if variants is None:
+            variants = [self._trace(structure, args, new_structure=True)]
+        for compiled in variants:
+            try:
+                result = compiled._call(args, False)
+            except BranchChangedError:  # this variant's branch is not this call's: try the next
+                continue
+            self._succeeded(structure, compiled)
+            return result
+        return self._other_branch(structure, args, len(variants))
+
+    def _succeeded(self, structure: object, compiled: CompiledFunction) -> None:
+        with self._lock:
+            self._misses.pop(structure, None)
+            variants = self._entries.get(structure)
+            if variants and variants[0] is not compiled and compiled in variants:
+                variants.remove(compiled)
+                variants.insert(0, compiled)
+
+    def _other_branch(
+        self, structure: object, args: tuple[object, ...], variants: int
+    ) -> tuple[float, list[float]]:
+        """A call no compiled variant can run: eager, or traced anew when such calls repeat."""
+        with self._lock:
+            misses = self._misses[structure] = self._misses.get(structure, 0) + 1
+        if misses >= RETRACE_AFTER and variants < MAX_VARIANTS and is_grad_enabled():
+            compiled = self._trace(structure, args, new_structure=False)  # on this call's branch
             with self._lock:
-                self.eager_calls += 1
-            return self._eager(args)
+                self._misses.pop(structure, None)
+            return compiled(*args)
+        with self._lock:
+            self.eager_calls += 1
+        return self._eager(args)
 
     def _eager(self, args: tuple[object, ...]) -> tuple[float, list[float]]:
         """(value, gradients) of fn run eagerly, as the compiled function returns them; no .grad changes."""
@@ -81,24 +113,27 @@ class CompileCache:
         flat: list[float] = []
         structure = _flatten(list(args), flat, places, set())
         leaves = [Value(x) for x in flat]
-        root = self.fn(*_rebuild(structure, iter(leaves)))  # type: ignore[misc]
+        with recording():  # a compiled call runs under no_grad too: this one needs its graph
+            root = self.fn(*_rebuild(structure, iter(leaves)))  # type: ignore[misc]
         if type(root) is not Value:
             raise TraceError(f"compile: fn must return a Value, got {type(root).__name__}")
         grads = reference_gradients(root)  # backward's numbers, bit for bit, from zero
         targets = leaves if self.params is None else self.params
         return root._data, [grads.get(t, 0.0) for t in targets]
 
-    def _trace(self, structure: object, args: tuple[object, ...]) -> CompiledFunction:
+    def _trace(self, structure: object, args: tuple[object, ...], new_structure: bool) -> CompiledFunction:
         compiled = trace(self.fn, *args, params=self.params)  # outside the lock: it runs fn
         with self._lock:
             self.traces += 1
             self.compile_seconds += compiled.compile_seconds
+            variants = [] if new_structure else self._entries.pop(structure, [])
             self._entries.pop(structure, None)
             evicted = len(self._entries) >= self.max_entries
             if evicted:
-                self._entries.popitem(last=False)
+                dropped, _ = self._entries.popitem(last=False)
+                self._misses.pop(dropped, None)
                 self.evictions += 1
-            self._entries[structure] = compiled
+            self._entries[structure] = [compiled, *variants]
         if evicted:
             warnings.warn(
                 f"compile: {self._name()} has met more than max_entries={self.max_entries} argument "
@@ -131,8 +166,9 @@ def compile(  # autograd_mini.compile, as torch.compile (this module needs no bu
     """``fn`` traced once per argument structure (nesting and lengths, never values) and reused.
 
     ``params`` as for ``trace``. At most ``max_entries`` structures stay compiled; the least
-    recently used is dropped with a CacheEvictionWarning. Values decide nothing here: see the
-    module's docstring for a function whose graph depends on its numbers.
+    recently used is dropped with a CacheEvictionWarning. Numbers choose no entry, but fn's
+    comparisons are repeated at each call: see the module's docstring for a function whose
+    graph depends on its numbers.
     """
     if not callable(fn):
         raise TypeError(f"compile: fn must be a function returning a Value, got {type(fn).__name__}")

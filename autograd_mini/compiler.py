@@ -47,12 +47,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import checks
 from ._collector import pauses_collector
 from ._numbers import real_number, shorten
 from .checks import (
     BranchChangedError,
     Check,
+    Guard,
     NumberRead,
+    Site,
     TraceWarning,
     check_each_call,
     recorded_checks,
@@ -81,6 +84,7 @@ MAX_INLINE_OPS = 64  # and compiles huge one-line expressions slowly: a neuron's
 MAX_TERMS = 64  # terms per gradient statement, for the same reason
 
 Runner = Callable[[list[float]], tuple[float, list[float]]]
+Run = Callable[[list[float], bool], tuple[float, list[float]]]  # with replay_branches
 
 
 class TraceError(ValueError):
@@ -282,6 +286,15 @@ def _check_argument_value(arg: Value, refused: dict[Value, int], walked: set[Val
     )
 
 
+def _note_numbers_handed_back(args: object) -> None:
+    """Note each Value in ``args`` as read by the user's code: its number comes back as floats."""
+    if type(args) is Value:
+        checks.note_read(args, "a compiled function's argument", through_library=True)
+    elif isinstance(args, (list, tuple)):
+        for item in args:
+            _note_numbers_handed_back(item)
+
+
 def _where(path: _Path) -> str:
     """("args", 1, 0) as 'args[1][0]'."""
     return str(path[0]) + "".join(f"[{i}]" for i in path[1:])
@@ -317,7 +330,7 @@ class CompiledFunction:
     def __init__(
         self,
         source: str,
-        run: Runner,
+        run: Run,
         structure: object,
         refused: dict[Value, int],
         num_nodes: int,
@@ -338,11 +351,17 @@ class CompiledFunction:
 
     def __call__(self, *args: object) -> tuple[float, list[float]]:
         """(value, gradients) at new argument values; the parameters' current data is read too."""
+        return self._call(args, True)
+
+    def _call(self, args: tuple[object, ...], replay_branches: bool) -> tuple[float, list[float]]:
+        """The call; without ``replay_branches`` a BranchChangedError is raised as it is found."""
         flat: list[float] = []
         structure = _flatten(list(args), flat, self._refused, set())
         if structure != self._structure:
             raise TraceError("trace: " + _describe_mismatch(self._structure, structure, "args"))
-        return self._run(flat)
+        if checks.traces_running:  # called inside a traced fn: the numbers it returns are frozen there
+            _note_numbers_handed_back(args)
+        return self._run(flat, replay_branches)
 
     def __repr__(self) -> str:
         return (
@@ -364,8 +383,10 @@ def trace(
     respect to them, in order, ready for ``optimizer.step(grads)``. Without ``params`` the
     gradients are with respect to every number in the arguments, flattened in order.
     Any other Value ``fn`` reads keeps its trace-time value. The graph's shape is fixed:
-    branches (relu, abs, leaky_relu) re-evaluate on new values, but Python ``if``s in ``fn``
-    were decided once, and calling with arguments of another structure raises TraceError.
+    branches (relu, abs, leaky_relu) re-evaluate on new values; a comparison ``fn`` makes
+    (``if v > 0``) is repeated at every call, which raises BranchChangedError when it goes the
+    other way; a number ``fn`` reads out of a changing Value (``.data``) is frozen, with a
+    TraceWarning; calling with arguments of another structure raises TraceError.
     TraceError also refuses a function of nothing (its result would be one frozen number),
     a parameter listed twice, and an argument Value that is a parameter or a Value ``fn``
     reads directly, or is computed from one (when tracing and at every call).
@@ -401,7 +422,7 @@ def trace(
     )
 
 
-def _runner(program: _Program, params: list[Value]) -> Runner:
+def _runner(program: _Program, params: list[Value]) -> Run:
     """Compile the code; the call runs it on the parameters' current data and the arguments.
 
     When the code raises, the graph is replayed through the eager kernels on the same
@@ -412,10 +433,17 @@ def _runner(program: _Program, params: list[Value]) -> Runner:
     driver = _compile(program, checks)
     tape = program.tape
 
-    def run(values: list[float]) -> tuple[float, list[float]]:
+    def run(values: list[float], replay_branches: bool = True) -> tuple[float, list[float]]:
         numbers = [p._data for p in params] + values if params else values
         try:
             return driver(numbers)
+        except BranchChangedError:
+            if not replay_branches:  # the caller runs fn eagerly, which raises eager's own error
+                raise
+            error = _replay(tape, numbers, checks)  # that guard again, or an error eager meets before it
+            if error is None:
+                raise
+            raise error from None
         except (ArithmeticError, ValueError) as exc:
             error = _replay(tape, numbers, checks)
             if error is None:  # eager would not fail: a compiler bug, shown as such
@@ -813,7 +841,10 @@ def _generate(run: _Run, inputs: list[Value], targets: list[Value], arguments: d
     _warn_frozen_decisions(run, plan, inputs)
     # Any Value fn reads directly is computed from these leaves: a call refuses an argument built from them.
     read_directly = [node for node in plan.order if node._op_def is None and node not in plan.input_slot]
-    tape = _record_tape(plan, _program_order(plan, inputs, run.created), run.created)
+    program_order = _program_order(plan, inputs, run.created)
+    tape = _record_tape(plan, program_order, run.created)
+    tape.root = program_order.index(root)
+    del program_order
     run.created = None  # freed before the code is written (peak memory on big graphs)
     constants = _Constants()
     forward, expressions = _write_forward(plan, constants)
@@ -836,43 +867,65 @@ def _generate(run: _Run, inputs: list[Value], targets: list[Value], arguments: d
 
 
 def _warn_frozen_decisions(run: _Run, plan: _Plan, inputs: list[Value]) -> None:
-    """Warn where fn read a number that changes between calls: compiled, it stays the traced one.
+    """Warn where fn read a number that changes between calls, or tested one no guard can repeat.
 
-    That is a number read out of an input, a parameter, or a node computed from them (a
-    comparison is no read: checks.guard repeats it at every call).
+    A number read out of an input, a parameter, or a node computed from them is frozen in the
+    compiled code (a comparison is no read: checks.guard repeats it at every call). So is a
+    leaf fn made during the trace (under no_grad, or by detach): nothing says what it was
+    computed from, so a read of it warns, and so does a test of it, which no guard can repeat.
     """
     input_set = set(inputs)
-    outside: dict[Value, bool] = {}  # nodes outside the graph: computed from an input?
-    walked: set[Value] = set()
+    made = {
+        node
+        for node in run.created or ()
+        if node.__class__ is Value and node._op_def is None and node not in input_set
+    }
+    outside: dict[Value, bool] = {}  # nodes outside the graph: computed from an input or a made leaf?
 
     def changes(value: Value) -> bool:
-        if value in plan.variable or value in input_set:
+        if value in plan.variable or value in input_set or value in made:
             return True
         if value._op_def is None or value in plan.index:
             return False  # a leaf fn reads directly, or a node of constants only
-        if value not in outside:
-            outside[value] = first_reached(value, input_set, walked) is not None
+        if value not in outside:  # a fresh search each time: a shared one would stop at nodes seen
+            outside[value] = first_reached(value, input_set | made, set()) is not None
         return outside[value]
 
     for read in run.reads:
         if changes(read.value):
             _warn_at(
-                read.where,
+                read.site,
                 f"trace: fn read the number of a Value that changes between calls ({read.how}); "
                 "the compiled function keeps the number it had when traced, so whatever fn decided "
                 "or computed from it is replayed unchanged. Compute it from Values instead, or call "
                 "fn eagerly",
             )
+    for values, check in run.checks:
+        if isinstance(check, Guard) and any(v in made or _made_from(v, made) for v in values):
+            _warn_at(
+                check.site,
+                f"trace: fn's test {check.text} reads a Value made during the trace without a graph "
+                "(under no_grad, or by detach), so the compiled function cannot repeat the test and "
+                "replays the traced branch. Compute the Value with its graph, or call fn eagerly",
+            )
+
+
+def _made_from(value: Value, made: set[Value]) -> bool:
+    """True if ``value`` is computed from one of the leaves fn made during the trace."""
+    return bool(made) and value._op_def is not None and first_reached(value, made, set()) is not None
 
 
 _WARNING_REGISTRIES: dict[str, dict[Any, Any]] = {}  # one warning per place, as warnings.warn gives
+_MAX_REGISTRIES = 1000  # notebooks name each cell a file of its own: a bound on what is remembered
 
 
-def _warn_at(where: str, message: str) -> None:
-    """A TraceWarning shown at ``where`` ('file:line'), the user's line that read the number."""
-    filename, _, line = where.rpartition(":")
+def _warn_at(site: Site, message: str) -> None:
+    """A TraceWarning shown at the user's line (``site``) that read the number or made the test."""
+    filename, _, line = site.where.rpartition(":")
+    if len(_WARNING_REGISTRIES) >= _MAX_REGISTRIES:
+        _WARNING_REGISTRIES.clear()
     registry = _WARNING_REGISTRIES.setdefault(filename, {})
-    warnings.warn_explicit(message, TraceWarning, filename, int(line), registry=registry)
+    warnings.warn_explicit(message, TraceWarning, filename, int(line), module=site.module, registry=registry)
 
 
 def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[Value, str]]:
@@ -1164,6 +1217,7 @@ class _Tape:
     constants: list[float]
     check_args: list[tuple[_CheckArg, ...]]  # per check: ("node", place), ("input", slot), ("number", x)
     checks_after: dict[int, list[int]]  # the checks run after the node at each place (-1: before the first)
+    root: int = -1  # the result's place (nodes only checks read may follow it: _tested_elsewhere)
 
 
 def _program_order(plan: _Plan, inputs: list[Value], created: list[Value | int] | None) -> list[Value]:
@@ -1173,7 +1227,8 @@ def _program_order(plan: _Plan, inputs: list[Value], created: list[Value | int] 
     before tracing) is placed just before the first node that needs it, operands first and
     the first operand before the second, as Python evaluates ``f(a, b)``. Without
     ``created`` that is the whole order: the output evaluated as one expression. The root
-    comes last, with anything left (made in another thread).
+    and the nodes only checks read (_tested_elsewhere) come last, with anything left (made in
+    another thread); the tape records where the root is.
     """
     index = plan.index
     starts = [node for node in (*inputs, *(created or ())) if node.__class__ is Value and node in index]

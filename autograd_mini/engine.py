@@ -87,6 +87,8 @@ class Value(Arithmetic):
     @property
     def grad(self) -> float:
         """dL/dself from the last ``backward`` (leaves accumulate across calls); settable on any node."""
+        if checks.traces_running:  # a gradient read inside trace() is a number frozen in the code
+            checks.note_read(self, ".grad")
         return self._grad
 
     @grad.setter
@@ -257,28 +259,28 @@ class Value(Arithmetic):
         return f"Value({', '.join(parts)})"
 
     def __lt__(self, other: Value | Number) -> bool:
-        result = self._data < _compare_key(other)
+        key = _compare_key(other)
         if checks.traces_running:  # inside trace(), guard the decision (see checks.guard)
-            _guard(self, other, operator.lt, "<", result)
-        return result
+            return _guarded(self, other, key, operator.lt, "<")
+        return self._data < key
 
     def __le__(self, other: Value | Number) -> bool:
-        result = self._data <= _compare_key(other)
+        key = _compare_key(other)
         if checks.traces_running:  # inside trace(), guard the decision (see checks.guard)
-            _guard(self, other, operator.le, "<=", result)
-        return result
+            return _guarded(self, other, key, operator.le, "<=")
+        return self._data <= key
 
     def __gt__(self, other: Value | Number) -> bool:
-        result = self._data > _compare_key(other)
+        key = _compare_key(other)
         if checks.traces_running:  # inside trace(), guard the decision (see checks.guard)
-            _guard(self, other, operator.gt, ">", result)
-        return result
+            return _guarded(self, other, key, operator.gt, ">")
+        return self._data > key
 
     def __ge__(self, other: Value | Number) -> bool:
-        result = self._data >= _compare_key(other)
+        key = _compare_key(other)
         if checks.traces_running:  # inside trace(), guard the decision (see checks.guard)
-            _guard(self, other, operator.ge, ">=", result)
-        return result
+            return _guarded(self, other, key, operator.ge, ">=")
+        return self._data >= key
 
 
 def _check_label(label: object) -> str:
@@ -291,11 +293,13 @@ def _nonzero(x: float) -> bool:
     return x != 0.0
 
 
-def _guard(
-    value: Value, other: Value | Number, test: Callable[[float, float], bool], symbol: str, result: bool
-) -> None:
-    """Record ``value <symbol> other`` as a guard of the running trace (checks.guard)."""
-    checks.guard(value, other if isinstance(other, Value) else _compare_key(other), test, symbol, result)
+def _guarded(
+    value: Value, other: Value | Number, key: float, test: Callable[[float, float], bool], symbol: str
+) -> bool:
+    """``test(value, other)``, recorded as a guard of the running trace (checks.guard)."""
+    result = test(value._data, key)
+    checks.guard(value, other if isinstance(other, Value) else key, test, symbol, result)
+    return result
 
 
 def _compare_key(other: object) -> float:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from ._collector import pauses_collector
 from ._numbers import Number, as_float, real_number
-from .checks import check_each_call
+from .checks import BranchChangedError, check_each_call
 from .engine import Value, backward_lock, is_grad_enabled
 from .graph import chain_term, gradient_map
 from .ops import FORMULA_NAMES, OPS, StrongZero, power
@@ -136,7 +136,7 @@ class _Branch:
         if bool(self.test.evaluate(moved, moved)) != taken:
             traced = ", ".join(f"{name} = {data[name]!r}" for name in names)
             now = ", ".join(f"{name} = {moved[name]!r}" for name in names)
-            raise ValueError(
+            raise BranchChangedError(
                 f"derivative formula {self.formula!r}: its branch was chosen when tracing at "
                 f"{traced} and is the other one at {now}; trace again on this side"
             )

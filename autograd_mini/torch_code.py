@@ -190,21 +190,28 @@ def _from_compiled(compiled: CompiledFunction) -> _Graph:
     graph = _Graph()
     frozen: dict[int, float] = {}
 
+    number: dict[int, int] = {}  # tape place -> node number in the graph
+
     def ref(r: int) -> Ref:
         if r < -1:
             return ("c", float(tape.constants[-2 - r]))
-        return ("c", frozen[r]) if r in frozen else ("n", r)
+        return ("c", frozen[r]) if r in frozen else ("n", number[r])
 
+    live = _needed_by_result(tape)
     for place, code in enumerate(tape.codes):
         if code == 254:  # an input: its slot
-            index = graph.add(None, ())
-            graph.slot[index] = tape.first[place]
+            number[place] = graph.add(None, ())
+            graph.slot[number[place]] = tape.first[place]
+        elif place not in live:
+            continue  # read only by fn's tests
         elif code == 255:  # a leaf fn read directly: a number fixed at trace time
             frozen[place] = float(tape.constants[-2 - tape.first[place]])
-            graph.add("frozen", ())
+            number[place] = graph.add("frozen", ())
         else:
             second = () if tape.second[place] == -1 else (ref(tape.second[place]),)
-            graph.add(names[code], (ref(tape.first[place]), *second))
+            number[place] = graph.add(names[code], (ref(tape.first[place]), *second))
+    if number[tape.root] != len(graph.ops) - 1:  # the writer returns the last node
+        raise AssertionError("torch_code: the result is not the last node of the tape")
     params = sum(1 for name in compiled.grad_names if name.startswith("params["))
     graph.targets = list(range(len(compiled.grad_names)))
     slot = params
@@ -217,6 +224,23 @@ def _from_compiled(compiled: CompiledFunction) -> _Graph:
             graph.groups.append((f"arg{i}", shape, tuple(range(slot, slot + count))))
         slot += count
     return graph
+
+
+def _needed_by_result(tape: Any) -> set[int]:
+    """The tape's places the result is computed from; the rest are values only fn's tests read.
+
+    The PyTorch code follows the traced branch: the guards that repeat fn's tests
+    (compiled mode's BranchChangedError) are not written.
+    """
+    live: set[int] = set()
+    stack = [tape.root]
+    while stack:
+        place = stack.pop()
+        if place in live:
+            continue
+        live.add(place)
+        stack.extend(r for r in (tape.first[place], tape.second[place]) if r >= 0 and tape.codes[place] < 254)
+    return live
 
 
 def _shape(structure: object) -> tuple[int, ...] | None:

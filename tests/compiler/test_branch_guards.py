@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import autograd_mini
 from autograd_mini import BranchChangedError, TraceWarning, Value, checks, losses, nn, trace
+from autograd_mini.compile_cache import MAX_VARIANTS
 
 HERE = __file__
 
@@ -151,8 +152,9 @@ def test_the_compile_cache_runs_a_changed_branch_eagerly_with_eagers_numbers() -
     cached = autograd_mini.compile(fn, params=[w])
     for x in (1.0, 2.0, -1.0, 0.1, 3.0, 0.0):
         assert cached(x) == _eager(fn, [x], [w])
-    assert (cached.traces, cached.eager_calls) == (1, 3)
-    assert "3 run eagerly" in repr(cached)
+    # -1.0 ran eagerly; 0.1, the second call in a row on the other branch, traced it: two variants
+    assert (cached.traces, cached.eager_calls) == (2, 1)
+    assert "1 run eagerly" in repr(cached)
 
 
 @settings(max_examples=60, deadline=None)
@@ -174,7 +176,7 @@ def test_the_cache_equals_eager_bit_for_bit_on_piecewise_functions(
     cached = autograd_mini.compile(fn, params=[w])
     for xs in [traced, *calls]:
         assert cached(*xs) == _eager(fn, xs, [w])
-    assert cached.traces == 1
+    assert 1 <= cached.traces <= MAX_VARIANTS and cached.entries == 1
     assert checks.traces_running == 0
 
 
@@ -213,3 +215,135 @@ def test_a_failing_fn_leaves_no_trace_running() -> None:
     assert checks.traces_running == 0
     v = Value(2.0)
     assert v > 1 and v.data == 2.0  # and nothing is recorded outside a trace
+
+
+def test_the_pytorch_code_of_a_function_with_a_test_computes_the_result() -> None:
+    import torch  # the torch extra is part of dev
+
+    from autograd_mini.torch_code import torch_code
+
+    def fn(x: Value) -> Value:
+        loss = (x - 1.0) * (x - 1.0)
+        if (loss * 10.0).exp() > 2.0:  # a tested value the result does not need
+            loss = loss + 0.0
+        return loss
+
+    compiled = trace(fn, 3.0)
+    namespace: dict[str, object] = {}
+    exec(torch_code(compiled).source, namespace)  # our own generated code
+    compute = namespace["compute"]
+    assert compute(torch.tensor(3.0, dtype=torch.float64)).item() == compiled(3.0)[0] == 4.0  # type: ignore[operator]
+
+
+def test_a_test_or_read_of_a_value_made_under_no_grad_warns() -> None:
+    def fn(x: Value) -> Value:
+        with autograd_mini.no_grad():
+            s = x * 2.0
+        return x * 3.0 if s > 0 else x * 5.0  # s has no graph: no guard can repeat this test
+
+    with pytest.warns(TraceWarning, match=r"reads a Value made during the trace without a graph"):
+        trace(fn, 1.0)
+
+    def reads(x: Value) -> Value:
+        return x * float(x.detach())
+
+    with pytest.warns(TraceWarning, match=r"changes between calls \(float\(\)\)"):
+        trace(reads, 1.0)
+
+
+def test_numbers_handed_back_by_the_library_inside_fn_warn() -> None:
+    inner = trace(lambda x: x * x, 1.0)
+
+    def through_grad(x: Value) -> Value:
+        y = x * x * x
+        y.backward()
+        return x * x.grad
+
+    def through_compiled(x: Value) -> Value:
+        value, _ = inner(x)
+        return x * value
+
+    for fn, how in ((through_grad, r"\.grad"), (through_compiled, "a compiled function's argument")):
+        with pytest.warns(TraceWarning, match=how) as seen:
+            trace(fn, 1.0)
+        assert {w.filename for w in seen} == {HERE}
+
+
+def test_the_checks_a_function_asks_for_do_not_warn() -> None:
+    def positive(x: float) -> None:
+        if x <= 0:
+            raise ValueError("must be positive")
+
+    def fn(x: Value) -> Value:
+        checks.check_each_call(x, positive)
+        return x * 2.0
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compiled = trace(fn, 1.0)
+    with pytest.raises(ValueError, match="must be positive"):
+        compiled(-1.0)
+
+
+def test_every_line_reading_a_changing_number_warns() -> None:
+    def fn2(x: Value) -> Value:
+        a = x * 2.0
+        b, c = a + 1.0, a + 2.0
+        first = float(b)  # read one
+        return x * (first + float(c))  # read two
+
+    with pytest.warns(TraceWarning) as seen:
+        trace(fn2, 1.0)
+    assert sorted(w.lineno for w in seen) == [_line_of("read one"), _line_of("read two")]
+
+
+def test_warnings_name_the_users_module_and_line_even_through_the_standard_library() -> None:
+    import statistics
+
+    def fn(xs: list[Value]) -> Value:
+        middle = statistics.median_low(xs)  # compares inside the standard library
+        return middle * float(xs[0])  # and a read here
+
+    with pytest.warns(TraceWarning) as seen:
+        compiled = trace(fn, [1.0, 3.0, 2.0])
+    assert [(w.filename, w.lineno) for w in seen] == [(HERE, _line_of("and a read here"))]
+    with pytest.raises(BranchChangedError, match=f"test_branch_guards.py:{_line_of('compares inside')} "):
+        compiled([5.0, 3.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.filterwarnings("ignore", category=TraceWarning, module=__name__)  # checked first
+        trace(lambda x: x * float(x * 1.5), 2.0)  # silenced by its module's name
+
+
+def test_the_cache_follows_a_branch_that_stays_changed_with_a_second_variant() -> None:
+    w = Value(2.0)
+
+    def fn(x: Value) -> Value:
+        return w * x if x > 0 else w * x * x
+
+    cached = autograd_mini.compile(fn, params=[w])
+    calls = [3.0, -1.0, -2.0, -3.0, -4.0, 5.0, -5.0, 6.0]
+    results = [cached(x) for x in calls]
+    assert results == [_eager(fn, [x], [w]) for x in calls]
+    # -1.0 ran eagerly; at -2.0 (the second in a row) the other branch was traced; both stay
+    assert (cached.traces, cached.eager_calls, cached.entries) == (2, 1, 1)
+
+
+def test_the_cache_runs_eagerly_under_no_grad_and_when_a_derivatives_branch_flips() -> None:
+    from autograd_mini import gradients
+
+    w = Value(2.0)
+    cached = autograd_mini.compile(lambda x: w * x if x > 0 else w * x * x, params=[w])
+    cached(3.0)
+    with autograd_mini.no_grad():
+        assert cached(-3.0) == (18.0, [9.0])  # eager, with its graph, inside no_grad too
+        assert cached(4.0) == (8.0, [4.0])
+
+    def slope(x: Value) -> Value:
+        (g,) = gradients(x.abs() * x, [x], create_graph=True)  # d/dx x|x| = 2|x|: abs's branch
+        return g * 1.0
+
+    cached_slope = autograd_mini.compile(slope)
+    assert cached_slope(2.0) == (4.0, [2.0])
+    assert cached_slope(-2.0) == (4.0, [-2.0])  # the derivative's branch flipped: eager's numbers
+    assert cached_slope.eager_calls == 1
