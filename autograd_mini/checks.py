@@ -32,6 +32,7 @@ class _TraceRecords(threading.local):
 
     checks: list[tuple[tuple[Value, ...], Check]] | None = None
     reads: list[NumberRead] | None = None  # the numbers fn read out of Values (see note_read)
+    made: list[Value] | None = None  # leaves the library made from changing numbers (see note_made)
 
 
 recorded_checks = _TraceRecords()
@@ -145,6 +146,17 @@ def note_read(value: Value, how: str, through_library: bool = False) -> None:
     site = user_site(through_library)
     if site is not None:
         reads.append(NumberRead(value, how, site))
+
+
+def note_made(values: tuple[Value, ...]) -> None:
+    """Record leaves the library made, in this thread's trace, from numbers that may change.
+
+    ``gradients`` without create_graph returns its numbers as new leaves: a trace cannot follow
+    them back to what they were computed from, so it treats them as made under no_grad.
+    """
+    made = recorded_checks.made
+    if made is not None:
+        made.extend(values)
 
 
 class Guard:

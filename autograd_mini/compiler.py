@@ -516,6 +516,7 @@ class _Run:
     # (it is that number); None when another profiler held the hook.
     created: list[Value | int] | None
     reads: list[NumberRead]  # the numbers fn read out of Values (frozen in the compiled code)
+    made: list[Value]  # leaves the library made from changing numbers (gradients as numbers)
 
 
 @dataclass(eq=False)
@@ -566,10 +567,11 @@ def _run_recording(fn: Callable[..., Value], args: object) -> _Run:
     One hook serves the traces nested in this thread; another profiler's hook is left alone
     (no order is recorded then), and so is a hook fn installs itself.
     """
-    outer, outer_reads = recorded_checks.checks, recorded_checks.reads
+    outer = recorded_checks.checks, recorded_checks.reads, recorded_checks.made
     checks: list[tuple[tuple[Value, ...], Check]] = []
     reads: list[NumberRead] = []
-    recorded_checks.checks, recorded_checks.reads = checks, reads
+    made: list[Value] = []
+    recorded_checks.checks, recorded_checks.reads, recorded_checks.made = checks, reads, made
     recorder = _Recorder(checks)
     ours = _recorders.hook
     previous = sys.getprofile()
@@ -586,10 +588,10 @@ def _run_recording(fn: Callable[..., Value], args: object) -> _Run:
             _recorders.stack.remove(recorder)  # by identity (eq=False)
             if sys.getprofile() is ours:  # else fn installed a hook of its own: keep it
                 sys.setprofile(previous)
-        recorded_checks.checks, recorded_checks.reads = outer, outer_reads
+        recorded_checks.checks, recorded_checks.reads, recorded_checks.made = outer
     if type(root) is not Value:
         raise TraceError(f"trace: fn must return a Value, got {type(root).__name__}")
-    return _Run(root, checks, recorder.created if hooked else None, reads)
+    return _Run(root, checks, recorder.created if hooked else None, reads, made)
 
 
 def _compile(program: _Program, checks: tuple[Check, ...]) -> Runner:
@@ -872,12 +874,13 @@ def _warn_frozen_decisions(run: _Run, plan: _Plan, inputs: list[Value]) -> None:
     A number read out of an input, a parameter, or a node computed from them is frozen in the
     compiled code (a comparison is no read: checks.guard repeats it at every call). So is a
     leaf fn made during the trace (under no_grad, or by detach): nothing says what it was
-    computed from, so a read of it warns, and so does a test of it, which no guard can repeat.
+    computed from, so a read of it warns, and so does a test of it, which no guard can repeat;
+    the same for the leaves ``gradients`` returns as numbers.
     """
     input_set = set(inputs)
     made = {
         node
-        for node in run.created or ()
+        for node in (*(run.created or ()), *run.made)
         if node.__class__ is Value and node._op_def is None and node not in input_set
     }
     outside: dict[Value, bool] = {}  # nodes outside the graph: computed from an input or a made leaf?

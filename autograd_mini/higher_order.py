@@ -21,6 +21,7 @@ import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from . import checks
 from ._collector import pauses_collector
 from ._numbers import Number, as_float, real_number
 from .checks import BranchChangedError, check_each_call
@@ -355,6 +356,8 @@ def gradients(
             g = 0.0 + g
         taken.add(g)
         result.append(g)
+    if not create_graph and checks.traces_running:  # numbers with no graph, inside a traced fn
+        checks.note_made(tuple(result))
     return tuple(result)
 
 

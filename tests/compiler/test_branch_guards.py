@@ -347,3 +347,20 @@ def test_the_cache_runs_eagerly_under_no_grad_and_when_a_derivatives_branch_flip
     assert cached_slope(2.0) == (4.0, [2.0])
     assert cached_slope(-2.0) == (4.0, [-2.0])  # the derivative's branch flipped: eager's numbers
     assert cached_slope.eager_calls == 1
+
+
+def test_gradients_as_numbers_inside_fn_warn_where_they_are_used() -> None:
+    from autograd_mini import gradients
+
+    def fn(x: Value) -> Value:
+        (g,) = gradients(x * x * x, [x])  # 3x^2 as a leaf with no graph
+        return x * g.data  # used as a number
+
+    def tests(x: Value) -> Value:
+        (g,) = gradients(x * x * x, [x])
+        return x * 2.0 if g > 5.0 else x * 3.0  # tested
+
+    with pytest.warns(TraceWarning, match=r"\(\.data\)"):
+        trace(fn, 1.0)
+    with pytest.warns(TraceWarning, match="made during the trace without a graph"):
+        trace(tests, 1.0)
