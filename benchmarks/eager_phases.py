@@ -14,8 +14,8 @@ it has specialized a function called once a step.
 (e.g. ``git archive main | tar -x -C /tmp/main``), alternating the two trees in every round,
 and prints this tree's time over the other's: an A/B within one run on a noisy machine.
 
-Run: python benchmarks/eager_phases.py [--rounds N] [--steps N] [--against DIR]
-     python benchmarks/eager_phases.py --child WORKLOAD --gc on|off --steps N  (one process)
+Run: python benchmarks/eager_phases.py [--rounds N] [--steps N] [--cpu] [--against DIR]
+     python benchmarks/eager_phases.py --child WORKLOAD --gc on|off --steps N [--cpu]  (one process)
 """
 
 from __future__ import annotations
@@ -41,9 +41,13 @@ EARLY = 7  # steps whose backward CPython 3.11 may run unspecialized (it special
 
 
 class Clock:
-    """Per-step phase times: ``add(phase, seconds)`` during a step, ``end_step()`` after it."""
+    """Per-step phase times: ``add(phase, seconds)`` during a step, ``end_step()`` after it.
 
-    def __init__(self) -> None:
+    ``now`` reads wall time, or with ``cpu`` this process's CPU time (what other load disturbs least).
+    """
+
+    def __init__(self, cpu: bool = False) -> None:
+        self.now = time.process_time if cpu else time.perf_counter
         self.current = dict.fromkeys(PHASES, 0.0)
         self.steps: list[dict[str, float]] = []
 
@@ -63,18 +67,18 @@ def _watch(clock: Clock) -> None:
     count_uses = graph._count_uses
 
     def timed_count_uses(root: Any) -> None:
-        start = time.perf_counter()
+        start = clock.now()
         count_uses(root)
-        clock.add("count", time.perf_counter() - start)
+        clock.add("count", clock.now() - start)
 
     graph._count_uses = timed_count_uses  # backward_pass looks the name up at each call
     started = [0.0]
 
     def on_collect(phase: str, info: dict[str, int]) -> None:
         if phase == "start":
-            started[0] = time.perf_counter()
+            started[0] = clock.now()
         else:
-            clock.add("gc", time.perf_counter() - started[0])
+            clock.add("gc", clock.now() - started[0])
 
     gc.callbacks.append(on_collect)
 
@@ -93,14 +97,14 @@ def _gpt_step(clock: Clock) -> Callable[[int], None]:
     adam = Adam(len(params))
 
     def step(k: int) -> None:
-        start = time.perf_counter()
+        start = clock.now()
         loss = gpt.word_loss(model, words[k % len(words)])
-        clock.add("forward", time.perf_counter() - start)
+        clock.add("forward", clock.now() - start)
         for p in params:
             p.grad = 0.0
-        start = time.perf_counter()
+        start = clock.now()
         loss.backward()
-        clock.add("backward", time.perf_counter() - start)
+        clock.add("backward", clock.now() - start)
         new = adam.updates([p.data for p in params], [p.grad for p in params])
         for p, x in zip(params, new, strict=True):
             p.data = x
@@ -117,31 +121,31 @@ def _moons_step(clock: Clock) -> Callable[[int], None]:
     params = model.parameters()
 
     def step(k: int) -> None:
-        start = time.perf_counter()
+        start = clock.now()
         loss = losses.hinge([model(x) for x in X], y) + MOONS_ALPHA * losses.l2(params)
-        clock.add("forward", time.perf_counter() - start)
+        clock.add("forward", clock.now() - start)
         model.zero_grad()
-        start = time.perf_counter()
+        start = clock.now()
         loss.backward()
-        clock.add("backward", time.perf_counter() - start)
+        clock.add("backward", clock.now() - start)
         for p in params:
             p.assign(p.data - MOONS_LR * p.grad)
 
     return step
 
 
-def child(workload: str, collector: bool, steps: int) -> dict[str, Any]:
+def child(workload: str, collector: bool, steps: int, cpu: bool = False) -> dict[str, Any]:
     """``steps`` timed steps after one warm-up in this process: each phase's median, and the sums."""
-    clock = Clock()
+    clock = Clock(cpu)
     step = _gpt_step(clock) if workload == "gpt" else _moons_step(clock)
     _watch(clock)
     gc.collect()
     if not collector:
         gc.disable()
     for k in range(steps + 1):
-        start = time.perf_counter()
+        start = clock.now()
         step(k)
-        clock.add("step", time.perf_counter() - start)
+        clock.add("step", clock.now() - start)
         clock.end_step()
     timed = clock.steps[1:]  # step 0 is the warm-up
     result: dict[str, Any] = {p: statistics.median(s[p] for s in timed) for p in PHASES}
@@ -153,9 +157,9 @@ def child(workload: str, collector: bool, steps: int) -> dict[str, Any]:
     return result
 
 
-def run_child(tree: Path, workload: str, collector: bool, steps: int) -> dict[str, Any]:
+def run_child(tree: Path, workload: str, collector: bool, steps: int, cpu: bool) -> dict[str, Any]:
     """One configuration in a fresh process, with ``tree`` first on the module path."""
-    command = [sys.executable, __file__, "--child", workload, "--gc", _on(collector)]
+    command = [sys.executable, __file__, "--child", workload, "--gc", _on(collector), *["--cpu"] * cpu]
     env = {**os.environ, "PYTHONPATH": str(tree)}
     result = subprocess.run(
         [*command, "--steps", str(steps)], capture_output=True, text=True, check=False, env=env, cwd=tree
@@ -168,13 +172,15 @@ def run_child(tree: Path, workload: str, collector: bool, steps: int) -> dict[st
     return data
 
 
-def run(trees: list[Path], rounds: int, steps: int) -> dict[tuple[Path, str, bool], dict[str, float]]:
+def run(
+    trees: list[Path], rounds: int, steps: int, cpu: bool
+) -> dict[tuple[Path, str, bool], dict[str, float]]:
     """Every (tree, workload, collector) configuration ``rounds`` times, order reversed every round."""
     configs = [(t, w, c) for w in WORKLOADS for c in (True, False) for t in trees]
     results: dict[tuple[Path, str, bool], list[dict[str, Any]]] = {c: [] for c in configs}
     for r in range(rounds):
         for config in configs if r % 2 == 0 else configs[::-1]:
-            results[config].append(run_child(*config, steps))
+            results[config].append(run_child(*config, steps, cpu))
             tree, workload, collector = config
             print(f"  round {r + 1}/{rounds}: {workload}, gc {_on(collector)}, {tree}", file=sys.stderr)
     keys = [*PHASES, "first 7", "gc_share"]
@@ -213,18 +219,20 @@ def main() -> None:
     parser.add_argument("--gc", choices=("on", "off"), default="on", help="the collector, in --child")
     parser.add_argument("--steps", type=int, default=15, help="timed steps per process (after one warm-up)")
     parser.add_argument("--rounds", type=int, default=3, help="processes per configuration, alternated")
+    parser.add_argument("--cpu", action="store_true", help="time this process's CPU time, not wall time")
     parser.add_argument("--against", type=Path, help="another source tree to compare with (A/B)")
     args = parser.parse_args()
     if args.steps < EARLY:
         parser.error(f"--steps must be at least {EARLY}")
     if args.child:
-        print(json.dumps(child(args.child, args.gc == "on", args.steps)))
+        print(json.dumps(child(args.child, args.gc == "on", args.steps, args.cpu)))
         return
     trees = [ROOT] if args.against is None else [ROOT, args.against.resolve()]
     for tree in trees[1:]:
         if not (tree / "autograd_mini" / "graph.py").is_file():
             parser.error(f"--against {tree}: not an autograd-mini source tree (no autograd_mini/graph.py)")
-    print_table(run(trees, args.rounds, args.steps), trees)
+    print(f"milliseconds of {'CPU' if args.cpu else 'wall'} time per step, medians\n")
+    print_table(run(trees, args.rounds, args.steps, args.cpu), trees)
 
 
 if __name__ == "__main__":
