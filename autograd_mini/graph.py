@@ -236,64 +236,34 @@ def backward_pass(root: Value, seed: float) -> None:
         _count_uses(root)  # only this pass counts: intermediate grads start again at 0
         # every sum starts at +0.0, the root's too: a zero gradient is +0.0, never -0.0
         root._grad = 0.0 + seed if root._op_def is not None else root._grad + seed
-        _pass_gradients(root)
+        node_type = root.__class__
+        ready = [root]
+        while True:  # a node is ready once every node that consumes it has passed its gradient on
+            if not ready:  # not `while ready`: see _count_uses
+                break
+            node = ready.pop()
+            g = node._grad
+            a = node._a
+            if a.__class__ is node_type:
+                a._grad += g * node._da  # dL/da += dL/dz * dz/da
+                uses = a._uses  # 0 for a leaf: it has nothing to pass on
+                if uses == 1:
+                    a._uses = 0
+                    ready.append(a)
+                elif uses:
+                    a._uses = uses - 1
+            b = node._b
+            if b.__class__ is node_type:
+                b._grad += g * node._db  # dL/db += dL/dz * dz/db
+                uses = b._uses
+                if uses == 1:
+                    b._uses = 0
+                    ready.append(b)
+                elif uses:
+                    b._uses = uses - 1
     except BaseException:  # interrupted (KeyboardInterrupt): leave no count for the next pass
         _reset_uses(root)
         raise
-
-
-# Both walks loop with ``while True`` rather than ``while stack``: CPython 3.11 specializes a
-# function's bytecode after 8 calls or 8 unconditional jumps back, and ``while stack`` jumps
-# back conditionally, so its first 7 backward passes ran unspecialized, 2-3x slower.
-
-
-def _pass_gradients(root: Value) -> None:
-    """From ``root`` down: each op node's grad times dz/da and dz/db added to its operands' grads.
-
-    A node is visited once every node that consumes it has passed its gradient on (its
-    ``_uses`` has fallen to 0), in ``toposort``'s order: released nodes wait on a stack,
-    so the second operand goes before the first. Most nodes have one consumer, so the node
-    released last is visited next directly, without a push and a pop (the same order).
-    """
-    node_type = root.__class__
-    ready: list[Value] = []  # released nodes not visited yet, the next one last
-    node = root
-    while True:
-        g = node._grad
-        a = node._a
-        if a.__class__ is node_type:
-            a._grad += g * node._da  # dL/da += dL/dz * dz/da
-            uses = a._uses  # 0 for a leaf: it has nothing to pass on
-            if uses == 1:  # a is released: b (if released too) goes first, then a
-                a._uses = 0
-                b = node._b
-                if b.__class__ is node_type:
-                    b._grad += g * node._db
-                    uses = b._uses
-                    if uses == 1:
-                        b._uses = 0
-                        ready.append(a)
-                        node = b
-                        continue
-                    if uses:
-                        b._uses = uses - 1
-                node = a
-                continue
-            if uses:
-                a._uses = uses - 1
-        b = node._b
-        if b.__class__ is node_type:
-            b._grad += g * node._db  # dL/db += dL/dz * dz/db
-            uses = b._uses
-            if uses == 1:
-                b._uses = 0
-                node = b
-                continue
-            if uses:
-                b._uses = uses - 1
-        if not ready:
-            return
-        node = ready.pop()
 
 
 def _count_uses(root: Value) -> None:
@@ -301,40 +271,31 @@ def _count_uses(root: Value) -> None:
 
     Every ``_uses`` is 0 before, so a node seen for the first time is one whose count was 0.
     Leaves are not counted: nothing waits for them, so their ``_uses`` stays 0 (and the walk
-    never puts them on its stack, which leaves the order of the op nodes as it was). Only
-    the counts matter here, not the order: a node seen for the first time is searched next,
-    without a push and a pop, as in ``_pass_gradients``.
+    never puts them on its stack, which leaves the order of the op nodes as it was).
     """
     node_type = root.__class__
-    stack: list[Value] = []  # nodes seen, their operands not yet
-    node = root
+    stack = [root]
+    # `while True`, not `while stack`: CPython 3.11 specializes a function's bytecode after 8
+    # calls or 8 unconditional jumps back, and `while stack` jumps back conditionally, so the
+    # first 7 backward passes of a process ran unspecialized (2.5-3x slower).
     while True:  # a and b written out: a loop over (a, b) builds a tuple per node (about 20% slower)
+        if not stack:
+            return
+        node = stack.pop()
         a = node._a
         if a.__class__ is node_type and a._op_def is not None:
             uses = a._uses
             a._uses = uses + 1
-            if uses == 0:  # a is new: search it next, b (if new too) after it
+            if uses == 0:
                 a._grad = 0.0
-                b = node._b
-                if b.__class__ is node_type and b._op_def is not None:
-                    uses = b._uses
-                    b._uses = uses + 1
-                    if uses == 0:
-                        b._grad = 0.0
-                        stack.append(b)
-                node = a
-                continue
+                stack.append(a)
         b = node._b
         if b.__class__ is node_type and b._op_def is not None:
             uses = b._uses
             b._uses = uses + 1
             if uses == 0:
                 b._grad = 0.0
-                node = b
-                continue
-        if not stack:
-            return
-        node = stack.pop()
+                stack.append(b)
 
 
 def _reset_uses(root: Value) -> None:

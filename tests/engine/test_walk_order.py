@@ -1,8 +1,8 @@
 """backward's two passes on random graphs of chains and shared nodes: visit order, bits and counts.
 
-The passes (graph._count_uses, graph._pass_gradients) go down a chain without their stack;
-these tests hold the walk to ``toposort``'s order, each operand's gradient term by term, to
-``reference_gradients`` bit for bit, and every ``_uses`` to 0 after a pass, interrupted or not.
+These tests hold backward's walk (graph.backward_pass) to ``toposort``'s order, each operand's
+gradient term by term, to ``reference_gradients`` bit for bit, and every ``_uses`` to 0 after
+a pass, interrupted or not: what any faster walk must keep.
 """
 
 from __future__ import annotations
