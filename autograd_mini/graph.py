@@ -238,7 +238,9 @@ def backward_pass(root: Value, seed: float) -> None:
         root._grad = 0.0 + seed if root._op_def is not None else root._grad + seed
         node_type = root.__class__
         ready = [root]
-        while ready:  # a node is ready once every node that consumes it has passed its gradient on
+        while True:  # a node is ready once every node that consumes it has passed its gradient on
+            if not ready:  # not `while ready`: see _count_uses
+                break
             node = ready.pop()
             g = node._grad
             a = node._a
@@ -273,7 +275,12 @@ def _count_uses(root: Value) -> None:
     """
     node_type = root.__class__
     stack = [root]
-    while stack:  # a and b written out: a loop over (a, b) builds a tuple per node (about 20% slower)
+    # `while True`, not `while stack`: CPython 3.11 specializes a function's bytecode after 8
+    # calls or 8 unconditional jumps back, and `while stack` jumps back conditionally, so the
+    # first 7 backward passes of a process ran unspecialized (2.5-3x slower).
+    while True:  # a and b written out: a loop over (a, b) builds a tuple per node (about 20% slower)
+        if not stack:
+            return
         node = stack.pop()
         a = node._a
         if a.__class__ is node_type and a._op_def is not None:
