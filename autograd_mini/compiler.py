@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._collector import pauses_collector
+from ._literal_folding import fold, may_raise
 from ._numbers import real_number, shorten
 from .checks import Check, check_each_call, recorded_checks
 from .engine import KERNEL_NAMES, Value, is_grad_enabled
@@ -82,11 +83,17 @@ class TraceError(ValueError):
 
 @dataclass(frozen=True)
 class _Template:
-    """A formula as a format string over {x}, {y}, {out}; how often it reads each; whether it can raise."""
+    """A formula as a format string over {x}, {y}, {out}; how often it reads each; whether it can raise.
+
+    ``formula`` is the formula itself (power written out), ``folds`` the operands which, as a
+    literal, leave a part of it that reads only literals (see ``_with_literals``).
+    """
 
     text: str
     counts: tuple[tuple[str, int], ...]
     may_raise: bool
+    formula: str = ""
+    folds: frozenset[str] = frozenset()
 
     @property
     def reads(self) -> frozenset[str]:
@@ -108,20 +115,56 @@ def _template(formula: str) -> _Template:
             counts[token.string] += 1
             last = end
     pieces.append(formula[last:].replace("{", "{{").replace("}", "}}"))
-    return _Template("".join(pieces), tuple(sorted(counts.items())), _may_raise(formula))
+    tree = ast.parse(formula, mode="eval")
+    folds = frozenset(name for name in ("x", "y") if _reads_only(tree, name))
+    return _Template("".join(pieces), tuple(sorted(counts.items())), may_raise(tree), formula, folds)
 
 
-def _may_raise(formula: str) -> bool:
-    """Whether evaluating a formula on floats can raise: it calls math, divides or takes a power.
-
-    Additions, products, negations, comparisons and abs never raise on floats.
-    """
-    for node in ast.walk(ast.parse(formula, mode="eval")):
-        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id == "abs"):
-            return True
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Pow, ast.Mod, ast.FloorDiv)):
+def _reads_only(tree: ast.AST, name: str) -> bool:
+    """Whether some operation in the formula reads operand ``name`` and no other operand."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Name, ast.Constant)):
+            continue
+        read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in ("x", "y", "out")}
+        if read == {name}:
             return True
     return False
+
+
+# Literal operands of a node, as (name, repr of the float) pairs: repr keeps -0.0 apart from 0.0.
+_Literals = tuple[tuple[str, str], ...]
+
+
+def _literals_of(a: object, b: object) -> _Literals:
+    """The node's number operands by name (x, y), for folding its formulas (see ``_with_literals``)."""
+    found = []
+    if a.__class__ is not Value:
+        found.append(("x", repr(float(a))))  # type: ignore[arg-type]
+    if b is not None and b.__class__ is not Value:
+        found.append(("y", repr(float(b))))  # type: ignore[arg-type]
+    return tuple(found)
+
+
+def _with_literals(template: _Template, literals: _Literals, condition: bool = False) -> _Template:
+    """The template with what reads only literal operands evaluated (``_literal_folding.fold``).
+
+    The operands stay fields: the code still fills them with their literals. ``condition``:
+    only the formula's truth matters (a check).
+    """
+    relevant = tuple(item for item in literals if item[0] in template.folds)
+    if not relevant:
+        return template
+    return _folded_template(template, relevant, condition)
+
+
+@functools.lru_cache(maxsize=4096)  # keyed by literal values: bounded, whatever numbers a graph holds
+def _folded_template(template: _Template, literals: _Literals, condition: bool) -> _Template:
+    """``_with_literals`` for the operands that fold, once per template and literal values."""
+    folded = fold(template.formula, {name: float(text) for name, text in literals}, condition)
+    return template if folded is None else _template(folded)
+
+
+_ALWAYS = "True"  # a check's condition folded to this cannot fail: it is left out
 
 
 @dataclass(frozen=True)
@@ -839,14 +882,25 @@ def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[
             lines.extend(check_call(number) for number in plan.node_checks.get(node, ()))
             continue
         names, deepest, ops = {}, 0, 1
+        inlined = []
         for name, p in (("x", node._a), ("y", node._b)) if node._b is not None else (("x", node._a),):
             code, d, s = operand(p)
             names[name] = f"({code})" if d else code
             deepest, ops = max(deepest, d), ops + s
+            if d:
+                inlined.append(name)
         kind = plan.kinds[node]
+        formula, probes = _FORWARD[op.name], kind.probes
+        literals = _literals_of(node._a, node._b)
+        if literals:  # a number operand: what reads only numbers is worked out now
+            formula, probes = _folded_forward(formula, probes, literals, inlined)
         for check in kind.checks:
-            lines.append(f"if not ({check.condition.text.format(**names)}){_RAISE}{check.message!r})")
-        expression = _FORWARD[op.name].text.format(**names)
+            condition = (
+                _with_literals(check.condition, literals, condition=True) if literals else check.condition
+            )
+            if condition.text != _ALWAYS:
+                lines.append(f"if not ({condition.text.format(**names)}){_RAISE}{check.message!r})")
+        expression = formula.text.format(**names)
         if node in plan.materialize or deepest >= MAX_INLINE_DEPTH or ops >= MAX_INLINE_OPS:
             name = f"v{plan.index[node]}"
             lines.append(f"{name} = {expression}")
@@ -855,8 +909,24 @@ def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[
         else:
             expressions[node], depth[node], size[node] = expression, deepest + 1, ops
         # evaluated only to raise where eager's kernel raises computing them
-        lines.extend(probe.text.format(out=expressions[node], **names) for probe in kind.probes)
+        lines.extend(probe.text.format(out=expressions[node], **names) for probe in probes)
     return lines, expressions
+
+
+def _folded_forward(
+    formula: _Template, probes: tuple[_Template, ...], literals: _Literals, inlined: list[str]
+) -> tuple[_Template, tuple[_Template, ...]]:
+    """A node's forward formula and probes with its literal operands folded in.
+
+    A probe left unable to raise is dropped (it is only evaluated to raise). The formula stays
+    as written if folding drops the read of an inlined operand: its ops would not run.
+    """
+    folded = _with_literals(formula, literals)
+    reads = dict(folded.counts)
+    if any(reads.get(name, 0) == 0 for name in inlined):
+        folded = formula
+    folded_probes = tuple(p for p in (_with_literals(probe, literals) for probe in probes) if p.may_raise)
+    return folded, folded_probes
 
 
 def _write_backward(
@@ -905,8 +975,12 @@ def _write_backward(
             grad, level = f"g{plan.index[node]}", 0
             lines.append(f"{grad} = {parts[0]}")
         names = {"out": expressions.get(node, _INLINED), "x": code(node._a), "y": code(node._b)}
+        literals = _literals_of(node._a, node._b)
         for position in positions:
-            derivative = _DERIVATIVES[op.name][position].text.format(**names)
+            template = _DERIVATIVES[op.name][position]
+            if literals:  # a number operand: what reads only numbers is worked out now
+                template = _with_literals(template, literals)
+            derivative = template.text.format(**names)
             parent = (node._a, node._b)[position]
             terms.setdefault(parent, []).append(_term(f"({grad})" if level else grad, derivative))  # type: ignore[arg-type]
             nesting[parent] = level if derivative == "1.0" else level + 1  # type: ignore[index]
@@ -947,6 +1021,8 @@ def _term(grad: str, derivative: str) -> str:
                 return f"(0.0 if {test} else {_term(grad, rest)})"
     if derivative == "1.0":
         return grad
+    if derivative == "strong_zero":  # folded from "strong_zero if <a true test> else ...": the select's 0.0
+        return "0.0"
     if derivative == "-1.0":
         return f"-{grad}"
     if _ATOM.fullmatch(derivative):
