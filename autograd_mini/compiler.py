@@ -36,6 +36,7 @@ import functools
 import io
 import math
 import re
+import string
 import sys
 import threading
 import time
@@ -94,6 +95,13 @@ class _Template:
     may_raise: bool
     formula: str = ""
     folds: frozenset[str] = frozenset()
+    # The text filled in, as a function of the code of (g, x, y, out): one f-string, faster than format.
+    write: _Writer = field(default=lambda g, x, y, out: "", compare=False, repr=False)
+    # As a derivative: its term dL/dz * dz/dx (_term) as a function of (g, x, y, out), whether it
+    # is exactly 1.0, and the operand it is when it is one (mul's x and y): that term depends on its code.
+    term: _Writer = field(default=lambda g, x, y, out: "", compare=False, repr=False)
+    one: bool = False
+    operand: str | None = None
 
     @property
     def reads(self) -> frozenset[str]:
@@ -115,9 +123,78 @@ def _template(formula: str) -> _Template:
             counts[token.string] += 1
             last = end
     pieces.append(formula[last:].replace("{", "{{").replace("}", "}}"))
+    text = "".join(pieces)
     tree = ast.parse(formula, mode="eval")
     folds = frozenset(name for name in ("x", "y") if _reads_only(tree, name))
-    return _Template("".join(pieces), tuple(sorted(counts.items())), may_raise(tree), formula, folds)
+    operand = text[1:-1] if text in ("{x}", "{y}", "{out}") else None
+    return _Template(
+        text,
+        tuple(sorted(counts.items())),
+        may_raise(tree),
+        formula,
+        folds,
+        _writer(text),
+        _writer(_term("{g}", text)),
+        text == "1.0",
+        operand,
+    )
+
+
+_Writer = Callable[[str, str, str, str], str]
+
+
+def _term(grad: str, derivative: str) -> str:
+    """dL/dz * dz/dx as code, without multiplying by a literal 1.
+
+    A derivative ``strong_zero if test else rest`` (relu, ...) becomes the select
+    ``(0.0 if test else grad * rest)``: the same numbers (g * strong_zero is +0.0 for every g)
+    without a Python-level multiplication on the strong zero's side. Applied once to each
+    derivative's template (grad "{g}", operands as fields) to make its ``_Template.term``.
+    """
+    if derivative.startswith("strong_zero if "):
+        # the test is an or_test, so its own conditionals sit in parentheses: the first
+        # " else " outside brackets ends it
+        depth = 0
+        for i in range(len("strong_zero if "), len(derivative)):
+            char = derivative[i]
+            if char in "([":
+                depth += 1
+            elif char in ")]":
+                depth -= 1
+            elif depth == 0 and derivative.startswith(" else ", i):
+                test, rest = derivative[len("strong_zero if ") : i], derivative[i + len(" else ") :]
+                return f"(0.0 if {test} else {_term(grad, rest)})"
+    if derivative == "1.0":
+        return grad
+    if derivative == "strong_zero":  # folded from "strong_zero if <a true test> else ...": the select's 0.0
+        return "0.0"
+    if derivative == "-1.0":
+        return f"-{grad}"
+    if _ATOM.fullmatch(derivative):
+        return f"{grad} * {derivative}"
+    return f"{grad} * ({derivative})"
+
+
+# an atom of code; or, in a template (see _Template.term), an operand's field
+_ATOM = re.compile(r"[A-Za-z_]\w*(\[\d+\])?|\d[\d.e+-]*|\(-[\d.e+-]+\)|\{(x|y|out)\}")
+
+
+def _writer(template: str) -> _Writer:
+    """A format string over {g}, {x}, {y}, {out} as a function of the four: one f-string.
+
+    Only the op table's formulas reach it (their literal text goes in through repr).
+    """
+    parts = []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        if literal:
+            parts.append("f" + repr(literal.replace("{", "{{").replace("}", "}}")))
+        if name is not None:
+            if name not in ("g", "x", "y", "out"):
+                raise ValueError(f"a template reads {name!r}")  # never: the table's formulas read x, y, out
+            parts.append("f'{" + name + "}'")
+    source = "lambda g, x, y, out: " + (" ".join(parts) or "''")
+    writer: _Writer = eval(compile(source, "<template>", "eval"), {})  # noqa: S307 - the op table's text
+    return writer
 
 
 def _reads_only(tree: ast.AST, name: str) -> bool:
@@ -133,6 +210,7 @@ def _reads_only(tree: ast.AST, name: str) -> bool:
 
 # Literal operands of a node, as (name, repr of the float) pairs: repr keeps -0.0 apart from 0.0.
 _Literals = tuple[tuple[str, str], ...]
+_NO_LITERALS: _Literals = ()
 
 
 def _literals_of(a: object, b: object) -> _Literals:
@@ -619,7 +697,10 @@ class _NodeKind:
     checks: tuple[_Check, ...]
     probes: tuple[_Template, ...]  # derivatives no gradient needs, evaluated only to raise as eager does
     reads_out: bool  # something besides the forward formula reads the node's value
-    keep_operands: tuple[bool, bool]  # an operand read more than once or outside the forward formula
+    keep_operands: tuple[bool, bool]  # a Value operand read more than once or outside the forward formula
+    forward: _Template  # the op's formula, and its local derivatives
+    derivatives: tuple[_Template, ...]
+    varies: bool  # an operand varies, so the node does
 
 
 @functools.cache
@@ -644,11 +725,32 @@ def _node_kind(
     for template in [*(c.condition for c in checks), *probes, *(derivatives[i] for i in needed)]:
         elsewhere.update(dict(template.counts))
     forward = dict(_FORWARD[name].counts)
-    keep = tuple(forward.get(n, 0) > 1 or elsewhere[n] > 0 for n in "xy")
-    return _NodeKind(needed, tuple(checks), tuple(probes), elsewhere["out"] > 0, (keep[0], keep[1]))
+    keep = [values[i] and (forward.get(n, 0) > 1 or elsewhere[n] > 0) for i, n in enumerate("xy")]
+    return _NodeKind(
+        needed,
+        tuple(checks),
+        tuple(probes),
+        elsewhere["out"] > 0,
+        (keep[0], keep[1]),
+        _FORWARD[name],
+        derivatives,
+        any(varying),
+    )
 
 
-_POSITIONS = {(a, b): (0,) * a + (1,) * b for a in (False, True) for b in (False, True)}
+# _node_kind by op name, then by six bits: x is a Value (1), varies (2), needs a gradient (4);
+# the same for y (8, 16, 32). A list lookup per node where a cached call would build three tuples.
+_KINDS: dict[str, list[_NodeKind | None]] = {name: [None] * 64 for name in OPS}
+
+
+def _kind_of(name: str, bits: int) -> _NodeKind:
+    """``_node_kind`` for the operand bits of ``_KINDS``, remembered there."""
+    kind = _KINDS[name][bits]
+    if kind is None:
+        values, varying = (bool(bits & 1), bool(bits & 8)), (bool(bits & 2), bool(bits & 16))
+        needed = (0,) * bool(bits & 4) + (1,) * bool(bits & 32)
+        kind = _KINDS[name][bits] = _node_kind(name, values, varying, needed)
+    return kind
 
 
 @dataclass
@@ -660,7 +762,7 @@ class _Plan:
     input_slot: dict[Value, int]
     targets: list[Value]
     big: bool
-    kinds: dict[Value, _NodeKind] = field(default_factory=dict)  # for op nodes
+    kinds: list[_NodeKind | None] = field(default_factory=list)  # by place in order; None for a leaf
     variable: set[Value] = field(default_factory=set)  # inputs and nodes computed from them
     needs_grad: set[Value] = field(default_factory=set)
     materialize: set[Value] = field(default_factory=set)  # nodes given a variable of their own
@@ -735,10 +837,13 @@ def _plan_nodes(plan: _Plan, target_set: set[Value], shared: set[Value]) -> None
     grow exponentially with depth. This rule keeps the code linear in the graph.
     """
     variable, needs_grad, keep = plan.variable, plan.needs_grad, plan.materialize
+    input_slot, kinds = plan.input_slot, plan.kinds
     for node in plan.order:
-        if node._op_def is None:
+        op = node._op_def
+        if op is None:
+            kinds.append(None)
             keep.add(node)
-            if node in plan.input_slot:
+            if node in input_slot:
                 variable.add(node)
             if node in target_set:
                 needs_grad.add(node)
@@ -746,21 +851,22 @@ def _plan_nodes(plan: _Plan, target_set: set[Value], shared: set[Value]) -> None
         if node in shared:
             keep.add(node)
         a, b = node._a, node._b
-        values = (a.__class__ is Value, b.__class__ is Value)
-        varying = (values[0] and a in variable, values[1] and b in variable)
-        a_needs, b_needs = values[0] and a in needs_grad, values[1] and b in needs_grad
-        needed = _POSITIONS[a_needs, b_needs]
-        kind = _node_kind(node._op_def.name, values, varying, needed)
-        plan.kinds[node] = kind
-        if varying[0] or varying[1]:
+        bits = 0
+        if a.__class__ is Value:
+            bits = 1 + 2 * (a in variable) + 4 * (a in needs_grad)
+        if b.__class__ is Value:
+            bits += 8 + 16 * (b in variable) + 32 * (b in needs_grad)
+        kind = _KINDS[op.name][bits] or _kind_of(op.name, bits)
+        kinds.append(kind)
+        if kind.varies:
             variable.add(node)
-        if needed:
+        if kind.grad_positions:
             needs_grad.add(node)
         if kind.reads_out:
             keep.add(node)
-        if kind.keep_operands[0] and values[0]:
+        if kind.keep_operands[0]:
             keep.add(a)  # type: ignore[arg-type]
-        if kind.keep_operands[1] and values[1]:
+        if kind.keep_operands[1]:
             keep.add(b)  # type: ignore[arg-type]
 
 
@@ -860,73 +966,86 @@ def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[
     lines = [check_call(number) for number in plan.input_checks]
     depth: dict[Value, int] = {}  # nesting of inlined expressions (0: a name or a literal)
     size: dict[Value, int] = {}  # ops inlined into the expression
-
-    def operand(p: Value | float | None) -> tuple[str, int, int]:
-        if p.__class__ is Value:
-            if depth[p]:  # inlined: read here and nowhere else, so its text can go
-                return expressions.pop(p), depth.pop(p), size.pop(p)
-            return expressions[p], 0, 0
-        return constants.literal(p), 0, 0  # type: ignore[arg-type]
-
-    for node in plan.order:
-        op = node._op_def
-        if op is None:
+    literal, materialize, node_checks = constants.literal, plan.materialize, plan.node_checks
+    for i, (node, kind) in enumerate(zip(plan.order, plan.kinds, strict=True)):
+        if kind is None:
             slot = plan.input_slot.get(node)
             if slot is None:  # a Value fn read but that is no input: frozen at its trace-time value
-                expressions[node] = constants.literal(node._data)
+                expressions[node] = literal(node._data)
             else:  # a local; in chunks it is loaded from I where a chunk first reads it (_link)
-                expressions[node] = f"v{plan.index[node]}"
+                expressions[node] = f"v{i}"
                 if not plan.big:
-                    lines.append(f"{expressions[node]} = I[{slot}]")
+                    lines.append(f"v{i} = I[{slot}]")
             depth[node] = 0
-            lines.extend(check_call(number) for number in plan.node_checks.get(node, ()))
+            if node_checks and node in node_checks:
+                lines.extend(check_call(number) for number in node_checks[node])
             continue
-        names, deepest, ops = {}, 0, 1
-        inlined = []
-        for name, p in (("x", node._a), ("y", node._b)) if node._b is not None else (("x", node._a),):
-            code, d, s = operand(p)
-            names[name] = f"({code})" if d else code
-            deepest, ops = max(deepest, d), ops + s
+        # the operands' code: an inlined one (depth > 0) is read here and nowhere else, so its text can go
+        a, b = node._a, node._b
+        deepest, ops, y = 0, 1, ""
+        if a.__class__ is Value:
+            deepest = depth[a]
+            if deepest:
+                x = "(" + expressions.pop(a) + ")"
+                del depth[a]
+                ops += size.pop(a)
+            else:
+                x = expressions[a]
+        else:
+            x = literal(a)  # type: ignore[arg-type]
+        if b.__class__ is Value:
+            d = depth[b]
             if d:
-                inlined.append(name)
-        kind = plan.kinds[node]
-        formula, probes = _FORWARD[op.name], kind.probes
-        literals = _literals_of(node._a, node._b)
-        if literals:  # a number operand: what reads only numbers is worked out now
-            formula, probes = _folded_forward(formula, probes, literals, inlined)
-        for check in kind.checks:
-            condition = (
-                _with_literals(check.condition, literals, condition=True) if literals else check.condition
-            )
-            if condition.text != _ALWAYS:
-                lines.append(f"if not ({condition.text.format(**names)}){_RAISE}{check.message!r})")
-        expression = formula.text.format(**names)
-        if node in plan.materialize or deepest >= MAX_INLINE_DEPTH or ops >= MAX_INLINE_OPS:
-            name = f"v{plan.index[node]}"
+                y = "(" + expressions.pop(b) + ")"
+                del depth[b]
+                ops += size.pop(b)
+                deepest = max(deepest, d)
+            else:
+                y = expressions[b]
+        elif b is not None:
+            y = literal(b)  # type: ignore[arg-type]
+        formula, probes, checks = kind.forward, kind.probes, kind.checks
+        if a.__class__ is not Value or (b is not None and b.__class__ is not Value):
+            # a number operand: what reads only numbers is worked out now
+            inlined = [name for name, p in (("x", a), ("y", b)) if p.__class__ is Value and p not in depth]
+            formula, probes, checks = _folded_forward(kind, _literals_of(a, b), inlined)
+        for check in checks:
+            lines.append(f"if not ({check.condition.write('', x, y, '')}){_RAISE}{check.message!r})")
+        expression = formula.write("", x, y, "")
+        if deepest >= MAX_INLINE_DEPTH or ops >= MAX_INLINE_OPS or node in materialize:
+            name = f"v{i}"
             lines.append(f"{name} = {expression}")
             expressions[node], depth[node] = name, 0
-            lines.extend(check_call(number) for number in plan.node_checks.get(node, ()))
+            if node_checks and node in node_checks:
+                lines.extend(check_call(number) for number in node_checks[node])
         else:
             expressions[node], depth[node], size[node] = expression, deepest + 1, ops
-        # evaluated only to raise where eager's kernel raises computing them
-        lines.extend(probe.text.format(out=expressions[node], **names) for probe in probes)
+        if probes:  # evaluated only to raise where eager's kernel raises computing them
+            out = expressions[node]
+            lines.extend(probe.write("", x, y, out) for probe in probes)
     return lines, expressions
 
 
 def _folded_forward(
-    formula: _Template, probes: tuple[_Template, ...], literals: _Literals, inlined: list[str]
-) -> tuple[_Template, tuple[_Template, ...]]:
-    """A node's forward formula and probes with its literal operands folded in.
+    kind: _NodeKind, literals: _Literals, inlined: list[str]
+) -> tuple[_Template, tuple[_Template, ...], tuple[_Check, ...]]:
+    """A node's forward formula, probes and checks with its literal operands folded in.
 
-    A probe left unable to raise is dropped (it is only evaluated to raise). The formula stays
-    as written if folding drops the read of an inlined operand: its ops would not run.
+    A check that can no longer fail and a probe that can no longer raise are left out. The
+    formula stays as written if folding drops the read of an inlined operand (its code, in
+    parentheses): that operand's ops would no longer run.
     """
-    folded = _with_literals(formula, literals)
-    reads = dict(folded.counts)
-    if any(reads.get(name, 0) == 0 for name in inlined):
-        folded = formula
-    folded_probes = tuple(p for p in (_with_literals(probe, literals) for probe in probes) if p.may_raise)
-    return folded, folded_probes
+    formula = _with_literals(kind.forward, literals)
+    reads = dict(formula.counts)
+    if any(not reads.get(name) for name in inlined):
+        formula = kind.forward
+    probes = tuple(p for p in (_with_literals(probe, literals) for probe in kind.probes) if p.may_raise)
+    checks = []
+    for check in kind.checks:
+        condition = _with_literals(check.condition, literals, condition=True)
+        if condition.text != _ALWAYS:
+            checks.append(check if condition is check.condition else _Check(condition, check.message))
+    return formula, probes, tuple(checks)
 
 
 def _write_backward(
@@ -948,42 +1067,59 @@ def _write_backward(
         terms[plan.order[-1]] = ["1.0"]
         nesting[plan.order[-1]] = 0
 
-    def code(p: Value | float | None) -> str:
-        if p is None:
-            return ""  # a unary op's formulas read no y
-        if p.__class__ is Value:  # an inlined value has no code left, and no derivative reads it
-            return expressions.get(p, _INLINED)
-        return constants.literal(p)  # type: ignore[arg-type]
-
-    for node in reversed(plan.order):  # the eager backward's order
+    literal, order, kinds = constants.literal, plan.order, plan.kinds
+    for i in range(len(order) - 1, -1, -1):  # the eager backward's order
+        node = order[i]
         parts = terms.pop(node, None)
         if parts is None:
             continue  # no gradient needed here
-        op = node._op_def
-        positions = plan.kinds[node].grad_positions if op is not None else ()
+        kind = kinds[i]
         level = nesting.pop(node)
-        if op is not None and len(parts) == 1 and (len(positions) == 1 or _NAME.fullmatch(parts[0])):
+        if kind is None:  # a leaf: its sum starts at 0.0, as eager's
+            grad_of[node] = f"g{i}"
+            lines.extend(_sum_lines(f"g{i}", parts, start_at_zero=True))
+            continue
+        positions = kind.grad_positions
+        if len(parts) == 1 and (len(positions) == 1 or _NAME.fullmatch(parts[0])):
             # One term, read by one term (or a name): passed on as it is, with no line of its own.
             grad = parts[0]
         else:
-            grad, level = f"g{plan.index[node]}", 0
-            lines.extend(_sum_lines(grad, parts, start_at_zero=op is None))
-        if op is None:
-            grad_of[node] = grad
-            continue
+            grad, level = f"g{i}", 0
+            lines.extend(_sum_lines(grad, parts, start_at_zero=False))
         if level >= MAX_INLINE_DEPTH:
-            grad, level = f"g{plan.index[node]}", 0
+            grad, level = f"g{i}", 0
             lines.append(f"{grad} = {parts[0]}")
-        names = {"out": expressions.get(node, _INLINED), "x": code(node._a), "y": code(node._b)}
-        literals = _literals_of(node._a, node._b)
+        if level:
+            grad = f"({grad})"
+        # the code of the node and its operands; an inlined value has none left, and no derivative reads it
+        a, b = node._a, node._b
+        out = expressions.get(node, _INLINED)
+        x = expressions.get(a, _INLINED) if a.__class__ is Value else literal(a)  # type: ignore[arg-type]
+        y = ""  # a unary op's formulas read no y
+        if b.__class__ is Value:
+            y = expressions.get(b, _INLINED)
+        elif b is not None:
+            y = literal(b)  # type: ignore[arg-type]
+        derivatives, literals = kind.derivatives, _NO_LITERALS
+        if a.__class__ is not Value or (b is not None and b.__class__ is not Value):
+            literals = _literals_of(a, b)
         for position in positions:
-            template = _DERIVATIVES[op.name][position]
+            derivative = derivatives[position]
             if literals:  # a number operand: what reads only numbers is worked out now
-                template = _with_literals(template, literals)
-            derivative = template.text.format(**names)
-            parent = (node._a, node._b)[position]
-            terms.setdefault(parent, []).append(_term(f"({grad})" if level else grad, derivative))  # type: ignore[arg-type]
-            nesting[parent] = level if derivative == "1.0" else level + 1  # type: ignore[index]
+                derivative = _with_literals(derivative, literals)
+            if derivative.operand is None:
+                term, one = derivative.term(grad, x, y, out), derivative.one
+            else:  # mul's dz/dx is y, exp's is out: the term depends on that code (a name, 1.0, ...)
+                code = x if derivative.operand == "x" else y if derivative.operand == "y" else out
+                term = f"{grad} * {code}" if code[0] == "v" else _term(grad, code)
+                one = code == "1.0"
+            parent = b if position else a
+            known = terms.get(parent)  # type: ignore[arg-type]
+            if known is None:
+                terms[parent] = [term]  # type: ignore[index]
+            else:
+                known.append(term)
+            nesting[parent] = level if one else level + 1  # type: ignore[index]
     return lines, grad_of
 
 
@@ -997,37 +1133,6 @@ def _sum_lines(name: str, parts: list[str], start_at_zero: bool) -> list[str]:
         else:
             lines.append(f"{name} = 0.0 + {chunk}" if start_at_zero else f"{name} = {chunk}")
     return lines
-
-
-def _term(grad: str, derivative: str) -> str:
-    """dL/dz * dz/dx as code, without multiplying by a literal 1.
-
-    A derivative ``strong_zero if test else rest`` (relu, ...) becomes the select
-    ``(0.0 if test else grad * rest)``: the same numbers (g * strong_zero is +0.0 for every g)
-    without a Python-level multiplication on the strong zero's side.
-    """
-    if derivative.startswith("strong_zero if "):
-        # the test is an or_test, so its own conditionals sit in parentheses: the first
-        # " else " outside brackets ends it
-        depth = 0
-        for i in range(len("strong_zero if "), len(derivative)):
-            char = derivative[i]
-            if char in "([":
-                depth += 1
-            elif char in ")]":
-                depth -= 1
-            elif depth == 0 and derivative.startswith(" else ", i):
-                test, rest = derivative[len("strong_zero if ") : i], derivative[i + len(" else ") :]
-                return f"(0.0 if {test} else {_term(grad, rest)})"
-    if derivative == "1.0":
-        return grad
-    if derivative == "strong_zero":  # folded from "strong_zero if <a true test> else ...": the select's 0.0
-        return "0.0"
-    if derivative == "-1.0":
-        return f"-{grad}"
-    if _ATOM.fullmatch(derivative):
-        return f"{grad} * {derivative}"
-    return f"{grad} * ({derivative})"
 
 
 def _assemble(
@@ -1145,7 +1250,6 @@ _LOCAL = re.compile(r"\b[vg]\d+\b")  # a node's value or gradient as a local
 _ASSIGNED = re.compile(r"([vg]\d+) = ")
 _RAISE = ": raise ValueError("  # what precedes a check's message in its line
 _NAME = re.compile(r"[A-Za-z_]\w*(\[\d+\])?")
-_ATOM = re.compile(r"[A-Za-z_]\w*(\[\d+\])?|\d[\d.e+-]*|\(-[\d.e+-]+\)")
 
 
 # -- errors: replay the graph through the eager kernels ------------------------------------
