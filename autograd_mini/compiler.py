@@ -1297,26 +1297,36 @@ def _record_tape(plan: _Plan, order: list[Value], created: list[Value | int] | N
     for k, node in enumerate(order):
         place[index[node]] = k
     codes, first, second = bytearray(), array("q"), array("q")
-
-    def ref(p: Value | float | None) -> int:
-        if p.__class__ is Value:
-            return place[index[p]]
-        if p is None:
-            return _NONE
-        numbers.append(float(p))
-        return -1 - len(numbers)
-
+    code, put_first, put_second = codes.append, first.append, second.append
+    input_slot = plan.input_slot
+    # operand refs: a node by its place, no operand (_NONE), a number as constant k (-2 - k)
     for node in order:
         fn = node._op_def
         if fn is not None:
-            codes.append(_OP_CODES[fn.name])
-            first.append(ref(node._a))
-            second.append(ref(node._b))
+            code(_OP_CODES[fn.name])
+            a, b = node._a, node._b
+            if a.__class__ is Value:
+                put_first(place[index[a]])
+            else:
+                numbers.append(float(a))  # type: ignore[arg-type]
+                put_first(-1 - len(numbers))
+            if b.__class__ is Value:
+                put_second(place[index[b]])
+            elif b is None:
+                put_second(_NONE)
+            else:
+                numbers.append(float(b))
+                put_second(-1 - len(numbers))
         else:
-            slot = plan.input_slot.get(node)
-            codes.append(_FROZEN if slot is None else _INPUT)
-            first.append(ref(node._data) if slot is None else slot)
-            second.append(_NONE)
+            slot = input_slot.get(node)
+            if slot is None:
+                code(_FROZEN)
+                numbers.append(float(node._data))
+                put_first(-1 - len(numbers))
+            else:
+                code(_INPUT)
+                put_first(slot)
+            put_second(_NONE)
     check_args = [
         tuple(("node", place[index[x]]) if kind == "node" else (kind, x) for kind, x in args)
         for args in plan.check_args
