@@ -701,6 +701,7 @@ class _NodeKind:
     forward: _Template  # the op's formula, and its local derivatives
     derivatives: tuple[_Template, ...]
     varies: bool  # an operand varies, so the node does
+    folds: frozenset[str]  # the operands which, as numbers, fold some of its code (_Template.folds)
 
 
 @functools.cache
@@ -726,6 +727,7 @@ def _node_kind(
         elsewhere.update(dict(template.counts))
     forward = dict(_FORWARD[name].counts)
     keep = [values[i] and (forward.get(n, 0) > 1 or elsewhere[n] > 0) for i, n in enumerate("xy")]
+    written = [_FORWARD[name], *(c.condition for c in checks), *probes, *(derivatives[i] for i in needed)]
     return _NodeKind(
         needed,
         tuple(checks),
@@ -735,6 +737,7 @@ def _node_kind(
         _FORWARD[name],
         derivatives,
         any(varying),
+        frozenset().union(*(template.folds for template in written)),
     )
 
 
@@ -1005,7 +1008,7 @@ def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[
         elif b is not None:
             y = literal(b)  # type: ignore[arg-type]
         formula, probes, checks = kind.forward, kind.probes, kind.checks
-        if a.__class__ is not Value or (b is not None and b.__class__ is not Value):
+        if kind.folds and (a.__class__ is not Value or (b is not None and b.__class__ is not Value)):
             # a number operand: what reads only numbers is worked out now
             inlined = [name for name, p in (("x", a), ("y", b)) if p.__class__ is Value and p not in depth]
             formula, probes, checks = _folded_forward(kind, _literals_of(a, b), inlined)
@@ -1080,7 +1083,7 @@ def _write_backward(
             lines.extend(_sum_lines(f"g{i}", parts, start_at_zero=True))
             continue
         positions = kind.grad_positions
-        if len(parts) == 1 and (len(positions) == 1 or _NAME.fullmatch(parts[0])):
+        if len(parts) == 1 and (len(positions) == 1 or _is_name(parts[0])):
             # One term, read by one term (or a name): passed on as it is, with no line of its own.
             grad = parts[0]
         else:
@@ -1101,7 +1104,7 @@ def _write_backward(
         elif b is not None:
             y = literal(b)  # type: ignore[arg-type]
         derivatives, literals = kind.derivatives, _NO_LITERALS
-        if a.__class__ is not Value or (b is not None and b.__class__ is not Value):
+        if kind.folds and (a.__class__ is not Value or (b is not None and b.__class__ is not Value)):
             literals = _literals_of(a, b)
         for position in positions:
             derivative = derivatives[position]
@@ -1121,6 +1124,11 @@ def _write_backward(
                 known.append(term)
             nesting[parent] = level if one else level + 1  # type: ignore[index]
     return lines, grad_of
+
+
+def _is_name(code: str) -> bool:
+    """Whether code is a name (g12) or an item (_C[0]): ``_NAME``, with str's own test first."""
+    return code.isidentifier() or ("[" in code and _NAME.fullmatch(code) is not None)
 
 
 def _sum_lines(name: str, parts: list[str], start_at_zero: bool) -> list[str]:
