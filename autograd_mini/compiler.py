@@ -1341,16 +1341,17 @@ def _record_tape(plan: _Plan, order: list[Value], created: list[Value | int] | N
     ]
     after = [-1] * len(check_args)  # the last place made before each check was recorded
     if created is not None:
-        latest, number, checks_before = -1, 0, 0
+        latest, number, recorded = -1, 0, 0  # recorded: the checks recorded before the next node
         for item in created:  # a node listed again changes nothing: latest already counts it
             if type(item) is int:
-                checks_before = item
+                recorded = min(item, len(after))
                 continue
-            while number < min(checks_before, len(after)):
-                after[number] = latest
-                number += 1
-            if item in index:
-                latest = max(latest, place[index[item]])
+            if number < recorded:
+                after[number:recorded] = [latest] * (recorded - number)
+                number = recorded
+            at = index.get(item)  # type: ignore[arg-type]
+            if at is not None and place[at] > latest:
+                latest = place[at]
         after[number:] = [latest] * (len(after) - number)
     checks_after: dict[int, list[int]] = {}
     for number, args in enumerate(check_args):
