@@ -93,15 +93,15 @@ class _Template:
     text: str
     counts: tuple[tuple[str, int], ...]
     may_raise: bool
-    formula: str = ""
-    folds: frozenset[str] = frozenset()
+    formula: str
+    folds: frozenset[str]
     # The text filled in, as a function of the code of (g, x, y, out): one f-string, faster than format.
-    write: _Writer = field(default=lambda g, x, y, out: "", compare=False, repr=False)
+    write: _Writer = field(compare=False, repr=False)
     # As a derivative: its term dL/dz * dz/dx (_term) as a function of (g, x, y, out), whether it
     # is exactly 1.0, and the operand it is when it is one (mul's x and y): that term depends on its code.
-    term: _Writer = field(default=lambda g, x, y, out: "", compare=False, repr=False)
-    one: bool = False
-    operand: str | None = None
+    term: _Writer = field(compare=False, repr=False)
+    one: bool
+    operand: str | None
 
     @property
     def reads(self) -> frozenset[str]:
