@@ -799,7 +799,7 @@ def _plan(
     order = release_order((root,), uses)  # uses the counts up
     del uses
     order.reverse()
-    index = {node: i for i, node in enumerate(order)}
+    index = dict(zip(order, range(len(order)), strict=True))  # each node by its place in order
     input_slot = {node: k for k, node in enumerate(inputs) if node in index}
     if not input_slot:  # compiling it would freeze one number
         raise TraceError(
