@@ -36,6 +36,7 @@ import functools
 import io
 import math
 import re
+import string
 import sys
 import threading
 import time
@@ -49,6 +50,7 @@ from typing import Any
 
 from . import checks
 from ._collector import pauses_collector
+from ._literal_folding import fold, may_raise
 from ._numbers import real_number, shorten
 from .checks import (
     BranchChangedError,
@@ -96,11 +98,24 @@ class TraceError(ValueError):
 
 @dataclass(frozen=True)
 class _Template:
-    """A formula as a format string over {x}, {y}, {out}; how often it reads each; whether it can raise."""
+    """A formula as a format string over {x}, {y}, {out}; how often it reads each; whether it can raise.
+
+    ``formula`` is the formula itself (power written out), ``folds`` the operands which, as a
+    literal, leave a part of it that reads only literals (see ``_with_literals``).
+    """
 
     text: str
     counts: tuple[tuple[str, int], ...]
     may_raise: bool
+    formula: str
+    folds: frozenset[str]
+    # The text filled in, as a function of the code of (g, x, y, out): one f-string, faster than format.
+    write: _Writer = field(compare=False, repr=False)
+    # As a derivative: its term dL/dz * dz/dx (_term) as a function of (g, x, y, out), whether it
+    # is exactly 1.0, and the operand it is when it is one (mul's x and y): that term depends on its code.
+    term: _Writer = field(compare=False, repr=False)
+    one: bool
+    operand: str | None
 
     @property
     def reads(self) -> frozenset[str]:
@@ -122,20 +137,126 @@ def _template(formula: str) -> _Template:
             counts[token.string] += 1
             last = end
     pieces.append(formula[last:].replace("{", "{{").replace("}", "}}"))
-    return _Template("".join(pieces), tuple(sorted(counts.items())), _may_raise(formula))
+    text = "".join(pieces)
+    tree = ast.parse(formula, mode="eval")
+    folds = frozenset(name for name in ("x", "y") if _reads_only(tree, name))
+    operand = text[1:-1] if text in ("{x}", "{y}", "{out}") else None
+    return _Template(
+        text,
+        tuple(sorted(counts.items())),
+        may_raise(tree),
+        formula,
+        folds,
+        _writer(text),
+        _writer(_term("{g}", text)),
+        text == "1.0",
+        operand,
+    )
 
 
-def _may_raise(formula: str) -> bool:
-    """Whether evaluating a formula on floats can raise: it calls math, divides or takes a power.
+_Writer = Callable[[str, str, str, str], str]
 
-    Additions, products, negations, comparisons and abs never raise on floats.
+
+def _term(grad: str, derivative: str) -> str:
+    """dL/dz * dz/dx as code, without multiplying by a literal 1.
+
+    A derivative ``strong_zero if test else rest`` (relu, ...) becomes the select
+    ``(0.0 if test else grad * rest)``: the same numbers (g * strong_zero is +0.0 for every g)
+    without a Python-level multiplication on the strong zero's side. Applied once to each
+    derivative's template (grad "{g}", operands as fields) to make its ``_Template.term``.
     """
-    for node in ast.walk(ast.parse(formula, mode="eval")):
-        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id == "abs"):
-            return True
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Pow, ast.Mod, ast.FloorDiv)):
+    if derivative.startswith("strong_zero if "):
+        # the test is an or_test, so its own conditionals sit in parentheses: the first
+        # " else " outside brackets ends it
+        depth = 0
+        for i in range(len("strong_zero if "), len(derivative)):
+            char = derivative[i]
+            if char in "([":
+                depth += 1
+            elif char in ")]":
+                depth -= 1
+            elif depth == 0 and derivative.startswith(" else ", i):
+                test, rest = derivative[len("strong_zero if ") : i], derivative[i + len(" else ") :]
+                return f"(0.0 if {test} else {_term(grad, rest)})"
+    if derivative == "1.0":
+        return grad
+    if derivative == "strong_zero":  # folded from "strong_zero if <a true test> else ...": the select's 0.0
+        return "0.0"
+    if derivative == "-1.0":
+        return f"-{grad}"
+    if _ATOM.fullmatch(derivative):
+        return f"{grad} * {derivative}"
+    return f"{grad} * ({derivative})"
+
+
+# an atom of code; or, in a template (see _Template.term), an operand's field
+_ATOM = re.compile(r"[A-Za-z_]\w*(\[\d+\])?|\d[\d.e+-]*|\(-[\d.e+-]+\)|\{(x|y|out)\}")
+
+
+def _writer(template: str) -> _Writer:
+    """A format string over {g}, {x}, {y}, {out} as a function of the four: one f-string.
+
+    Only the op table's formulas reach it (their literal text goes in through repr).
+    """
+    parts = []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        if literal:
+            parts.append("f" + repr(literal.replace("{", "{{").replace("}", "}}")))
+        if name is not None:
+            if name not in ("g", "x", "y", "out"):
+                raise ValueError(f"a template reads {name!r}")  # never: the table's formulas read x, y, out
+            parts.append("f'{" + name + "}'")
+    source = "lambda g, x, y, out: " + (" ".join(parts) or "''")
+    writer: _Writer = eval(compile(source, "<template>", "eval"), {})  # noqa: S307 - the op table's text
+    return writer
+
+
+def _reads_only(tree: ast.AST, name: str) -> bool:
+    """Whether some operation in the formula reads operand ``name`` and no other operand."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Name, ast.Constant)):
+            continue
+        read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in ("x", "y", "out")}
+        if read == {name}:
             return True
     return False
+
+
+# Literal operands of a node, as (name, repr of the float) pairs: repr keeps -0.0 apart from 0.0.
+_Literals = tuple[tuple[str, str], ...]
+_NO_LITERALS: _Literals = ()
+
+
+def _literals_of(a: object, b: object) -> _Literals:
+    """The node's number operands by name (x, y), for folding its formulas (see ``_with_literals``)."""
+    found = []
+    if a.__class__ is not Value:
+        found.append(("x", repr(float(a))))  # type: ignore[arg-type]
+    if b is not None and b.__class__ is not Value:
+        found.append(("y", repr(float(b))))  # type: ignore[arg-type]
+    return tuple(found)
+
+
+def _with_literals(template: _Template, literals: _Literals, condition: bool = False) -> _Template:
+    """The template with what reads only literal operands evaluated (``_literal_folding.fold``).
+
+    The operands stay fields: the code still fills them with their literals. ``condition``:
+    only the formula's truth matters (a check).
+    """
+    relevant = tuple(item for item in literals if item[0] in template.folds)
+    if not relevant:
+        return template
+    return _folded_template(template, relevant, condition)
+
+
+@functools.lru_cache(maxsize=4096)  # keyed by literal values: bounded, whatever numbers a graph holds
+def _folded_template(template: _Template, literals: _Literals, condition: bool) -> _Template:
+    """``_with_literals`` for the operands that fold, once per template and literal values."""
+    folded = fold(template.formula, {name: float(text) for name, text in literals}, condition)
+    return template if folded is None else _template(folded)
+
+
+_ALWAYS = "True"  # a check's condition folded to this cannot fail: it is left out
 
 
 @dataclass(frozen=True)
@@ -620,7 +741,11 @@ class _NodeKind:
     checks: tuple[_Check, ...]
     probes: tuple[_Template, ...]  # derivatives no gradient needs, evaluated only to raise as eager does
     reads_out: bool  # something besides the forward formula reads the node's value
-    keep_operands: tuple[bool, bool]  # an operand read more than once or outside the forward formula
+    keep_operands: tuple[bool, bool]  # a Value operand read more than once or outside the forward formula
+    forward: _Template  # the op's formula, and its local derivatives
+    derivatives: tuple[_Template, ...]
+    varies: bool  # an operand varies, so the node does
+    folds: frozenset[str]  # the operands which, as numbers, fold some of its code (_Template.folds)
 
 
 @functools.cache
@@ -645,11 +770,34 @@ def _node_kind(
     for template in [*(c.condition for c in checks), *probes, *(derivatives[i] for i in needed)]:
         elsewhere.update(dict(template.counts))
     forward = dict(_FORWARD[name].counts)
-    keep = tuple(forward.get(n, 0) > 1 or elsewhere[n] > 0 for n in "xy")
-    return _NodeKind(needed, tuple(checks), tuple(probes), elsewhere["out"] > 0, (keep[0], keep[1]))
+    keep = [values[i] and (forward.get(n, 0) > 1 or elsewhere[n] > 0) for i, n in enumerate("xy")]
+    written = [_FORWARD[name], *(c.condition for c in checks), *probes, *(derivatives[i] for i in needed)]
+    return _NodeKind(
+        needed,
+        tuple(checks),
+        tuple(probes),
+        elsewhere["out"] > 0,
+        (keep[0], keep[1]),
+        _FORWARD[name],
+        derivatives,
+        any(varying),
+        frozenset().union(*(template.folds for template in written)),
+    )
 
 
-_POSITIONS = {(a, b): (0,) * a + (1,) * b for a in (False, True) for b in (False, True)}
+# _node_kind by op name, then by six bits: x is a Value (1), varies (2), needs a gradient (4);
+# the same for y (8, 16, 32). A list lookup per node where a cached call would build three tuples.
+_KINDS: dict[str, list[_NodeKind | None]] = {name: [None] * 64 for name in OPS}
+
+
+def _kind_of(name: str, bits: int) -> _NodeKind:
+    """``_node_kind`` for the operand bits of ``_KINDS``, remembered there."""
+    kind = _KINDS[name][bits]
+    if kind is None:
+        values, varying = (bool(bits & 1), bool(bits & 8)), (bool(bits & 2), bool(bits & 16))
+        needed = (0,) * bool(bits & 4) + (1,) * bool(bits & 32)
+        kind = _KINDS[name][bits] = _node_kind(name, values, varying, needed)
+    return kind
 
 
 @dataclass
@@ -662,7 +810,7 @@ class _Plan:
     targets: list[Value]
     big: bool
     root: Value  # fn's result; ``order`` ends with it, or with nodes only checks read (_tested_elsewhere)
-    kinds: dict[Value, _NodeKind] = field(default_factory=dict)  # for op nodes
+    kinds: list[_NodeKind | None] = field(default_factory=list)  # by place in order; None for a leaf
     variable: set[Value] = field(default_factory=set)  # inputs and nodes computed from them
     needs_grad: set[Value] = field(default_factory=set)
     materialize: set[Value] = field(default_factory=set)  # nodes given a variable of their own
@@ -706,7 +854,7 @@ def _plan(
         order += tested
         shared.update(tested)  # read by name by the checks, and their operands by them
         shared.update(p for node in tested for p in (node._a, node._b) if p.__class__ is Value)
-    index = {node: i for i, node in enumerate(order)}
+    index = dict(zip(order, range(len(order)), strict=True))  # each node by its place in order
     input_slot = {node: k for k, node in enumerate(inputs) if node in index}
     walked: set[Value] = set()
     for value, where in arguments.items():
@@ -755,10 +903,13 @@ def _plan_nodes(plan: _Plan, target_set: set[Value], shared: set[Value]) -> None
     grow exponentially with depth. This rule keeps the code linear in the graph.
     """
     variable, needs_grad, keep = plan.variable, plan.needs_grad, plan.materialize
+    input_slot, kinds = plan.input_slot, plan.kinds
     for node in plan.order:
-        if node._op_def is None:
+        op = node._op_def
+        if op is None:
+            kinds.append(None)
             keep.add(node)
-            if node in plan.input_slot:
+            if node in input_slot:
                 variable.add(node)
             if node in target_set:
                 needs_grad.add(node)
@@ -766,21 +917,22 @@ def _plan_nodes(plan: _Plan, target_set: set[Value], shared: set[Value]) -> None
         if node in shared:
             keep.add(node)
         a, b = node._a, node._b
-        values = (a.__class__ is Value, b.__class__ is Value)
-        varying = (values[0] and a in variable, values[1] and b in variable)
-        a_needs, b_needs = values[0] and a in needs_grad, values[1] and b in needs_grad
-        needed = _POSITIONS[a_needs, b_needs]
-        kind = _node_kind(node._op_def.name, values, varying, needed)
-        plan.kinds[node] = kind
-        if varying[0] or varying[1]:
+        bits = 0
+        if a.__class__ is Value:
+            bits = 1 + 2 * (a in variable) + 4 * (a in needs_grad)
+        if b.__class__ is Value:
+            bits += 8 + 16 * (b in variable) + 32 * (b in needs_grad)
+        kind = _KINDS[op.name][bits] or _kind_of(op.name, bits)
+        kinds.append(kind)
+        if kind.varies:
             variable.add(node)
-        if needed:
+        if kind.grad_positions:
             needs_grad.add(node)
         if kind.reads_out:
             keep.add(node)
-        if kind.keep_operands[0] and values[0]:
+        if kind.keep_operands[0]:
             keep.add(a)  # type: ignore[arg-type]
-        if kind.keep_operands[1] and values[1]:
+        if kind.keep_operands[1]:
             keep.add(b)  # type: ignore[arg-type]
 
 
@@ -947,46 +1099,86 @@ def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[
     lines = [check_call(number) for number in plan.input_checks]
     depth: dict[Value, int] = {}  # nesting of inlined expressions (0: a name or a literal)
     size: dict[Value, int] = {}  # ops inlined into the expression
-
-    def operand(p: Value | float | None) -> tuple[str, int, int]:
-        if p.__class__ is Value:
-            if depth[p]:  # inlined: read here and nowhere else, so its text can go
-                return expressions.pop(p), depth.pop(p), size.pop(p)
-            return expressions[p], 0, 0
-        return constants.literal(p), 0, 0  # type: ignore[arg-type]
-
-    for node in plan.order:
-        op = node._op_def
-        if op is None:
+    literal, materialize, node_checks = constants.literal, plan.materialize, plan.node_checks
+    for i, (node, kind) in enumerate(zip(plan.order, plan.kinds, strict=True)):
+        if kind is None:
             slot = plan.input_slot.get(node)
             if slot is None:  # a Value fn read but that is no input: frozen at its trace-time value
-                expressions[node] = constants.literal(node._data)
+                expressions[node] = literal(node._data)
             else:  # a local; in chunks it is loaded from I where a chunk first reads it (_link)
-                expressions[node] = f"v{plan.index[node]}"
+                expressions[node] = f"v{i}"
                 if not plan.big:
-                    lines.append(f"{expressions[node]} = I[{slot}]")
+                    lines.append(f"v{i} = I[{slot}]")
             depth[node] = 0
-            lines.extend(check_call(number) for number in plan.node_checks.get(node, ()))
+            if node_checks and node in node_checks:
+                lines.extend(check_call(number) for number in node_checks[node])
             continue
-        names, deepest, ops = {}, 0, 1
-        for name, p in (("x", node._a), ("y", node._b)) if node._b is not None else (("x", node._a),):
-            code, d, s = operand(p)
-            names[name] = f"({code})" if d else code
-            deepest, ops = max(deepest, d), ops + s
-        kind = plan.kinds[node]
-        for check in kind.checks:
-            lines.append(f"if not ({check.condition.text.format(**names)}){_RAISE}{check.message!r})")
-        expression = _FORWARD[op.name].text.format(**names)
-        if node in plan.materialize or deepest >= MAX_INLINE_DEPTH or ops >= MAX_INLINE_OPS:
-            name = f"v{plan.index[node]}"
+        # the operands' code: an inlined one (depth > 0) is read here and nowhere else, so its text can go
+        a, b = node._a, node._b
+        deepest, ops, y = 0, 1, ""
+        if a.__class__ is Value:
+            deepest = depth[a]
+            if deepest:
+                x = "(" + expressions.pop(a) + ")"
+                del depth[a]
+                ops += size.pop(a)
+            else:
+                x = expressions[a]
+        else:
+            x = literal(a)  # type: ignore[arg-type]
+        if b.__class__ is Value:
+            d = depth[b]
+            if d:
+                y = "(" + expressions.pop(b) + ")"
+                del depth[b]
+                ops += size.pop(b)
+                deepest = max(deepest, d)
+            else:
+                y = expressions[b]
+        elif b is not None:
+            y = literal(b)  # type: ignore[arg-type]
+        formula, probes, checks = kind.forward, kind.probes, kind.checks
+        if kind.folds and (a.__class__ is not Value or (b is not None and b.__class__ is not Value)):
+            # a number operand: what reads only numbers is worked out now
+            inlined = [name for name, p in (("x", a), ("y", b)) if p.__class__ is Value and p not in depth]
+            formula, probes, checks = _folded_forward(kind, _literals_of(a, b), inlined)
+        for check in checks:
+            lines.append(f"if not ({check.condition.write('', x, y, '')}){_RAISE}{check.message!r})")
+        expression = formula.write("", x, y, "")
+        if deepest >= MAX_INLINE_DEPTH or ops >= MAX_INLINE_OPS or node in materialize:
+            name = f"v{i}"
             lines.append(f"{name} = {expression}")
             expressions[node], depth[node] = name, 0
-            lines.extend(check_call(number) for number in plan.node_checks.get(node, ()))
+            if node_checks and node in node_checks:
+                lines.extend(check_call(number) for number in node_checks[node])
         else:
             expressions[node], depth[node], size[node] = expression, deepest + 1, ops
-        # evaluated only to raise where eager's kernel raises computing them
-        lines.extend(probe.text.format(out=expressions[node], **names) for probe in kind.probes)
+        if probes:  # evaluated only to raise where eager's kernel raises computing them
+            out = expressions[node]
+            lines.extend(probe.write("", x, y, out) for probe in probes)
     return lines, expressions
+
+
+def _folded_forward(
+    kind: _NodeKind, literals: _Literals, inlined: list[str]
+) -> tuple[_Template, tuple[_Template, ...], tuple[_Check, ...]]:
+    """A node's forward formula, probes and checks with its literal operands folded in.
+
+    A check that can no longer fail and a probe that can no longer raise are left out. The
+    formula stays as written if folding drops the read of an inlined operand (its code, in
+    parentheses): that operand's ops would no longer run.
+    """
+    formula = _with_literals(kind.forward, literals)
+    reads = dict(formula.counts)
+    if any(not reads.get(name) for name in inlined):
+        formula = kind.forward
+    probes = tuple(p for p in (_with_literals(probe, literals) for probe in kind.probes) if p.may_raise)
+    checks = []
+    for check in kind.checks:
+        condition = _with_literals(check.condition, literals, condition=True)
+        if condition.text != _ALWAYS:
+            checks.append(check if condition is check.condition else _Check(condition, check.message))
+    return formula, probes, tuple(checks)
 
 
 def _write_backward(
@@ -1008,39 +1200,65 @@ def _write_backward(
         terms[plan.root] = ["1.0"]
         nesting[plan.root] = 0
 
-    def code(p: Value | float | None) -> str:
-        if p is None:
-            return ""  # a unary op's formulas read no y
-        if p.__class__ is Value:  # an inlined value has no code left, and no derivative reads it
-            return expressions.get(p, _INLINED)
-        return constants.literal(p)  # type: ignore[arg-type]
-
-    for node in reversed(plan.order):  # the eager backward's order
+    literal, order, kinds = constants.literal, plan.order, plan.kinds
+    for i in range(len(order) - 1, -1, -1):  # the eager backward's order
+        node = order[i]
         parts = terms.pop(node, None)
         if parts is None:
             continue  # no gradient needed here
-        op = node._op_def
-        positions = plan.kinds[node].grad_positions if op is not None else ()
+        kind = kinds[i]
         level = nesting.pop(node)
-        if op is not None and len(parts) == 1 and (len(positions) == 1 or _NAME.fullmatch(parts[0])):
+        if kind is None:  # a leaf: its sum starts at 0.0, as eager's
+            grad_of[node] = f"g{i}"
+            lines.extend(_sum_lines(f"g{i}", parts, start_at_zero=True))
+            continue
+        positions = kind.grad_positions
+        if len(parts) == 1 and (len(positions) == 1 or _is_name(parts[0])):
             # One term, read by one term (or a name): passed on as it is, with no line of its own.
             grad = parts[0]
         else:
-            grad, level = f"g{plan.index[node]}", 0
-            lines.extend(_sum_lines(grad, parts, start_at_zero=op is None))
-        if op is None:
-            grad_of[node] = grad
-            continue
+            grad, level = f"g{i}", 0
+            lines.extend(_sum_lines(grad, parts, start_at_zero=False))
         if level >= MAX_INLINE_DEPTH:
-            grad, level = f"g{plan.index[node]}", 0
+            grad, level = f"g{i}", 0
             lines.append(f"{grad} = {parts[0]}")
-        names = {"out": expressions.get(node, _INLINED), "x": code(node._a), "y": code(node._b)}
+        if level:
+            grad = f"({grad})"
+        # the code of the node and its operands; an inlined value has none left, and no derivative reads it
+        a, b = node._a, node._b
+        out = expressions.get(node, _INLINED)
+        x = expressions.get(a, _INLINED) if a.__class__ is Value else literal(a)  # type: ignore[arg-type]
+        y = ""  # a unary op's formulas read no y
+        if b.__class__ is Value:
+            y = expressions.get(b, _INLINED)
+        elif b is not None:
+            y = literal(b)  # type: ignore[arg-type]
+        derivatives, literals = kind.derivatives, _NO_LITERALS
+        if kind.folds and (a.__class__ is not Value or (b is not None and b.__class__ is not Value)):
+            literals = _literals_of(a, b)
         for position in positions:
-            derivative = _DERIVATIVES[op.name][position].text.format(**names)
-            parent = (node._a, node._b)[position]
-            terms.setdefault(parent, []).append(_term(f"({grad})" if level else grad, derivative))  # type: ignore[arg-type]
-            nesting[parent] = level if derivative == "1.0" else level + 1  # type: ignore[index]
+            derivative = derivatives[position]
+            if literals:  # a number operand: what reads only numbers is worked out now
+                derivative = _with_literals(derivative, literals)
+            if derivative.operand is None:
+                term, one = derivative.term(grad, x, y, out), derivative.one
+            else:  # mul's dz/dx is y, exp's is out: the term depends on that code (a name, 1.0, ...)
+                code = x if derivative.operand == "x" else y if derivative.operand == "y" else out
+                term = f"{grad} * {code}" if code[0] == "v" else _term(grad, code)
+                one = code == "1.0"
+            parent = b if position else a
+            known = terms.get(parent)  # type: ignore[arg-type]
+            if known is None:
+                terms[parent] = [term]  # type: ignore[index]
+            else:
+                known.append(term)
+            nesting[parent] = level if one else level + 1  # type: ignore[index]
     return lines, grad_of
+
+
+def _is_name(code: str) -> bool:
+    """Whether code is a name (g12) or an item (_C[0]): ``_NAME``, with str's own test first."""
+    return code.isidentifier() or ("[" in code and _NAME.fullmatch(code) is not None)
 
 
 def _sum_lines(name: str, parts: list[str], start_at_zero: bool) -> list[str]:
@@ -1053,35 +1271,6 @@ def _sum_lines(name: str, parts: list[str], start_at_zero: bool) -> list[str]:
         else:
             lines.append(f"{name} = 0.0 + {chunk}" if start_at_zero else f"{name} = {chunk}")
     return lines
-
-
-def _term(grad: str, derivative: str) -> str:
-    """dL/dz * dz/dx as code, without multiplying by a literal 1.
-
-    A derivative ``strong_zero if test else rest`` (relu, ...) becomes the select
-    ``(0.0 if test else grad * rest)``: the same numbers (g * strong_zero is +0.0 for every g)
-    without a Python-level multiplication on the strong zero's side.
-    """
-    if derivative.startswith("strong_zero if "):
-        # the test is an or_test, so its own conditionals sit in parentheses: the first
-        # " else " outside brackets ends it
-        depth = 0
-        for i in range(len("strong_zero if "), len(derivative)):
-            char = derivative[i]
-            if char in "([":
-                depth += 1
-            elif char in ")]":
-                depth -= 1
-            elif depth == 0 and derivative.startswith(" else ", i):
-                test, rest = derivative[len("strong_zero if ") : i], derivative[i + len(" else ") :]
-                return f"(0.0 if {test} else {_term(grad, rest)})"
-    if derivative == "1.0":
-        return grad
-    if derivative == "-1.0":
-        return f"-{grad}"
-    if _ATOM.fullmatch(derivative):
-        return f"{grad} * {derivative}"
-    return f"{grad} * ({derivative})"
 
 
 def _assemble(
@@ -1199,7 +1388,6 @@ _LOCAL = re.compile(r"\b[vg]\d+\b")  # a node's value or gradient as a local
 _ASSIGNED = re.compile(r"([vg]\d+) = ")
 _RAISE = ": raise ValueError("  # what precedes a check's message in its line
 _NAME = re.compile(r"[A-Za-z_]\w*(\[\d+\])?")
-_ATOM = re.compile(r"[A-Za-z_]\w*(\[\d+\])?|\d[\d.e+-]*|\(-[\d.e+-]+\)")
 
 
 # -- errors: replay the graph through the eager kernels ------------------------------------
@@ -1249,42 +1437,53 @@ def _record_tape(plan: _Plan, order: list[Value], created: list[Value | int] | N
     for k, node in enumerate(order):
         place[index[node]] = k
     codes, first, second = bytearray(), array("q"), array("q")
-
-    def ref(p: Value | float | None) -> int:
-        if p.__class__ is Value:
-            return place[index[p]]
-        if p is None:
-            return _NONE
-        numbers.append(float(p))
-        return -1 - len(numbers)
-
+    code, put_first, put_second = codes.append, first.append, second.append
+    input_slot = plan.input_slot
+    # operand refs: a node by its place, no operand (_NONE), a number as constant k (-2 - k)
     for node in order:
         fn = node._op_def
         if fn is not None:
-            codes.append(_OP_CODES[fn.name])
-            first.append(ref(node._a))
-            second.append(ref(node._b))
+            code(_OP_CODES[fn.name])
+            a, b = node._a, node._b
+            if a.__class__ is Value:
+                put_first(place[index[a]])
+            else:
+                numbers.append(float(a))  # type: ignore[arg-type]
+                put_first(-1 - len(numbers))
+            if b.__class__ is Value:
+                put_second(place[index[b]])
+            elif b is None:
+                put_second(_NONE)
+            else:
+                numbers.append(float(b))
+                put_second(-1 - len(numbers))
         else:
-            slot = plan.input_slot.get(node)
-            codes.append(_FROZEN if slot is None else _INPUT)
-            first.append(ref(node._data) if slot is None else slot)
-            second.append(_NONE)
+            slot = input_slot.get(node)
+            if slot is None:
+                code(_FROZEN)
+                numbers.append(float(node._data))
+                put_first(-1 - len(numbers))
+            else:
+                code(_INPUT)
+                put_first(slot)
+            put_second(_NONE)
     check_args = [
         tuple(("node", place[index[x]]) if kind == "node" else (kind, x) for kind, x in args)
         for args in plan.check_args
     ]
     after = [-1] * len(check_args)  # the last place made before each check was recorded
     if created is not None:
-        latest, number, checks_before = -1, 0, 0
+        latest, number, recorded = -1, 0, 0  # recorded: the checks recorded before the next node
         for item in created:  # a node listed again changes nothing: latest already counts it
             if type(item) is int:
-                checks_before = item
+                recorded = min(item, len(after))
                 continue
-            while number < min(checks_before, len(after)):
-                after[number] = latest
-                number += 1
-            if item in index:
-                latest = max(latest, place[index[item]])
+            if number < recorded:
+                after[number:recorded] = [latest] * (recorded - number)
+                number = recorded
+            at = index.get(item)  # type: ignore[arg-type]
+            if at is not None and place[at] > latest:
+                latest = place[at]
         after[number:] = [latest] * (len(after) - number)
     checks_after: dict[int, list[int]] = {}
     for number, args in enumerate(check_args):

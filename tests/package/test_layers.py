@@ -29,7 +29,7 @@ LAYERS: list[set[str]] = [
         "_progress",
         "_browser",
     },
-    {"naming"},
+    {"naming", "_literal_folding"},  # _literal_folding: the table's formulas with literal operands
     {"graph", "kernels", "_kernels_generated", "js_codegen"},
     {"engine"},
     {"compiler", "higher_order", "gradcheck", "nn", "losses", "optim"},

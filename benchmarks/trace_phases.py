@@ -1,0 +1,114 @@
+"""Benchmark: where ``trace`` spends its time, phase by phase, on the moons step and a GPT word.
+
+1. moons: ``trace`` of bench.py's compiled moons setup, MLP(2, [16, 16, 1]) on 100 samples
+   with hinge loss + L2 (about 65,700 nodes).
+2. GPT: ``trace`` of ``demos.gpt.one_hot_loss`` for one word, with the model's parameters
+   (about 73,000 nodes).
+Each trace is timed whole (median of ``--repeats``, the two workloads alternated), and split into
+the compiler's phases: running fn (``_run_recording``), planning, the creation-order tape, the
+forward and backward code, and CPython's ``compile()`` of it. The phases are timed by wrapping
+the compiler's own functions, so the split costs a few function calls per phase, nothing per node.
+Run: python benchmarks/trace_phases.py [--repeats 7]   (prints Markdown; writes nothing)
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench import moons_autograd_compiled, moons_problem
+
+import autograd_mini
+from autograd_mini import compiler
+from autograd_mini.demos import gpt
+
+PHASES = [
+    "_run_recording",
+    "_plan",
+    "_program_order",
+    "_record_tape",
+    "_write_forward",
+    "_write_backward",
+    "_assemble",
+    "_compile",
+]
+
+
+def moons_trace() -> Callable[[], Any]:
+    """The moons step's trace + compile, as bench.py's compiled row sets it up."""
+    X, y, weights, biases = moons_problem()
+    _, setup = moons_autograd_compiled(X, y, weights, biases)
+    return setup
+
+
+def gpt_trace() -> Callable[[], Any]:
+    """The GPT demo's loss for the first training word, traced with the model's parameters."""
+    model = gpt.init_gpt(autograd_mini.Value, seed=0)
+    params = model.parameters()
+    tokens = gpt.encode(gpt.make_words()[0])
+    inputs, targets = gpt.one_hot(tokens[:-1]), gpt.one_hot(tokens[1:])
+    return lambda: autograd_mini.trace(
+        lambda a, b: gpt.one_hot_loss(model, a, b), inputs, targets, params=params
+    )
+
+
+def timed_phases() -> dict[str, list[float]]:
+    """Wrap each phase function of the compiler so that every call adds its time to a list."""
+    seconds: dict[str, list[float]] = {name: [] for name in PHASES}
+    for name in PHASES:
+        original = getattr(compiler, name)
+
+        def wrapper(*args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                seconds[_name].append(time.perf_counter() - start)
+
+        setattr(compiler, name, wrapper)
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7, help="traces per workload (median)")
+    args = parser.parse_args(argv)
+    workloads = {"moons": moons_trace(), "GPT (one word)": gpt_trace()}
+    nodes = {name: setup().num_nodes for name, setup in workloads.items()}  # also the warm-up
+    phases = timed_phases()
+    totals: dict[str, list[float]] = {name: [] for name in workloads}
+    splits: dict[str, dict[str, list[float]]] = {name: {p: [] for p in PHASES} for name in workloads}
+    for repeat in range(args.repeats):
+        names = list(workloads) if repeat % 2 == 0 else list(reversed(workloads))
+        for name in names:
+            for times in phases.values():
+                times.clear()
+            gc.collect()
+            start = time.perf_counter()
+            workloads[name]()
+            totals[name].append(time.perf_counter() - start)
+            for phase, times in phases.items():
+                splits[name][phase].append(sum(times))
+    print(f"Trace + compile, median of {args.repeats} (the workloads alternated), seconds:\n")
+    print("| phase | " + " | ".join(f"{name} ({nodes[name]:,} nodes)" for name in workloads) + " |")
+    print("|---|" + "---:|" * len(workloads))
+    for phase in PHASES:
+        cells = [f"{statistics.median(splits[name][phase]):.3f}" for name in workloads]
+        print(f"| {phase} | " + " | ".join(cells) + " |")
+    cells = [f"**{statistics.median(totals[name]):.3f}**" for name in workloads]
+    print("| **trace, total** | " + " | ".join(cells) + " |")
+    per_node = [f"{statistics.median(totals[name]) / nodes[name] * 1e6:.1f}" for name in workloads]
+    print("| µs per node | " + " | ".join(per_node) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
