@@ -674,6 +674,43 @@ a smoke run, which writes this page only when asked to (`--page docs/performance
 """
 
 
+PAGE_OUTLOOK = """\
+## Why some targets are not met, and what is next
+
+Measured with `benchmarks/eager_phases.py` and `benchmarks/trace_phases.py` (fresh processes,
+medians, on the same shared machine; these figures are from those scripts, not this run):
+
+- **Eager GPT step ≥ 4× the minimal slotted engine.** On a 98,000-node GPT step, building
+  the graph takes about 15 ms with the cyclic garbage collector off and 41 ms with it on: the
+  collector's passes over the growing graph are 30–36% of the step (24–25 ms; nodes cannot form
+  cycles, but CPython walks every object that holds references). The backward's two passes
+  cost 160–250 ns (counting consumers) and 220–330 ns (the chain rule) a node. The slotted
+  engine pays the same collector with three objects a node to our one, and a recursive sort.
+  Both sit on CPython's cost per bytecode instruction (a node is one call, one object and
+  nine slot stores); 4× would need every phase halved again, which we found no way to do
+  in pure Python (the core stays standard library only, so no C extension). A CPython 3.11
+  effect was found and fixed on the way: a function is specialized after 8 calls or 8
+  unconditional jumps back, so backward's `while stack:` loops ran unspecialized in a
+  process's first 7 steps (now 0.38–0.42× the time there).
+- **300 GPT steps with the compile cache ≥ 15×.** The 300 words have 10 lengths, and each
+  new length costs a trace and compile of 35,000–100,000 nodes (about a second each; its
+  steps then take a few ms). 15× leaves about 3.3 s for everything, and 300 compiled steps
+  alone take about 2 s, so each compile would have to take about 0.1 s, 1–2 µs a node.
+- **Compile ≤ 4 µs a node; moons trace + compile ≤ 0.3 micrograd steps.** For the moons
+  step's 65,700 nodes, planning and writing the code now take about 0.3 s, tracing and
+  ordering about 0.15 s, and CPython's own `compile()` of the straight-line code 0.47–0.57 s
+  (55–60%): about 8 µs a node on its own, in proportion to the operations written, not to
+  their text (cutting the code into smaller functions changed nothing). The next step is less code: the compiler would emit
+  repeated isomorphic subgraphs once, as a loop. On moons the 100 samples are one structure:
+  each sample's nodes are made in the same order from the same parameters and its own inputs,
+  and eager's backward visits them sample by sample (99 to 0), so a loop can keep every
+  gradient sum in eager's order as a running sum. Tracing, ordering, planning and writing
+  stay per node (about 0.45 s on moons today) and would have to shrink too.
+- **Compiled wide MLP ≥ 1× hand-written**: its 884,352 nodes are cut into chunk functions that
+  pass the values crossing them through a list; not investigated in this round.
+"""
+
+
 class Report:
     """Markdown lines printed as they come and kept for the performance page."""
 
@@ -687,7 +724,7 @@ class Report:
 
 def write_page(path: Path, report: Report, run: str) -> None:
     """docs/performance.md: the method, this run's settings and its tables."""
-    text = f"{PAGE_INTRO}\n## Results\n\n{run}\n\n" + "\n".join(report.lines).strip() + "\n"
+    text = f"{PAGE_INTRO}\n## Results\n\n{run}\n\n" + "\n".join(report.lines).strip() + "\n\n" + PAGE_OUTLOOK
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
 
