@@ -706,8 +706,11 @@ medians, on the same shared machine; these figures are from those scripts, not t
   and eager's backward visits them sample by sample (99 to 0), so a loop can keep every
   gradient sum in eager's order as a running sum. Tracing, ordering, planning and writing
   stay per node (about 0.45 s on moons today) and would have to shrink too.
-- **Compiled wide MLP ≥ 1× hand-written**: its 884,352 nodes are cut into chunk functions that
-  pass the values crossing them through a list; not investigated in this round.
+- **Compiled moons ≥ 2.5× hand-written, compiled wide MLP ≥ 1× hand-written**: met in one
+  of the last two runs and not in the other (moons 3.19× and 2.40×, wide 1.01× and 0.91×);
+  the compiled moons step takes 2–3 ms, where load on this shared machine moves a median by
+  20–30%. The wide MLP's 884,352 nodes are cut into chunk functions that pass the values
+  crossing them through a list; not investigated further in this round.
 """
 
 
