@@ -1113,7 +1113,8 @@ def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[
             if node_checks and node in node_checks:
                 lines.extend(check_call(number) for number in node_checks[node])
             continue
-        # the operands' code: an inlined one (depth > 0) is read here and nowhere else, so its text can go
+        # the operands' code: an inlined one (depth > 0) is read here and nowhere else, so its text can go.
+        # Written out for a and b (not a helper called twice): this loop runs once a node.
         a, b = node._a, node._b
         deepest, ops, y = 0, 1, ""
         if a.__class__ is Value:
