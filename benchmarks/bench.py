@@ -700,12 +700,13 @@ medians, on the same shared machine; these figures are from those scripts, not t
   step's 65,700 nodes, planning and writing the code now take about 0.3 s, tracing and
   ordering about 0.15 s, and CPython's own `compile()` of the straight-line code 0.47–0.57 s
   (55–60%): about 8 µs a node on its own, in proportion to the operations written, not to
-  their text (cutting the code into smaller functions changed nothing). The next step is less code: the compiler would emit
-  repeated isomorphic subgraphs once, as a loop. On moons the 100 samples are one structure:
-  each sample's nodes are made in the same order from the same parameters and its own inputs,
-  and eager's backward visits them sample by sample (99 to 0), so a loop can keep every
-  gradient sum in eager's order as a running sum. Tracing, ordering, planning and writing
-  stay per node (about 0.45 s on moons today) and would have to shrink too.
+  their text (cutting the code into smaller functions changed nothing). The next step is
+  less code: the compiler would emit repeated isomorphic subgraphs once, as a loop. On moons
+  the 100 samples are one structure: each sample's nodes are made in the same order from the
+  same parameters and its own inputs, and eager's backward visits them sample by sample (99
+  to 0), so a loop can keep every gradient sum in eager's order as a running sum. Tracing,
+  ordering, planning and writing stay per node (about 0.45 s on moons today) and would have
+  to shrink too.
 - **Compiled moons ≥ 2.5× hand-written, compiled wide MLP ≥ 1× hand-written**: met in one
   of the last two runs and not in the other (moons 3.19× and 2.40×, wide 1.01× and 0.91×);
   the compiled moons step takes 2–3 ms, where load on this shared machine moves a median by
