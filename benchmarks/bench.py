@@ -694,8 +694,9 @@ medians, on the same shared machine; these figures are from those scripts, not t
   process's first 7 steps (now 0.38–0.42× the time there).
 - **300 GPT steps with the compile cache ≥ 15×.** The 300 words have 10 lengths, and each
   new length costs a trace and compile of 35,000–100,000 nodes (about a second each; its
-  steps then take a few ms). 15× leaves about 3.3 s for everything, and 300 compiled steps
-  alone take about 2 s, so each compile would have to take about 0.1 s, 1–2 µs a node.
+  steps then take a few ms). 15× leaves a fifteenth of the slotted engine's 300 steps for
+  everything, 2.1–3.3 s in the last runs, of which 300 compiled steps alone take 1.7–2.9 s:
+  the ten compiles would have to cost 0.04–0.1 s each, about 1 µs a node.
 - **Compile ≤ 4 µs a node; moons trace + compile ≤ 0.3 micrograd steps.** For the moons
   step's 65,700 nodes, planning and writing the code now take about 0.3 s, tracing and
   ordering about 0.15 s, and CPython's own `compile()` of the straight-line code 0.47–0.57 s
