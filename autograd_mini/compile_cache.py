@@ -126,8 +126,8 @@ class CompileCache:
         with self._lock:
             self.traces += 1
             self.compile_seconds += compiled.compile_seconds
-            variants = [] if new_structure else self._entries.pop(structure, [])
-            self._entries.pop(structure, None)
+            kept = self._entries.pop(structure, [])  # a new structure replaces what another thread traced
+            variants = [] if new_structure else kept
             evicted = len(self._entries) >= self.max_entries
             if evicted:
                 dropped, _ = self._entries.popitem(last=False)
