@@ -1034,21 +1034,25 @@ def _warn_frozen_decisions(run: _Run, plan: _Plan, inputs: list[Value]) -> None:
     computed from, so a read of it warns, and so does a test of it, which no guard can repeat;
     the same for the leaves ``gradients`` returns as numbers.
     """
+    guards = [(values, check) for values, check in run.checks if isinstance(check, Guard)]
+    if not run.reads and not guards:
+        return  # nothing to look at: no pass over the nodes fn made
     input_set = set(inputs)
     made = {
         node
         for node in (*(run.created or ()), *run.made)
         if node.__class__ is Value and node._op_def is None and node not in input_set
     }
+    sources = input_set | made
     outside: dict[Value, bool] = {}  # nodes outside the graph: computed from an input or a made leaf?
 
     def changes(value: Value) -> bool:
-        if value in plan.variable or value in input_set or value in made:
+        if value in plan.variable or value in sources:
             return True
         if value._op_def is None or value in plan.index:
             return False  # a leaf fn reads directly, or a node of constants only
         if value not in outside:  # a fresh search each time: a shared one would stop at nodes seen
-            outside[value] = first_reached(value, input_set | made, set()) is not None
+            outside[value] = first_reached(value, sources, set()) is not None
         return outside[value]
 
     for read in run.reads:
@@ -1060,8 +1064,8 @@ def _warn_frozen_decisions(run: _Run, plan: _Plan, inputs: list[Value]) -> None:
                 "or computed from it is replayed unchanged. Compute it from Values instead, or call "
                 "fn eagerly",
             )
-    for values, check in run.checks:
-        if isinstance(check, Guard) and any(v in made or _made_from(v, made) for v in values):
+    for values, check in guards:
+        if any(v in made or _made_from(v, made) for v in values):
             _warn_at(
                 check.site,
                 f"trace: fn's test {check.text} reads a Value made during the trace without a graph "
