@@ -90,7 +90,7 @@ class Optimizer:
     def _gradients(self, grads: Sequence[float] | None) -> list[float]:
         """One finite float per parameter: the given ``grads``, or each parameter's ``grad``."""
         if grads is None:
-            given: list[object] = [p.grad for p in self.params]
+            given: list[object] = [p._grad for p in self.params]  # slots: no trace hook per read
         else:
             if isinstance(grads, (str, bytes)) or not isinstance(grads, Sequence):
                 raise TypeError(
@@ -144,11 +144,11 @@ class SGD(Optimizer):
     def _update(self, lr: float, grads: list[float]) -> tuple[list[float], dict[str, list[float]]]:
         new_data, velocity = [], list(self.velocity)
         for i, p in enumerate(self.params):
-            g = grads[i] + self.weight_decay * p.data
+            g = grads[i] + self.weight_decay * p._data
             if self.momentum:
                 g = self.momentum * velocity[i] + g if self.steps else g
                 velocity[i] = g
-            new_data.append(p.data - lr * g)
+            new_data.append(p._data - lr * g)
         return new_data, {"velocity": velocity}
 
 
@@ -179,10 +179,10 @@ class Adam(Optimizer):
         t = self.steps + 1
         new_data, m, v = [], list(self.m), list(self.v)
         for i, p in enumerate(self.params):
-            g = grads[i] + self.weight_decay * p.data
+            g = grads[i] + self.weight_decay * p._data
             m[i] = b1 * m[i] + (1 - b1) * g
             v[i] = b2 * v[i] + (1 - b2) * g * g
             m_hat = m[i] / (1 - b1**t)
             v_hat = v[i] / (1 - b2**t)
-            new_data.append(p.data - lr * m_hat / (math.sqrt(v_hat) + self.eps))
+            new_data.append(p._data - lr * m_hat / (math.sqrt(v_hat) + self.eps))
         return new_data, {"m": m, "v": v}
