@@ -8,22 +8,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from autograd_mini import Run, Value, datasets, losses, nn, optim, record
+from autograd_mini import Run, Value, record
 from autograd_mini.training_export import frame_steps
+from tests.training_view.runs import recorded_moons
 
 
 def small_run(steps: int = 4) -> Run:
-    X, y = datasets.make_moons(12, noise=0.1, seed=3)
-    model = nn.MLP(2, [2, 1], activation="tanh", seed=3)
-    optimizer = optim.SGD(model.parameters(), lr=0.5)
-    run = record(model, progress=False)
-    for _ in range(steps):
-        loss = losses.hinge([model(x) for x in X], y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        run.step(loss)
-    return run
+    return recorded_moons(12, [2], seed=3, lr=0.5, steps=steps)[0]
 
 
 def test_numbered_png_frames_one_per_step(tmp_path: Path) -> None:

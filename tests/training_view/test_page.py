@@ -13,6 +13,7 @@ import pytest
 
 from autograd_mini import Run, Value, datasets, losses, nn, optim, record, training_page
 from autograd_mini.training_page import page_data, unpack
+from tests.training_view.runs import recorded_moons
 
 
 def f32(value: float) -> float:
@@ -22,18 +23,7 @@ def f32(value: float) -> float:
 
 
 def small_run(steps: int = 5) -> tuple[Run, nn.MLP, list[list[float]], list[float]]:
-    X, y = datasets.make_moons(20, noise=0.1, seed=1)
-    model = nn.MLP(2, [3, 1], activation="tanh", seed=1)
-    optimizer = optim.SGD(model.parameters(), lr=0.2)
-    run = record(model, progress=False)
-    run.watch_boundary(X, y, every=2, grid=6)
-    for _ in range(steps):
-        loss = losses.hinge([model(x) for x in X], y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        run.step(loss)
-    return run, model, X, y
+    return recorded_moons(20, [3], seed=1, lr=0.2, steps=steps, watch={"every": 2, "grid": 6})
 
 
 def test_page_data_is_the_recorded_run() -> None:

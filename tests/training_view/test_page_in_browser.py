@@ -15,12 +15,13 @@ from typing import Any
 
 import pytest
 
-from autograd_mini import Run, Value, datasets, losses, nn, optim, record
+from autograd_mini import Run, Value, losses, nn, record
 from autograd_mini._drawing import format_number
 from autograd_mini.training_export import browser_frames
 from autograd_mini.training_page import TrainingPage
 from tests.browser import Opened
 from tests.helpers import ROOT
+from tests.training_view.runs import recorded_moons
 
 pytestmark = pytest.mark.browser
 
@@ -42,17 +43,7 @@ def opened(browser: Any) -> Iterator[Opened]:
 
 @pytest.fixture(scope="module")
 def trained() -> tuple[Run, str]:
-    X, y = datasets.make_moons(24, noise=0.1, seed=2)
-    model = nn.MLP(2, [4, 4, 1], activation="tanh", seed=2)
-    optimizer = optim.SGD(model.parameters(), lr=0.1)
-    with record(model, progress=False) as run:
-        run.watch_boundary(X, y, every=3, grid=10)
-        for _ in range(STEPS):
-            loss = losses.hinge([model(x) for x in X], y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            run.step(loss)
+    run, model, X, y = recorded_moons(24, [4, 4], seed=2, lr=0.1, steps=STEPS, watch={"every": 3, "grid": 10})
     page = run.page(
         title="moons <4, 4, 1>",
         sample_loss=lambda: losses.hinge([model(X[0])], [y[0]]),
