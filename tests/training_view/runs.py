@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from autograd_mini import Run, datasets, losses, nn, optim, record
+from autograd_mini import Run, Value, datasets, losses, nn, optim, record
 
 
 def recorded_moons(
@@ -23,3 +23,16 @@ def recorded_moons(
             optimizer.step()
             run.step(loss)
     return run, model, X, y
+
+
+def thinned_run() -> Run:
+    """Nine gradient steps on w * w from w = 2, recorded keeping at most 3 snapshots (every 4th step)."""
+    w = Value(2.0, "w")
+    run = record([w], max_snapshots=3, progress=False)
+    for _ in range(9):
+        loss = w * w
+        w.grad = 0.0
+        loss.backward()
+        w.data -= 0.1 * w.grad
+        run.step(loss)
+    return run

@@ -13,7 +13,7 @@ import pytest
 
 from autograd_mini import Run, Value, datasets, losses, nn, optim, record, training_page
 from autograd_mini.training_page import page_data, unpack
-from tests.training_view.runs import recorded_moons
+from tests.training_view.runs import recorded_moons, thinned_run
 
 
 def f32(value: float) -> float:
@@ -139,14 +139,7 @@ def test_a_300_step_moons_page_stays_under_2_mb() -> None:
 
 
 def test_a_thinned_run_stores_each_kept_steps_after_values() -> None:
-    w = Value(2.0, "w")
-    run = record([w], max_snapshots=3, progress=False)
-    for _ in range(9):
-        loss = w * w
-        w.grad = 0.0
-        loss.backward()
-        w.data -= 0.1 * w.grad
-        run.step(loss)
+    run = thinned_run()
     data = page_data(run.page().html)
     assert data["steps"] == [0, 4, 8] and data["stride"] == 4
     assert data["afterAt"] == [0, 1, 2]  # no kept step follows another: each keeps its own

@@ -21,7 +21,7 @@ from autograd_mini.training_export import browser_frames
 from autograd_mini.training_page import TrainingPage
 from tests.browser import Opened
 from tests.helpers import ROOT
-from tests.training_view.runs import recorded_moons
+from tests.training_view.runs import recorded_moons, thinned_run
 
 pytestmark = pytest.mark.browser
 
@@ -209,14 +209,7 @@ def test_nan_losses_are_marked_and_hostile_names_stay_text(opened: Opened) -> No
 
 
 def test_a_thinned_run_shows_its_kept_steps(opened: Opened) -> None:
-    w = Value(2.0, "w")
-    run = record([w], max_snapshots=3, progress=False)
-    for _ in range(9):
-        loss = w * w
-        w.grad = 0.0
-        loss.backward()
-        w.data -= 0.1 * w.grad
-        run.step(loss)
+    run = thinned_run()
     page = opened.load(run.page().html)
     move_slider(page, 1)
     assert page.locator("#position").text_content() == "step 4 of 8 (every 4th step kept)"
