@@ -1000,10 +1000,7 @@ def _generate(run: _Run, inputs: list[Value], targets: list[Value], arguments: d
     _warn_frozen_decisions(run, plan, inputs)
     # Any Value fn reads directly is computed from these leaves: a call refuses an argument built from them.
     read_directly = [node for node in plan.order if node._op_def is None and node not in plan.input_slot]
-    program_order = _program_order(plan, inputs, run.created)
-    tape = _record_tape(plan, program_order, run.created)
-    tape.root = program_order.index(root)
-    del program_order
+    tape = _record_tape(plan, _program_order(plan, inputs, run.created), run.created)
     run.created = None  # freed before the code is written (peak memory on big graphs)
     constants = _Constants()
     forward, expressions = _write_forward(plan, constants)
@@ -1425,7 +1422,7 @@ class _Tape:
     constants: list[float]
     check_args: list[tuple[_CheckArg, ...]]  # per check: ("node", place), ("input", slot), ("number", x)
     checks_after: dict[int, list[int]]  # the checks run after the node at each place (-1: before the first)
-    root: int = -1  # the result's place (nodes only checks read may follow it: _tested_elsewhere)
+    root: int  # the result's place (nodes only checks read may follow it: _tested_elsewhere)
 
 
 def _program_order(plan: _Plan, inputs: list[Value], created: list[Value | int] | None) -> list[Value]:
@@ -1508,7 +1505,7 @@ def _record_tape(plan: _Plan, order: list[Value], created: list[Value | int] | N
             continue  # it passed at trace time and reads nothing that changes
         last = max([after[number], *(x for kind, x in args if kind == "node")])
         checks_after.setdefault(last, []).append(number)
-    return _Tape(codes, first, second, numbers, check_args, checks_after)
+    return _Tape(codes, first, second, numbers, check_args, checks_after, place[index[plan.root]])
 
 
 class _Recording:
