@@ -9,8 +9,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
+from tests.docs.notebook_runner import execute
 from tests.helpers import ROOT
 
 NOTEBOOK = ROOT / "docs" / "notebooks" / "exercises.ipynb"
@@ -26,10 +26,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, solutions: Path | None)
     else:
         monkeypatch.setenv("AUTOGRAD_MINI_SOLUTIONS", str(solutions))
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    client = NotebookClient(
-        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    )
-    client.execute()
+    execute(notebook, tmp_path)
     printed = []
     for cell in notebook.cells:
         if cell.cell_type != "code":

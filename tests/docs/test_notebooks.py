@@ -6,8 +6,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
+from tests.docs.notebook_runner import execute
 from tests.helpers import ROOT
 
 pytestmark = pytest.mark.notebook
@@ -25,10 +25,7 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
     for cell in notebook.cells:
         if cell.cell_type == "code":
             assert not cell.get("outputs"), f"{path.name}: outputs are not committed; clear them"
-    # Run from a scratch folder so pictures the notebook writes never land in the repo.
-    resources = {"metadata": {"path": str(tmp_path)}}
-    client = NotebookClient(notebook, timeout=300, kernel_name="python3", resources=resources)
-    client.execute()
+    execute(notebook, tmp_path)
     errors = [
         output
         for cell in notebook.cells
