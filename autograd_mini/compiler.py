@@ -48,9 +48,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import checks
+from . import _loops, checks
 from ._collector import pauses_collector
 from ._literal_folding import fold, may_raise
+from ._loops import Layout
 from ._numbers import real_number, shorten
 from .checks import (
     BranchChangedError,
@@ -722,6 +723,7 @@ def _compile(program: _Program, checks: tuple[Check, ...]) -> Runner:
         "_C": tuple(program.constants),
         "_K": checks,
         "_EIGHT": (0,) * 8,
+        "_L": program.table,
     }
     for piece in program.pieces:
         exec(compile(piece, "<autograd_mini compiled>", "exec"), scope)  # noqa: S102 - built from the op table
@@ -986,6 +988,7 @@ class _Program:
     tape: _Tape
     checks: tuple[Check, ...]
     read_directly: list[Value]  # the leaves fn reads that are not inputs (kept by their trace-time value)
+    table: list[tuple[int, ...]]  # a loop's blocks: each one's input slots and check numbers (_loops)
 
 
 def _generate(run: _Run, inputs: list[Value], targets: list[Value], arguments: dict[Value, str]) -> _Program:
@@ -1003,12 +1006,22 @@ def _generate(run: _Run, inputs: list[Value], targets: list[Value], arguments: d
     tape = _record_tape(plan, _program_order(plan, inputs, run.created), run.created)
     run.created = None  # freed before the code is written (peak memory on big graphs)
     constants = _Constants()
-    forward, expressions = _write_forward(plan, constants)
+    layout = _loops.find_layout(plan.order, plan.kinds) if not plan.big else None
+    if layout:  # what another block reads gets a name: inlined, it would make the blocks differ
+        plan.materialize.update(_loops.crossing_reads(plan.order, plan.kinds, plan.index, layout))
+    forward, expressions = _write_forward(plan, constants, layout)
+    if layout and _loops.choose_loop(layout, forward):
+        layout.running = _loops.running_parents(plan.order, plan.kinds, plan.index, layout)
+    else:
+        layout = None
     plan.forget_forward_tables()
-    backward, grad_of = _write_backward(plan, expressions, constants)
+    backward, grad_of = _write_backward(plan, expressions, constants, layout)
     result = expressions[root]
+    rolled = _rolled(plan, layout, forward, backward, grad_of, result) if layout else None
     del expressions  # per-node tables are freed before the pieces are joined (peak memory)
     plan.forget_per_node_tables()
+    if rolled:
+        forward, backward = rolled.forward, rolled.backward
     pieces = _assemble(plan, forward, backward, grad_of, result)
     if len(pieces) == 1:
         source = pieces[0]
@@ -1019,7 +1032,26 @@ def _generate(run: _Run, inputs: list[Value], targets: list[Value], arguments: d
         )
         source += pieces[-1]
     checks = tuple(check for _, check in run.checks)
-    return _Program(pieces, source, len(plan.order), constants.table, tape, checks, read_directly)
+    table = rolled.table if rolled else []
+    return _Program(pieces, source, len(plan.order), constants.table, tape, checks, read_directly, table)
+
+
+def _rolled(
+    plan: _Plan,
+    layout: Layout,
+    forward: list[str],
+    backward: list[str],
+    grad_of: dict[Value, str],
+    result: str,
+) -> _loops.Rolled | None:
+    """The code with the layout's blocks as loops, if enough of them have the same backward code too.
+
+    Whatever happens, the straight-line code stays right: its running sums add the same terms
+    in the same order as one sum would.
+    """
+    if not _loops.narrow_to_backward(layout, backward):
+        return None
+    return _loops.reroll(layout, forward, backward, " ".join([result, *grad_of.values()]))
 
 
 def _warn_frozen_decisions(run: _Run, plan: _Plan, inputs: list[Value]) -> None:
@@ -1089,8 +1121,13 @@ def _warn_at(site: Site, message: str) -> None:
     warnings.warn_explicit(message, TraceWarning, filename, int(line), module=site.module, registry=registry)
 
 
-def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[Value, str]]:
-    """Forward lines: inputs, then each op's checks, formula and probes; and each node's code."""
+def _write_forward(
+    plan: _Plan, constants: _Constants, layout: Layout | None = None
+) -> tuple[list[str], dict[Value, str]]:
+    """Forward lines: inputs, then each op's checks, formula and probes; and each node's code.
+
+    With a ``layout``, the line where each of its blocks starts goes into its forward_starts.
+    """
     expressions: dict[Value, str] = {}  # how the code refers to each node's value
 
     def check_call(number: int) -> str:
@@ -1106,7 +1143,15 @@ def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[
     depth: dict[Value, int] = {}  # nesting of inlined expressions (0: a name or a literal)
     size: dict[Value, int] = {}  # ops inlined into the expression
     literal, materialize, node_checks = constants.literal, plan.materialize, plan.node_checks
+    starts: list[int] = []
+    mark = layout.start if layout else -1
+    if layout:
+        layout.forward_starts = starts
+    length, count = (layout.length, layout.count) if layout else (0, 0)
     for i, (node, kind) in enumerate(zip(plan.order, plan.kinds, strict=True)):
+        if i == mark:
+            starts.append(len(lines))
+            mark = mark + length if len(starts) <= count else -1
         if kind is None:
             slot = plan.input_slot.get(node)
             if slot is None:  # a Value fn read but that is no input: frozen at its trace-time value
@@ -1163,6 +1208,8 @@ def _write_forward(plan: _Plan, constants: _Constants) -> tuple[list[str], dict[
         if probes:  # evaluated only to raise where eager's kernel raises computing them
             out = expressions[node]
             lines.extend(probe.write("", x, y, out) for probe in probes)
+    if layout:  # the last block ends the order
+        starts.extend([len(lines)] * (layout.count + 1 - len(starts)))
     return lines, expressions
 
 
@@ -1189,7 +1236,7 @@ def _folded_forward(
 
 
 def _write_backward(
-    plan: _Plan, expressions: dict[Value, str], constants: _Constants
+    plan: _Plan, expressions: dict[Value, str], constants: _Constants, layout: Layout | None = None
 ) -> tuple[list[str], dict[Value, str]]:
     """Backward lines: the chain rule in the eager engine's order; and each gradient's variable.
 
@@ -1198,6 +1245,9 @@ def _write_backward(
     eager's sums; a leaf's sum starts at 0.0 as eager's does, which also gives it eager's
     +0.0 where the terms are all -0.0 (intermediate gradients can differ from eager only in
     the sign of a zero, which a leaf's 0.0 + ... then removes).
+
+    With a ``layout``, the lines where each block's backward starts and ends go into it, and the
+    gradients in its ``running`` are summed one term a line from where its loop begins.
     """
     grad_of: dict[Value, str] = {}  # kept for leaves only: the gradients returned are leaves'
     terms: dict[Value, list[str]] = {}
@@ -1208,27 +1258,40 @@ def _write_backward(
         nesting[plan.root] = 0
 
     literal, order, kinds = constants.literal, plan.order, plan.kinds
+    if layout:
+        layout.backward_starts, layout.backward_ends = [-1] * layout.count, [-1] * layout.count
+    running: dict[Value, str] = {}  # gradients summed a term at a time (the loop's outer nodes)
+    fed: set[Value] = set()  # those of them that got a term
+    mark = layout.place(layout.count) - 1 if layout else -2
     for i in range(len(order) - 1, -1, -1):  # the eager backward's order
-        node = order[i]
-        parts = terms.pop(node, None)
-        if parts is None:
-            continue  # no gradient needed here
-        kind = kinds[i]
-        level = nesting.pop(node)
-        if kind is None:  # a leaf: its sum starts at 0.0, as eager's
-            grad_of[node] = f"g{i}"
-            lines.extend(_sum_lines(f"g{i}", parts, start_at_zero=True))
-            continue
-        positions = kind.grad_positions
-        if len(parts) == 1 and (len(positions) == 1 or _is_name(parts[0])):
-            # One term, read by one term (or a name): passed on as it is, with no line of its own.
-            grad = parts[0]
+        if i == mark:  # the top of a block (layout)
+            mark = _mark_block(layout, i, lines, terms, nesting, running, fed)  # type: ignore[arg-type]
+        node, kind = order[i], kinds[i]
+        if running and node in running:  # its terms are summed by now (a layout's outer node)
+            if node in fed and kind is None:
+                grad_of[node] = running[node]
+            if node not in fed or kind is None:
+                continue  # a leaf's sum is done; a node no term reached has no gradient
+            grad, level, positions = running[node], 0, kind.grad_positions
         else:
-            grad, level = f"g{i}", 0
-            lines.extend(_sum_lines(grad, parts, start_at_zero=False))
-        if level >= MAX_INLINE_DEPTH:
-            grad, level = f"g{i}", 0
-            lines.append(f"{grad} = {parts[0]}")
+            parts = terms.pop(node, None)
+            if parts is None:
+                continue  # no gradient needed here
+            level = nesting.pop(node)
+            if kind is None:  # a leaf: its sum starts at 0.0, as eager's
+                grad_of[node] = f"g{i}"
+                lines.extend(_sum_lines(f"g{i}", parts, start_at_zero=True))
+                continue
+            positions = kind.grad_positions
+            if len(parts) == 1 and (len(positions) == 1 or _is_name(parts[0])):
+                # One term, read by one term (or a name): passed on as it is, with no line of its own.
+                grad = parts[0]
+            else:
+                grad, level = f"g{i}", 0
+                lines.extend(_sum_lines(grad, parts, start_at_zero=False))
+            if level >= MAX_INLINE_DEPTH:
+                grad, level = f"g{i}", 0
+                lines.append(f"{grad} = {parts[0]}")
         if level:
             grad = f"({grad})"
         # the code of the node and its operands; an inlined value has none left, and no derivative reads it
@@ -1254,13 +1317,52 @@ def _write_backward(
                 term = f"{grad} * {code}" if code[0] == "v" else _term(grad, code)
                 one = code == "1.0"
             parent = b if position else a
+            if running and parent in running:  # inside a loop's block: one addition, now
+                lines.append(f"{running[parent]} = {running[parent]} + {term}")
+                fed.add(parent)
+                continue
             known = terms.get(parent)  # type: ignore[arg-type]
             if known is None:
                 terms[parent] = [term]  # type: ignore[index]
             else:
                 known.append(term)
             nesting[parent] = level if one else level + 1  # type: ignore[index]
+    if layout and layout.backward_ends[0] < 0:  # the first block starts the order
+        layout.backward_ends[0] = len(lines)
     return lines, grad_of
+
+
+def _mark_block(
+    layout: Layout,
+    top: int,
+    lines: list[str],
+    terms: dict[Value, list[str]],
+    nesting: dict[Value, int],
+    running: dict[Value, str],
+    fed: set[Value],
+) -> int:
+    """At the last node of a block: note where its backward starts; returns the next such place.
+
+    Where the loop's blocks begin (the last of them), the gradients the blocks add to one term
+    at a time start: a leaf's at 0.0 as eager's, and each with the terms it already has.
+    """
+    block = (top - layout.start) // layout.length
+    if block + 1 < layout.count:
+        layout.backward_ends[block + 1] = len(lines)
+    if block < 0:
+        return -2
+    if block == layout.last:
+        for node, name in layout.running.items():
+            parts = terms.pop(node, None)
+            nesting.pop(node, None)
+            if parts:
+                fed.add(node)
+                lines.extend(_sum_lines(name, parts, start_at_zero=node._op_def is None))
+            else:
+                lines.append(f"{name} = {'0.0' if node._op_def is None else '-0.0'}")
+            running[node] = name
+    layout.backward_starts[block] = len(lines)
+    return top - layout.length
 
 
 def _is_name(code: str) -> bool:

@@ -32,6 +32,7 @@ LAYERS: list[set[str]] = [
     {"naming", "_literal_folding"},  # _literal_folding: the table's formulas with literal operands
     {"graph", "kernels", "_kernels_generated", "js_codegen"},
     {"engine"},
+    {"_loops"},  # repeated blocks of a traced graph as loops: used by compiler
     {"compiler", "higher_order", "gradcheck", "nn", "losses", "optim"},
     {"_op_exercise"},
     {"torch_bridge", "torch_code"},

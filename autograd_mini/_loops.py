@@ -1,0 +1,424 @@
+"""Repeated blocks of a traced graph written once, as a loop over the copies.
+
+A batch's loss repeats one sample's subgraph per sample: the straight-line code repeats
+its lines per sample too, and CPython's ``compile()`` spends about 8 µs a node on them.
+Here the compiler's own lines are cut into blocks of nodes; when every block's lines are
+the same text once each node's name is made relative to its block, the blocks are
+written once, as a ``for`` loop over their inputs and checks (forward) and over the
+values the backward reads, saved per block (backward, in the eager order: last block
+first). Equal text means the same operations in the same order, so results stay bit for
+bit the straight-line code's; anything else (a block that differs, a name read outside
+the loop that the loop does not leave behind) keeps the straight-line code.
+
+A node's name in a block's text is one of: its own block's (``vb12``), the block before's
+(``vp12``, carried forward), the block after's (``vn12``, carried backward), or any other
+node's absolute name (``v12``), which must then be the same node in every block.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .engine import Value
+
+MIN_LOOP_NODES = 2_000  # fewer nodes than this in the loop: straight-line code is cheap enough
+MIN_LOOP_BLOCKS = 3
+MAX_PERIODS = 8  # candidate block lengths tried
+
+_NAME = re.compile(r"\b([vg])(\d+)\b")
+_SLOT = re.compile(r"\b(I|_K)\[(\d+)\]")
+_DIGITS = re.compile(r"\d+")
+_AFTER_NAME = re.compile(r"\b[vg]$")  # what precedes a number in a name, a slot (below)
+_AFTER_SLOT = re.compile(r"\b(I|_K)\[$")
+_RAISE = ": raise ValueError("  # the compiler's check lines: a message follows, never renamed
+
+
+@dataclass
+class Layout:
+    """``count`` blocks of ``length`` nodes from place ``start`` of the order; ``first..last`` loop."""
+
+    start: int
+    length: int
+    count: int
+    first: int = 0
+    last: int = -1
+    forward_starts: list[int] = field(default_factory=list)  # line of each block's forward; count + 1
+    backward_starts: list[int] = field(default_factory=list)  # line where each block's backward starts
+    backward_ends: list[int] = field(default_factory=list)
+    running: dict[Value, str] = field(default_factory=dict)  # outer gradients summed inside the loop
+    slot_values: dict[int, tuple[int, ...]] = field(default_factory=dict)  # each block's inputs, checks
+
+    def place(self, block: int) -> int:
+        """The place in the order of block's first node."""
+        return self.start + block * self.length
+
+    @property
+    def loop_start(self) -> int:
+        return self.place(self.first)
+
+
+# -- finding the blocks: a stretch of the order whose op kinds repeat with one period ---------
+
+
+def find_layout(order: list[Value], kinds: Sequence[object]) -> Layout | None:
+    """The longest stretch of ``order`` made of repeated blocks (by op kind), or None."""
+    ids: dict[int, int] = {}
+    codes = [ids.setdefault(id(kind), len(ids)) for kind in kinds]
+    best: tuple[tuple[int, int], int, int, int] | None = None
+    for period in _candidate_periods(codes):
+        flags = bytes(map(operator.eq, codes, codes[period:]))
+        runs = [m.span() for m in re.finditer(b"\x01+", flags)]
+        if not runs:
+            continue
+        begin, end = max(runs, key=lambda span: span[1] - span[0])
+        covered = end - begin + period
+        if covered // period < MIN_LOOP_BLOCKS or covered < MIN_LOOP_NODES:
+            continue
+        key = (covered, -period)
+        if best is None or key > best[0]:
+            best = (key, begin, end + period, period)
+    if best is None:
+        return None
+    _, begin, end, period = best
+    start = _aligned_start(order, begin, end, period)
+    return Layout(start, period, (end - start) // period)
+
+
+def _candidate_periods(codes: list[int]) -> list[int]:
+    """Block lengths worth trying: the usual gap between copies of the rarest repeated op kinds.
+
+    An op a block holds once (a sample's loss) repeats with the block's length exactly.
+    """
+    counts = Counter(codes)
+    rare = sorted((times, code) for code, times in counts.items() if times > MIN_LOOP_BLOCKS)
+    periods: list[int] = []
+    for _, code in rare[:MAX_PERIODS]:
+        places, place = [], -1
+        for _ in range(counts[code]):
+            place = codes.index(code, place + 1)
+            places.append(place)
+        gap = Counter(map(operator.sub, places[1:], places)).most_common(1)[0][0]
+        if gap not in periods:
+            periods.append(gap)
+    return periods
+
+
+def _aligned_start(order: list[Value], begin: int, end: int, period: int) -> int:
+    """Where to cut the periodic stretch into blocks: the cut fewest reads cross.
+
+    Any cut of a periodic stretch gives equal blocks; one between samples leaves the fewest
+    values to carry from block to block.
+    """
+    if end - begin < 3 * period:
+        return begin
+    index = {node: place for place, node in enumerate(order[begin : begin + 3 * period], begin)}
+    crossing = [0] * (3 * period + 1)  # by cut, a difference array: reads from before it to after
+    for place in range(begin + period, begin + 3 * period):
+        node = order[place]
+        for operand in (node._a, node._b):
+            source = index.get(operand) if operand.__class__ is Value else None
+            if source is not None and source < place:
+                crossing[source + 1 - begin] += 1
+                crossing[place + 1 - begin] -= 1
+    best, best_cut, running = None, begin, 0
+    for cut in range(begin, begin + 2 * period):
+        running += crossing[cut - begin]
+        if cut >= begin + period and (best is None or running < best):
+            best, best_cut = running, cut
+    return best_cut - period
+
+
+def crossing_reads(
+    order: list[Value], kinds: Sequence[object], index: dict[Value, int], layout: Layout
+) -> list[Value]:
+    """Op nodes read from another block (or after the blocks): each needs a name of its own.
+
+    An inlined one would put its code into the reader's block, and blocks would differ. Which
+    of a block's nodes the next block reads is found on one block and named in all of them: a
+    block that reads others differs anyway.
+    """
+    start, length, count = layout.start, layout.length, layout.count
+    end = layout.place(count)
+    carried: set[int] = set()  # places in a block that the block after reads
+    named: list[Value] = []
+    for place in [*range(start + length, start + 2 * length), *range(end, len(order))]:
+        node = order[place]
+        if kinds[place] is None:
+            continue
+        for operand in (node._a, node._b):
+            if operand.__class__ is Value:
+                source = index[operand]
+                if kinds[source] is None or source < start:
+                    continue
+                if place >= end and source < end:
+                    named.append(operand)
+                elif place < end and source < start + length:
+                    carried.add(source - start)
+    named += [order[layout.place(block) + offset] for block in range(count) for offset in carried]
+    return named
+
+
+# -- comparing the blocks' code ---------------------------------------------------------
+
+
+class _Numbers:
+    """A block's code split into its text without numbers and its numbers (names' and others)."""
+
+    def __init__(self, text: str) -> None:
+        self.skeleton = _DIGITS.sub("#", text)
+        self.numbers = list(map(int, _DIGITS.findall(text)))
+
+
+def _step(first: _Numbers, base: int, length: int) -> tuple[list[int], list[int]]:
+    """How each number changes from one block to the next, if the blocks are the same code.
+
+    A name within a block of its own (``base``'s, the one before, the one after) moves on by
+    a block's length; every other number stays, but a slot (an input, a check) may be anything:
+    the slots' places are returned, with 0 for them in the steps.
+    """
+    steps, slots = [], []
+    cuts = first.skeleton.split("#")
+    for place, number in enumerate(first.numbers):
+        before = cuts[place][-4:]
+        if _AFTER_NAME.search(before) and -length <= number - base < 2 * length:
+            steps.append(length)
+            continue
+        if _AFTER_SLOT.search(before):
+            slots.append(place)
+        steps.append(0)
+    return steps, slots
+
+
+def _longest_equal_run(layout: Layout, texts: list[str], lo: int) -> tuple[int, int]:
+    """The longest run of consecutive blocks from ``lo`` whose code is the same, as (first, last).
+
+    Blocks are compared with the one before, number by number, by how each number moved: by a
+    block's length for the names of nearby blocks, by nothing for any other name or number.
+    The steps come from the first block of a run, whose code the loop will be written from.
+    """
+    best, start = (lo, lo), lo
+    blocks = [_Numbers(text) for text in texts]
+    steps, slots = _step(blocks[0], layout.place(lo), layout.length)
+    layout.slot_values = {lo: tuple(blocks[0].numbers[j] for j in slots)}
+    for k in range(lo + 1, lo + len(blocks)):
+        block, before = blocks[k - lo], blocks[k - lo - 1]
+        moved = list(map(operator.sub, block.numbers, before.numbers))
+        for j in slots:
+            moved[j] = 0
+        if block.skeleton != before.skeleton or len(block.numbers) != len(before.numbers) or moved != steps:
+            start = k
+            steps, slots = _step(block, layout.place(k), layout.length)
+        elif k - start > best[1] - best[0]:
+            best = (start, k)
+        layout.slot_values[k] = tuple(block.numbers[j] for j in slots)
+    return best
+
+
+def choose_loop(layout: Layout, forward: list[str]) -> bool:
+    """Set ``first..last`` to the longest run of blocks whose forward code is the same."""
+    starts = layout.forward_starts
+    texts = ["\n".join(forward[starts[k] : starts[k + 1]]) for k in range(layout.count)]
+    layout.first, layout.last = _longest_equal_run(layout, texts, 0)
+    return _enough(layout)
+
+
+def _enough(layout: Layout) -> bool:
+    blocks = layout.last - layout.first + 1
+    return blocks >= MIN_LOOP_BLOCKS and blocks * layout.length >= MIN_LOOP_NODES
+
+
+def narrow_to_backward(layout: Layout, backward: list[str]) -> bool:
+    """Narrow ``first..last`` to the longest run whose backward code is the same too; enough left?
+
+    The code outside the new run stays right as it is: it sums the running gradients a term
+    at a time from the old run's last block on, which adds the same numbers in the same order.
+    """
+    slot_values = layout.slot_values
+    texts = [_backward_text(layout, backward, k) for k in range(layout.first, layout.last + 1)]
+    layout.first, layout.last = _longest_equal_run(layout, texts, layout.first)
+    layout.slot_values = slot_values  # the forward's: the backward reads no input and no check
+    return _enough(layout)
+
+
+def _backward_text(layout: Layout, backward: list[str], block: int) -> str:
+    return "\n".join(backward[layout.backward_starts[block] : layout.backward_ends[block]])
+
+
+def running_parents(
+    order: list[Value], kinds: Sequence[object], index: dict[Value, int], layout: Layout
+) -> dict[Value, str]:
+    """Nodes outside the loop (before its block before) that the loop's blocks pass terms to.
+
+    Their gradient becomes a running sum, one addition per term in the eager order, so the
+    loop's body can add its block's terms (the straight code's one sum would name every block).
+    Found from the last block; a block passing terms elsewhere differs from it, and is no loop.
+    """
+    outer = layout.loop_start - layout.length
+    running: dict[Value, str] = {}
+    top = layout.place(layout.last)
+    for place in range(top, top + layout.length):
+        node, kind = order[place], kinds[place]
+        if kind is None:
+            continue
+        for position in kind.grad_positions:  # type: ignore[attr-defined]
+            parent = node._b if position else node._a
+            source = index[parent]  # type: ignore[index]
+            if source < outer:
+                running[parent] = f"g{source}"  # type: ignore[index]
+    return running
+
+
+# -- writing the loops ------------------------------------------------------------------------
+
+
+@dataclass
+class Rolled:
+    """The code with its loops, and the per-block table the forward loop walks."""
+
+    forward: list[str]
+    backward: list[str]
+    table: list[tuple[int, ...]]
+
+
+class _Renamer:
+    """Renames the names of a block's lines relative to the block, recording what it met."""
+
+    def __init__(self, base: int, length: int) -> None:
+        self.base, self.length = base, length
+        self.seen: dict[str, set[int]] = {key: set() for key in ("vb", "gb", "vp", "gp", "vn", "gn")}
+        self.slots: list[str] = []  # "I" or "_K", in the order the block's text reads them
+
+    def name(self, match: re.Match[str]) -> str:
+        letter, number = match.group(1), int(match.group(2)) - self.base
+        if 0 <= number < self.length:
+            where = "b"
+        elif -self.length <= number < 0:
+            where, number = "p", number + self.length
+        elif self.length <= number < 2 * self.length:
+            where, number = "n", number - self.length
+        else:
+            return match.group(0)
+        self.seen[letter + where].add(number)
+        return f"{letter}{where}{number}"
+
+    def slot(self, match: re.Match[str]) -> str:
+        kind = match.group(1)
+        self.slots.append(kind)
+        return f"{kind}[{'i' if kind == 'I' else 'k'}{len(self.slots) - 1}]"
+
+    def line(self, line: str) -> str:
+        code, marker, message = line.partition(_RAISE)
+        return _SLOT.sub(self.slot, _NAME.sub(self.name, code)) + marker + message
+
+
+def reroll(layout: Layout, forward: list[str], backward: list[str], read_at_end: str) -> Rolled | None:
+    """The code with blocks first..last as two loops, or None if it cannot be written so.
+
+    ``read_at_end`` is the code of the return line. After the forward loop its locals hold the
+    last block's values, and after the backward loop the first block's: code outside the loops
+    may read those (under their own names again), and nothing else of the loop's blocks.
+    """
+    first_base, last_base = layout.place(layout.first), layout.place(layout.last)
+    f_lo, f_hi = layout.forward_starts[layout.first], layout.forward_starts[layout.last + 1]
+    b_lo, b_hi = layout.backward_starts[layout.last], layout.backward_ends[layout.first]
+    ahead, behind = _Renamer(first_base, layout.length), _Renamer(first_base, layout.length)
+    one = layout.first  # the body: the first block's code, renamed (every block's is the same)
+    forward_body = [ahead.line(line) for line in forward[f_lo : layout.forward_starts[one + 1]]]
+    backward_body = [behind.line(line) for line in backward[layout.backward_starts[one] : b_hi]]
+    outside = _read_outside(layout, [*forward[f_hi:], *backward[:b_lo]], [*backward[b_hi:], read_at_end])
+    table = _table(layout, ahead.slots)
+    if outside is None or table is None or not _loop_code(ahead, behind):
+        return None
+    last_values, first_values, first_grads = outside
+    carried = sorted(ahead.seen["vp"])
+    values = sorted(behind.seen["vb"] | behind.seen["vn"] | set(first_values))
+    fields = [f"vb{r}" for r in values] + [f"vp{r}" for r in sorted(behind.seen["vp"])]
+    saved = _tuple(fields)
+    slots = [f"{'i' if kind == 'I' else 'k'}{j}" for j, kind in enumerate(ahead.slots)]
+    rolled_forward = [
+        *forward[:f_lo],
+        *(f"vp{r} = v{first_base - layout.length + r}" for r in carried),
+        "_saved = []",
+        "_save = _saved.append",
+        f"for {_targets(slots)} in _L:  # {layout.length} nodes a block; _L: each one's inputs, checks",
+        *(f"    {line}" for line in forward_body),
+        f"    _save({saved})",
+        *(f"    vp{r} = vb{r}" for r in carried),
+        *(f"v{last_base + r} = vb{r}" for r in last_values),
+        *forward[f_hi:],
+    ]
+    next_base = layout.place(layout.last + 1)
+    rolled_backward = [
+        *backward[:b_lo],
+        *(f"vn{r} = v{next_base + r}" for r in sorted(behind.seen["vn"])),
+        *(f"gn{r} = g{next_base + r}" for r in sorted(behind.seen["gn"])),
+        f"for {_targets(fields)} in reversed(_saved):  # the blocks again, last first",
+        *(f"    {line}" for line in backward_body or ["pass"]),
+        *(f"    vn{r} = vb{r}" for r in sorted(behind.seen["vn"])),
+        *(f"    gn{r} = gb{r}" for r in sorted(behind.seen["gn"])),
+        *(f"v{first_base + r} = vb{r}" for r in first_values),
+        *(f"g{first_base + r} = gb{r}" for r in first_grads),
+        *backward[b_hi:],
+    ]
+    return Rolled(rolled_forward, rolled_backward, table)
+
+
+def _loop_code(ahead: _Renamer, behind: _Renamer) -> bool:
+    """Whether the renamed bodies can run as loops: each name they carry is set in the body."""
+    if behind.slots or ahead.seen["gb"] or ahead.seen["gp"] or ahead.seen["vn"] or ahead.seen["gn"]:
+        return False  # a forward reads no gradient and no later block; a backward no input
+    if behind.seen["gp"]:
+        return False  # the block before's gradient is not known yet, when the backward runs
+    if not behind.seen["vp"] <= ahead.seen["vp"] or not ahead.seen["vp"] <= ahead.seen["vb"]:
+        return False
+    return behind.seen["gn"] <= behind.seen["gb"]
+
+
+def _read_outside(
+    layout: Layout, early: list[str], late: list[str]
+) -> tuple[list[int], list[int], list[int]] | None:
+    """What code outside the loops reads of the loop's blocks, by place in a block, or None.
+
+    ``early`` runs between the loops: it may read the last block's values. ``late`` runs after
+    both: it may read those too, and the first block's values and gradients.
+    """
+    lo, hi, length = layout.loop_start, layout.place(layout.last + 1), layout.length
+    first_base, last_base = lo, layout.place(layout.last)
+    last_values: set[int] = set()
+    first_values: set[int] = set()
+    first_grads: set[int] = set()
+    for lines, is_late in ((early, False), (late, True)):
+        for line in lines:
+            code = line.partition(_RAISE)[0]
+            for letter, number in _NAME.findall(code):
+                place = int(number)
+                if not lo <= place < hi:
+                    continue
+                if letter == "v" and place >= last_base:
+                    last_values.add(place - last_base)
+                elif is_late and place < first_base + length:
+                    (first_values if letter == "v" else first_grads).add(place - first_base)
+                else:
+                    return None
+    return sorted(last_values), sorted(first_values), sorted(first_grads)
+
+
+def _table(layout: Layout, slots: list[str]) -> list[tuple[int, ...]] | None:
+    """Per block of the loop: the input slots and check numbers its code reads, in order."""
+    table = [layout.slot_values[block] for block in range(layout.first, layout.last + 1)]
+    return table if all(len(row) == len(slots) for row in table) else None
+
+
+def _tuple(names: list[str]) -> str:
+    return "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
+
+
+def _targets(names: list[str]) -> str:
+    """A for loop's target for items that are tuples of ``names`` (``_`` for empty ones)."""
+    if not names:
+        return "_"
+    return ", ".join(names) + ("," if len(names) == 1 else "")
