@@ -20,7 +20,7 @@ from __future__ import annotations
 import operator
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .engine import Value
@@ -31,7 +31,6 @@ MAX_PERIODS = 8  # candidate block lengths tried
 
 _NAME = re.compile(r"\b([vg])(\d+)\b")
 _SLOT = re.compile(r"\b(I|_K)\[(\d+)\]")
-_DIGITS = re.compile(r"\d+")
 _AFTER_NAME = re.compile(r"\b[vg]$")  # what precedes a number in a name, a slot (below)
 _AFTER_SLOT = re.compile(r"\b(I|_K)\[$")
 _RAISE = ": raise ValueError("  # the compiler's check lines: a message follows, never renamed
@@ -66,8 +65,7 @@ class Layout:
 
 def find_layout(order: list[Value], kinds: Sequence[object]) -> Layout | None:
     """The longest stretch of ``order`` made of repeated blocks (by op kind), or None."""
-    ids: dict[int, int] = {}
-    codes = [ids.setdefault(id(kind), len(ids)) for kind in kinds]
+    codes = list(map(id, kinds))  # kinds are shared objects: one per op and operand kinds
     best: tuple[tuple[int, int], int, int, int] | None = None
     for period in _candidate_periods(codes):
         flags = bytes(map(operator.eq, codes, codes[period:]))
@@ -81,6 +79,8 @@ def find_layout(order: list[Value], kinds: Sequence[object]) -> Layout | None:
         key = (covered, -period)
         if best is None or key > best[0]:
             best = (key, begin, end + period, period)
+        if covered > 0.9 * len(codes):
+            break  # no other period can do much better
     if best is None:
         return None
     _, begin, end, period = best
@@ -88,23 +88,23 @@ def find_layout(order: list[Value], kinds: Sequence[object]) -> Layout | None:
     return Layout(start, period, (end - start) // period)
 
 
-def _candidate_periods(codes: list[int]) -> list[int]:
+def _candidate_periods(codes: list[int]) -> Iterator[int]:
     """Block lengths worth trying: the usual gap between copies of the rarest repeated op kinds.
 
     An op a block holds once (a sample's loss) repeats with the block's length exactly.
     """
     counts = Counter(codes)
     rare = sorted((times, code) for code, times in counts.items() if times > MIN_LOOP_BLOCKS)
-    periods: list[int] = []
+    tried: set[int] = set()
     for _, code in rare[:MAX_PERIODS]:
         places, place = [], -1
         for _ in range(counts[code]):
             place = codes.index(code, place + 1)
             places.append(place)
         gap = Counter(map(operator.sub, places[1:], places)).most_common(1)[0][0]
-        if gap not in periods:
-            periods.append(gap)
-    return periods
+        if gap not in tried:
+            tried.add(gap)
+            yield gap
 
 
 def _aligned_start(order: list[Value], begin: int, end: int, period: int) -> int:
@@ -165,12 +165,27 @@ def crossing_reads(
 # -- comparing the blocks' code ---------------------------------------------------------
 
 
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+_RUN = "\x00"  # marks where a number was: repr() escapes it, so no generated line holds one
+_DIGITS_TO_RUN = str.maketrans("0123456789", _RUN * 10)
+_ALL_BUT_DIGITS = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isdigit()})
+
+
 class _Numbers:
-    """A block's code split into its text without numbers and its numbers (names' and others)."""
+    """A block's code split into its text without numbers and its numbers (names' and others).
+
+    Made with str.translate and str.split, not a regular expression: these run through the
+    whole code of a graph, and are several times faster.
+    """
 
     def __init__(self, text: str) -> None:
-        self.skeleton = _DIGITS.sub("#", text)
-        self.numbers = list(map(int, _DIGITS.findall(text)))
+        skeleton = text.translate(_DIGITS_TO_RUN)
+        while _RUN + _RUN in skeleton:  # one mark a number, whatever its digits
+            skeleton = skeleton.replace(_RUN + _RUN, _RUN)
+        self.skeleton = skeleton
+        # a message may hold other characters than ASCII: split on the digits' runs then
+        runs = text.translate(_ALL_BUT_DIGITS).split() if text.isascii() else _ASCII_DIGITS.findall(text)
+        self.numbers = list(map(int, runs))
 
 
 def _step(first: _Numbers, base: int, length: int) -> tuple[list[int], list[int]]:
@@ -181,7 +196,7 @@ def _step(first: _Numbers, base: int, length: int) -> tuple[list[int], list[int]
     the slots' places are returned, with 0 for them in the steps.
     """
     steps, slots = [], []
-    cuts = first.skeleton.split("#")
+    cuts = first.skeleton.split(_RUN)
     for place, number in enumerate(first.numbers):
         before = cuts[place][-4:]
         if _AFTER_NAME.search(before) and -length <= number - base < 2 * length:
