@@ -221,10 +221,13 @@ def _longest_equal_run(layout: Layout, texts: list[str], lo: int) -> tuple[int, 
     layout.slot_values = {lo: tuple(blocks[0].numbers[j] for j in slots)}
     for k in range(lo + 1, lo + len(blocks)):
         block, before = blocks[k - lo], blocks[k - lo - 1]
-        moved = list(map(operator.sub, block.numbers, before.numbers))
-        for j in slots:
-            moved[j] = 0
-        if block.skeleton != before.skeleton or len(block.numbers) != len(before.numbers) or moved != steps:
+        same = block.skeleton == before.skeleton and len(block.numbers) == len(before.numbers)
+        if same:
+            moved = list(map(operator.sub, block.numbers, before.numbers))
+            for j in slots:
+                moved[j] = 0
+            same = moved == steps
+        if not same:
             start = k
             steps, slots = _step(block, layout.place(k), layout.length)
         elif k - start > best[1] - best[0]:
@@ -351,6 +354,10 @@ def reroll(layout: Layout, forward: list[str], backward: list[str], read_at_end:
     last_values, first_values, first_grads = outside
     carried = sorted(ahead.seen["vp"])
     values = sorted(behind.seen["vb"] | behind.seen["vn"] | set(first_values))
+    if not ahead.seen["vb"].issuperset([*values, *last_values]) or not behind.seen["gb"].issuperset(
+        first_grads
+    ):
+        return None  # a value the loop leaves behind that its body does not set
     fields = [f"vb{r}" for r in values] + [f"vp{r}" for r in sorted(behind.seen["vp"])]
     saved = _tuple(fields)
     slots = [f"{'i' if kind == 'I' else 'k'}{j}" for j, kind in enumerate(ahead.slots)]
