@@ -27,7 +27,9 @@ from .engine import Value
 
 MIN_LOOP_NODES = 2_000  # fewer nodes than this in the loop: straight-line code is cheap enough
 MIN_LOOP_BLOCKS = 3
+MIN_BLOCK_LENGTH = 16  # a turn of the loop costs about what a few ops do: shorter blocks stay straight
 MAX_PERIODS = 8  # candidate block lengths tried
+GAPS_SEEN = 64  # copies of an op kind looked at for its usual gap
 
 _NAME = re.compile(r"\b([vg])(\d+)\b")
 _SLOT = re.compile(r"\b(I|_K)\[(\d+)\]")
@@ -50,6 +52,7 @@ class Layout:
     backward_ends: list[int] = field(default_factory=list)
     running: dict[Value, str] = field(default_factory=dict)  # outer gradients summed inside the loop
     slot_values: dict[int, tuple[int, ...]] = field(default_factory=dict)  # each block's inputs, checks
+    crossing: set[Value] = field(default_factory=set)  # nodes read from another block: named both ways
 
     def place(self, block: int) -> int:
         """The place in the order of block's first node."""
@@ -68,6 +71,8 @@ def find_layout(order: list[Value], kinds: Sequence[object]) -> Layout | None:
     codes = list(map(id, kinds))  # kinds are shared objects: one per op and operand kinds
     best: tuple[tuple[int, int], int, int, int] | None = None
     for period in _candidate_periods(codes):
+        if period < MIN_BLOCK_LENGTH:
+            continue
         flags = bytes(map(operator.eq, codes, codes[period:]))
         runs = [m.span() for m in re.finditer(b"\x01+", flags)]
         if not runs:
@@ -98,7 +103,7 @@ def _candidate_periods(codes: list[int]) -> Iterator[int]:
     tried: set[int] = set()
     for _, code in rare[:MAX_PERIODS]:
         places, place = [], -1
-        for _ in range(counts[code]):
+        for _ in range(min(counts[code], GAPS_SEEN)):  # the usual gap shows in the first copies
             place = codes.index(code, place + 1)
             places.append(place)
         gap = Counter(map(operator.sub, places[1:], places)).most_common(1)[0][0]
@@ -208,19 +213,20 @@ def _step(first: _Numbers, base: int, length: int) -> tuple[list[int], list[int]
     return steps, slots
 
 
-def _longest_equal_run(layout: Layout, texts: list[str], lo: int) -> tuple[int, int]:
+def _longest_equal_run(layout: Layout, texts: Iterator[str], lo: int) -> tuple[int, int]:
     """The longest run of consecutive blocks from ``lo`` whose code is the same, as (first, last).
 
     Blocks are compared with the one before, number by number, by how each number moved: by a
     block's length for the names of nearby blocks, by nothing for any other name or number.
     The steps come from the first block of a run, whose code the loop will be written from.
+    The texts are read one at a time (a big graph's code is not copied whole).
     """
     best, start = (lo, lo), lo
-    blocks = [_Numbers(text) for text in texts]
-    steps, slots = _step(blocks[0], layout.place(lo), layout.length)
-    layout.slot_values = {lo: tuple(blocks[0].numbers[j] for j in slots)}
-    for k in range(lo + 1, lo + len(blocks)):
-        block, before = blocks[k - lo], blocks[k - lo - 1]
+    before = _Numbers(next(texts))
+    steps, slots = _step(before, layout.place(lo), layout.length)
+    layout.slot_values = {lo: tuple(before.numbers[j] for j in slots)}
+    for k, text in enumerate(texts, lo + 1):
+        block = _Numbers(text)
         same = block.skeleton == before.skeleton and len(block.numbers) == len(before.numbers)
         if same:
             moved = list(map(operator.sub, block.numbers, before.numbers))
@@ -233,13 +239,14 @@ def _longest_equal_run(layout: Layout, texts: list[str], lo: int) -> tuple[int, 
         elif k - start > best[1] - best[0]:
             best = (start, k)
         layout.slot_values[k] = tuple(block.numbers[j] for j in slots)
+        before = block
     return best
 
 
 def choose_loop(layout: Layout, forward: list[str]) -> bool:
     """Set ``first..last`` to the longest run of blocks whose forward code is the same."""
     starts = layout.forward_starts
-    texts = ["\n".join(forward[starts[k] : starts[k + 1]]) for k in range(layout.count)]
+    texts = ("\n".join(forward[starts[k] : starts[k + 1]]) for k in range(layout.count))
     layout.first, layout.last = _longest_equal_run(layout, texts, 0)
     return _enough(layout)
 
@@ -256,7 +263,7 @@ def narrow_to_backward(layout: Layout, backward: list[str]) -> bool:
     at a time from the old run's last block on, which adds the same numbers in the same order.
     """
     slot_values = layout.slot_values
-    texts = [_backward_text(layout, backward, k) for k in range(layout.first, layout.last + 1)]
+    texts = (_backward_text(layout, backward, k) for k in range(layout.first, layout.last + 1))
     layout.first, layout.last = _longest_equal_run(layout, texts, layout.first)
     layout.slot_values = slot_values  # the forward's: the backward reads no input and no check
     return _enough(layout)

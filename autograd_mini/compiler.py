@@ -76,6 +76,7 @@ __all__ = ["trace", "check_each_call", "BranchChangedError", "CompiledFunction",
 # Above this many nodes the code is split into chunk functions compiled one at a time, so
 # that compiling a 10^6-node graph needs bounded memory (CPython's compiler uses ~3 KB a line).
 LOCALS_LIMIT = 100_000
+MAX_BIG_BLOCKS = 10_000  # a big graph with more repeated blocks than this is not written as loops
 CHUNK_STATEMENTS = 20_000
 # A chunk also ends at this much source: inlined expressions put many ops on one line,
 # and CPython's compiler needs memory in proportion to the ops (90-120 bytes a character,
@@ -1006,22 +1007,8 @@ def _generate(run: _Run, inputs: list[Value], targets: list[Value], arguments: d
     tape = _record_tape(plan, _program_order(plan, inputs, run.created), run.created)
     run.created = None  # freed before the code is written (peak memory on big graphs)
     constants = _Constants()
-    layout = _loops.find_layout(plan.order, plan.kinds) if not plan.big else None
-    if layout:  # what another block reads gets a name: inlined, it would make the blocks differ
-        plan.materialize.update(_loops.crossing_reads(plan.order, plan.kinds, plan.index, layout))
-    forward, expressions = _write_forward(plan, constants, layout)
-    if layout and _loops.choose_loop(layout, forward):
-        layout.running = _loops.running_parents(plan.order, plan.kinds, plan.index, layout)
-    else:
-        layout = None
-    plan.forget_forward_tables()
-    backward, grad_of = _write_backward(plan, expressions, constants, layout)
-    result = expressions[root]
-    rolled = _rolled(plan, layout, forward, backward, grad_of, result) if layout else None
-    del expressions  # per-node tables are freed before the pieces are joined (peak memory)
+    forward, backward, grad_of, result, rolled = _write_code(plan, constants)
     plan.forget_per_node_tables()
-    if rolled:
-        forward, backward = rolled.forward, rolled.backward
     pieces = _assemble(plan, forward, backward, grad_of, result)
     if len(pieces) == 1:
         source = pieces[0]
@@ -1034,6 +1021,40 @@ def _generate(run: _Run, inputs: list[Value], targets: list[Value], arguments: d
     checks = tuple(check for _, check in run.checks)
     table = rolled.table if rolled else []
     return _Program(pieces, source, len(plan.order), constants.table, tape, checks, read_directly, table)
+
+
+def _write_code(
+    plan: _Plan, constants: _Constants
+) -> tuple[list[str], list[str], dict[Value, str], str, _loops.Rolled | None]:
+    """Forward and backward lines, gradient names and the result's code; repeated blocks as loops.
+
+    A big graph with repeated blocks is written as a small graph's code (its inputs loaded in
+    its lines): with its loops it may fit one function; if not, chunks run these lines too.
+    """
+    layout = _loops.find_layout(plan.order, plan.kinds)
+    big = plan.big
+    if layout and big and layout.count <= MAX_BIG_BLOCKS:
+        plan.big, plan.input_names = False, {}
+    elif big:
+        layout = None  # its per-block tables would hold too much for what a loop would save
+    if layout:  # what another block reads gets a name: inlined, it would make the blocks differ
+        layout.crossing = set(_loops.crossing_reads(plan.order, plan.kinds, plan.index, layout))
+        plan.materialize.update(layout.crossing)
+    forward, expressions = _write_forward(plan, constants, layout)
+    if layout and _loops.choose_loop(layout, forward):
+        layout.running = _loops.running_parents(plan.order, plan.kinds, plan.index, layout)
+    else:
+        layout = None
+    plan.forget_forward_tables()
+    backward, grad_of = _write_backward(plan, expressions, constants, layout)
+    result = expressions[plan.root]
+    rolled = _rolled(plan, layout, forward, backward, grad_of, result) if layout else None
+    if rolled and len(rolled.forward) + len(rolled.backward) > LOCALS_LIMIT:
+        rolled = None  # still too long for one function: the straight code, in chunks
+    if rolled:
+        return rolled.forward, rolled.backward, grad_of, result, rolled
+    plan.big = big
+    return forward, backward, grad_of, result, None
 
 
 def _rolled(
@@ -1261,6 +1282,7 @@ def _write_backward(
     if layout:
         layout.backward_starts, layout.backward_ends = [-1] * layout.count, [-1] * layout.count
     running: dict[Value, str] = {}  # gradients summed a term at a time (the loop's outer nodes)
+    crossing = layout.crossing if layout else ()
     fed: set[Value] = set()  # those of them that got a term
     mark = layout.place(layout.count) - 1 if layout else -2
     for i in range(len(order) - 1, -1, -1):  # the eager backward's order
@@ -1327,6 +1349,8 @@ def _write_backward(
             else:
                 known.append(term)
             nesting[parent] = level if one else level + 1  # type: ignore[index]
+            if crossing and parent in crossing:  # a gradient passed into another block gets a name
+                nesting[parent] = MAX_INLINE_DEPTH
     if layout and layout.backward_ends[0] < 0:  # the first block starts the order
         layout.backward_ends[0] = len(lines)
     return lines, grad_of

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_mini import Value, _loops, compile, losses, nn, trace
+from autograd_mini import Value, _loops, compile, compiler, losses, nn, trace
 from tests.helpers import Outcome, outcome
 
 Batch = list[list[float]]
@@ -25,6 +25,7 @@ LossFn = Callable[[Batch], Value]
 @pytest.fixture(autouse=True)
 def loops_on_small_graphs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_loops, "MIN_LOOP_NODES", 0)
+    monkeypatch.setattr(_loops, "MIN_BLOCK_LENGTH", 1)
 
 
 def eager_with_params(fn: LossFn, batch: Batch, params: Sequence[Value]) -> tuple[float, list[float]]:
@@ -172,6 +173,40 @@ def test_few_or_small_blocks_stay_straight_line(monkeypatch: pytest.MonkeyPatch)
     assert not has_loop(trace(loss, batch, params=params))
     monkeypatch.setattr(_loops, "MIN_LOOP_NODES", 0)
     assert not has_loop(trace(loss, batch[:2], params=params))  # two blocks: fewer than MIN_LOOP_BLOCKS
+
+
+def test_blocks_shorter_than_min_block_length_stay_straight_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chain's blocks are one op long: a turn of the loop would cost more than the op."""
+    monkeypatch.setattr(_loops, "MIN_BLOCK_LENGTH", 16)
+
+    def chain(batch: Batch) -> Value:
+        x = batch[0][0] * params[0]
+        for _ in range(300):
+            x = (x * 0.999).tanh()
+        return x
+
+    params = [Value(0.5)]
+    assert not agree(chain, [[0.25]], params, [[[0.25]], [[-3.0]]])
+    monkeypatch.setattr(_loops, "MIN_BLOCK_LENGTH", 1)
+    assert agree(chain, [[0.25]], params, [[[0.25]], [[-3.0]]])
+
+
+def test_a_big_graph_with_repeated_blocks_fits_one_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over LOCALS_LIMIT nodes a graph is cut into chunk functions, unless its loops make it short."""
+    monkeypatch.setattr(compiler, "LOCALS_LIMIT", 500)
+    loss, params, batch = moons_like(24)  # about 1,900 nodes, 'big' here
+    compiled = trace(loss, batch, params=params)
+    assert has_loop(compiled) and "_part0" not in compiled.source
+    assert agree(loss, batch, params, [batch, [[-x for x in row[:2]] + row[2:] for row in batch]])
+
+
+def test_a_big_graph_whose_loop_is_still_too_long_runs_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compiler, "LOCALS_LIMIT", 100)  # shorter than the code with its loop
+    monkeypatch.setattr(compiler, "CHUNK_STATEMENTS", 200)
+    loss, params, batch = moons_like(24)
+    compiled = trace(loss, batch, params=params)
+    assert not has_loop(compiled) and "chunk functions _part0" in compiled.source
+    assert not agree(loss, batch, params, [batch, [[-x for x in row[:2]] + row[2:] for row in batch]])
 
 
 # -- random blocks -----------------------------------------------------------------------------
