@@ -20,7 +20,7 @@ from __future__ import annotations
 import operator
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .engine import Value
@@ -190,40 +190,46 @@ class _Numbers:
         self.skeleton = skeleton
         # a message may hold other characters than ASCII: split on the digits' runs then
         runs = text.translate(_ALL_BUT_DIGITS).split() if text.isascii() else _ASCII_DIGITS.findall(text)
+        self.runs = runs  # as written: 05 (in 0.05) is not 5 (in 0.5)
         self.numbers = list(map(int, runs))
 
 
-def _step(first: _Numbers, base: int, length: int) -> tuple[list[int], list[int]]:
+def _step(
+    first: _Numbers, base: int, length: int
+) -> tuple[list[int], list[int], Callable[[list[str]], object]]:
     """How each number changes from one block to the next, if the blocks are the same code.
 
     A name within a block of its own (``base``'s, the one before, the one after) moves on by
-    a block's length; every other number stays, but a slot (an input, a check) may be anything:
-    the slots' places are returned, with 0 for them in the steps.
+    a block's length; every other number stays as written, but a slot (an input, a check) may
+    be anything. Returns the steps (0 for the slots), the slots' places, and a function
+    picking the numbers that stay, as written, out of a block's runs of digits.
     """
-    steps, slots = [], []
+    steps: list[int] = []
+    slots: list[int] = []
+    fixed: list[int] = []
     cuts = first.skeleton.split(_RUN)
     for place, number in enumerate(first.numbers):
         before = cuts[place][-4:]
         if _AFTER_NAME.search(before) and -length <= number - base < 2 * length:
             steps.append(length)
             continue
-        if _AFTER_SLOT.search(before):
-            slots.append(place)
+        (slots if _AFTER_SLOT.search(before) else fixed).append(place)
         steps.append(0)
-    return steps, slots
+    return steps, slots, operator.itemgetter(*fixed) if fixed else lambda runs: ()
 
 
 def _longest_equal_run(layout: Layout, texts: Iterator[str], lo: int) -> tuple[int, int]:
     """The longest run of consecutive blocks from ``lo`` whose code is the same, as (first, last).
 
-    Blocks are compared with the one before, number by number, by how each number moved: by a
-    block's length for the names of nearby blocks, by nothing for any other name or number.
-    The steps come from the first block of a run, whose code the loop will be written from.
-    The texts are read one at a time (a big graph's code is not copied whole).
+    Blocks are compared with the one before, number by number: the names of nearby blocks
+    must have moved by a block's length, every other number (other names, a literal's digits)
+    must be written the same. The steps come from the first block of a run, whose code the
+    loop will be written from. The texts are read one at a time (a big graph's code is not
+    copied whole).
     """
     best, start = (lo, lo), lo
     before = _Numbers(next(texts))
-    steps, slots = _step(before, layout.place(lo), layout.length)
+    steps, slots, fixed = _step(before, layout.place(lo), layout.length)
     layout.slot_values = {lo: tuple(before.numbers[j] for j in slots)}
     for k, text in enumerate(texts, lo + 1):
         block = _Numbers(text)
@@ -232,10 +238,10 @@ def _longest_equal_run(layout: Layout, texts: Iterator[str], lo: int) -> tuple[i
             moved = list(map(operator.sub, block.numbers, before.numbers))
             for j in slots:
                 moved[j] = 0
-            same = moved == steps
+            same = moved == steps and fixed(block.runs) == fixed(before.runs)
         if not same:
             start = k
-            steps, slots = _step(block, layout.place(k), layout.length)
+            steps, slots, fixed = _step(block, layout.place(k), layout.length)
         elif k - start > best[1] - best[0]:
             best = (start, k)
         layout.slot_values[k] = tuple(block.numbers[j] for j in slots)

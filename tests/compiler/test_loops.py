@@ -232,7 +232,7 @@ Step = tuple[str, int, int]  # op and its operands: places in the block's list o
 
 
 @st.composite
-def block_programs(draw: st.DrawFn) -> tuple[list[Step], list[float], str]:
+def block_programs(draw: st.DrawFn) -> tuple[list[Step], list[float], str, list[float] | None]:
     steps = []
     for k in range(draw(st.integers(1, 6))):
         op = draw(st.sampled_from(UNARY + BINARY))
@@ -240,14 +240,23 @@ def block_programs(draw: st.DrawFn) -> tuple[list[Step], list[float], str]:
         steps.append((op, draw(st.integers(0, readable - 1)), draw(st.integers(-3, readable - 1))))
     literals = draw(st.lists(st.sampled_from([0.5, 2.0, -1.0, 3.0]), min_size=3, max_size=3))
     combine = draw(st.sampled_from(["sum", "carry", "product"]))
-    return steps, literals, combine
+    # a number per sample (a class weight): equal blocks but for a literal, written alike or not
+    scale = st.sampled_from([0.5, 0.05, 0.005, 1.5, 1.05, 2.0])
+    scales = draw(st.one_of(st.none(), st.lists(scale, min_size=10, max_size=10)))
+    return steps, literals, combine, scales
 
 
-def block_loss(steps: list[Step], literals: list[float], combine: str, params: list[Value]) -> LossFn:
+def block_loss(
+    steps: list[Step],
+    literals: list[float],
+    combine: str,
+    params: list[Value],
+    scales: list[float] | None = None,
+) -> LossFn:
     def loss(batch: Batch) -> Value:
         total: Value | float = 0.0
         carried: Value | float = 1.0
-        for row in batch:
+        for sample, row in enumerate(batch):
             readable: list[Value | float] = [row[0], row[1], *params, carried]
             for op, a, b in steps:
                 second = literals[-b - 1] if b < 0 else readable[b]
@@ -257,6 +266,8 @@ def block_loss(steps: list[Step], literals: list[float], combine: str, params: l
             out = readable[6]
             for value in readable[7:]:
                 out = out + value
+            if scales:
+                out = out * scales[sample]
             if combine == "product":
                 total = total * out if isinstance(total, Value) else out
             else:
@@ -281,20 +292,31 @@ special = st.sampled_from([0.0, -0.0, 1.0, -1.0, 1e300, -1e-300, math.inf, math.
     st.lists(st.lists(st.one_of(finite, special), min_size=2, max_size=2), min_size=10, max_size=10),
 )
 def test_random_blocks_equal_eager_and_the_straight_code(
-    program: tuple[list[Step], list[float], str],
+    program: tuple[list[Step], list[float], str, list[float] | None],
     samples: int,
     param_values: list[float],
     rows: list[list[float]],
 ) -> None:
-    steps, literals, combine = program
+    steps, literals, combine, scales = program
     params = [Value(x) for x in param_values]
-    loss = block_loss(steps, literals, combine, params)
+    loss = block_loss(steps, literals, combine, params, scales)
     traced_at = [[0.5 + 0.1 * k, 1.25 - 0.1 * k] for k in range(samples)]
     try:
         eager_with_params(loss, traced_at, params)
     except (ArithmeticError, ValueError):
         return  # no trace where eager fails: trace raises eager's error, tested elsewhere
     agree(loss, traced_at, params, [traced_at, rows[:samples]])
+
+
+def test_numbers_written_differently_make_blocks_differ() -> None:
+    """0.5 and 0.05 have the same digits but for a zero: a loop would give every sample one of them."""
+    params = [Value(0.5), Value(-0.25), Value(1.5)]
+    steps: list[Step] = [("mul", 0, 2), ("tanh", 6, 0), ("add", 7, 5), ("mul", 8, 1)]
+    batch = [[0.1 * k, 0.2 + k] for k in range(10)]
+    for scales in ([0.5, 0.05] * 5, [1.5, 1.05] * 5, [0.5] * 5 + [0.05] * 5):
+        loss = block_loss(steps, [0.5, 2.0, -1.0], "sum", params, scales)
+        agree(loss, batch, params, [batch])
+    assert agree(loss, batch, params, [batch])  # the last: a loop over samples 0-4 still
 
 
 def test_random_blocks_use_the_loop() -> None:
