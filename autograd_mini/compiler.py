@@ -908,31 +908,40 @@ def _plan_nodes(plan: _Plan, target_set: set[Value], shared: set[Value]) -> None
     grow exponentially with depth. This rule keeps the code linear in the graph.
     """
     variable, needs_grad, keep = plan.variable, plan.needs_grad, plan.materialize
-    input_slot, kinds = plan.input_slot, plan.kinds
+    input_slot, kinds, value_type = plan.input_slot, plan.kinds, Value
+    # Each node's _KINDS bits as operand x: 1 + 2 (varies) + 4 (needs a gradient); as y, 8 times
+    # that. One lookup an operand, where asking both sets would take two.
+    bits_of: dict[Value, int] = {}
     for node in plan.order:
         op = node._op_def
         if op is None:
             kinds.append(None)
             keep.add(node)
+            bits = 1
             if node in input_slot:
                 variable.add(node)
+                bits = 3
             if node in target_set:
                 needs_grad.add(node)
+                bits += 4
+            bits_of[node] = bits
             continue
         if node in shared:
             keep.add(node)
         a, b = node._a, node._b
-        bits = 0
-        if a.__class__ is Value:
-            bits = 1 + 2 * (a in variable) + 4 * (a in needs_grad)
-        if b.__class__ is Value:
-            bits += 8 + 16 * (b in variable) + 32 * (b in needs_grad)
+        bits = bits_of[a] if a.__class__ is value_type else 0
+        if b.__class__ is value_type:
+            bits += 8 * bits_of[b]
         kind = _KINDS[op.name][bits] or _kind_of(op.name, bits)
         kinds.append(kind)
+        bits = 1
         if kind.varies:
             variable.add(node)
+            bits = 3
         if kind.grad_positions:
             needs_grad.add(node)
+            bits += 4
+        bits_of[node] = bits
         if kind.reads_out:
             keep.add(node)
         if kind.keep_operands[0]:
