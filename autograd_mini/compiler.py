@@ -1440,8 +1440,10 @@ def _program_order(plan: _Plan, inputs: list[Value], created: list[Value | int] 
     another thread); the tape records where the root is.
     """
     index = plan.index
-    starts = [node for node in (*inputs, *(created or ())) if node.__class__ is Value and node in index]
-    return operands_first([*starts, *plan.order[plan.index[plan.root] :]])
+    starts = [node for node in inputs if node in index]
+    if created is not None:  # no (*inputs, *created): that would copy created, a node per call fn made
+        starts += [node for node in created if node.__class__ is Value and node in index]
+    return operands_first([*starts, *plan.order[index[plan.root] :]])
 
 
 def _record_tape(plan: _Plan, order: list[Value], created: list[Value | int] | None) -> _Tape:

@@ -174,15 +174,23 @@ def first_reached(start: Value, targets: Container[Value], seen: set[Value]) -> 
         return None
     seen.add(start)
     stack = [start]
-    while stack:
+    node_type = start.__class__
+    while True:  # as consumer_counts' walk
+        if not stack:
+            return None
         node = stack.pop()
-        for operand in (node._a, node._b):
-            if operand.__class__ is start.__class__ and operand not in seen:
-                if operand in targets:
-                    return operand
-                seen.add(operand)
-                stack.append(operand)
-    return None
+        a = node._a
+        if a.__class__ is node_type and a not in seen:
+            if a in targets:
+                return a
+            seen.add(a)
+            stack.append(a)
+        b = node._b
+        if b.__class__ is node_type and b not in seen:
+            if b in targets:
+                return b
+            seen.add(b)
+            stack.append(b)
 
 
 def consumers(order: Sequence[Value]) -> dict[Value, list[Value]]:
