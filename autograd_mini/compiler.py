@@ -907,42 +907,49 @@ def _plan_nodes(plan: _Plan, target_set: set[Value], shared: set[Value]) -> None
     inlining an operand that a formula reads twice would copy it, and copies of copies
     grow exponentially with depth. This rule keeps the code linear in the graph.
     """
-    variable, needs_grad, keep = plan.variable, plan.needs_grad, plan.materialize
-    input_slot, kinds, value_type = plan.input_slot, plan.kinds, Value
+    keep, input_slot, kinds, value_type = plan.materialize, plan.input_slot, plan.kinds, Value
+    # Nearly every node varies and needs a gradient: the loop collects the few that do not, and
+    # the two sets are filled at once afterwards (asking a small set is faster, adding to a large one slow).
+    constant: set[Value] = set()
+    no_grad: set[Value] = set()
     for node in plan.order:
         op = node._op_def
         if op is None:
             kinds.append(None)
             keep.add(node)
-            if node in input_slot:
-                variable.add(node)
-            if node in target_set:
-                needs_grad.add(node)
+            if node not in input_slot:
+                constant.add(node)
+            if node not in target_set:
+                no_grad.add(node)
             continue
         if node in shared:
             keep.add(node)
         a, b = node._a, node._b
         bits = 0  # additions, not 2 * (a in variable): CPython does not specialize bool arithmetic
         if a.__class__ is value_type:
-            bits = 3 if a in variable else 1
-            if a in needs_grad:
+            bits = 1 if a in constant else 3
+            if a not in no_grad:
                 bits += 4
         if b.__class__ is value_type:
-            bits += 24 if b in variable else 8
-            if b in needs_grad:
+            bits += 8 if b in constant else 24
+            if b not in no_grad:
                 bits += 32
         kind = _KINDS[op.name][bits] or _kind_of(op.name, bits)
         kinds.append(kind)
-        if kind.varies:
-            variable.add(node)
-        if kind.grad_positions:
-            needs_grad.add(node)
+        if not kind.varies:
+            constant.add(node)
+        if not kind.grad_positions:
+            no_grad.add(node)
         if kind.reads_out:
             keep.add(node)
         if kind.keep_operands[0]:
             keep.add(a)  # type: ignore[arg-type]
         if kind.keep_operands[1]:
             keep.add(b)  # type: ignore[arg-type]
+    plan.variable.update(plan.order)
+    plan.variable.difference_update(constant)
+    plan.needs_grad.update(plan.order)
+    plan.needs_grad.difference_update(no_grad)
 
 
 def _plan_user_checks(plan: _Plan, inputs: list[Value], checked: list[tuple[Value, ...]]) -> None:
