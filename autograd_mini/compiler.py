@@ -910,38 +910,49 @@ def _plan_nodes(plan: _Plan, target_set: set[Value], shared: set[Value]) -> None
     inlining an operand that a formula reads twice would copy it, and copies of copies
     grow exponentially with depth. This rule keeps the code linear in the graph.
     """
-    variable, needs_grad, keep = plan.variable, plan.needs_grad, plan.materialize
-    input_slot, kinds = plan.input_slot, plan.kinds
+    keep, input_slot, kinds, value_type = plan.materialize, plan.input_slot, plan.kinds, Value
+    # Nearly every node varies and needs a gradient: the loop collects the few that do not, and
+    # the two sets are filled at once afterwards (asking a small set is faster, adding to a large one slow).
+    constant: set[Value] = set()
+    no_grad: set[Value] = set()
     for node in plan.order:
         op = node._op_def
         if op is None:
             kinds.append(None)
             keep.add(node)
-            if node in input_slot:
-                variable.add(node)
-            if node in target_set:
-                needs_grad.add(node)
+            if node not in input_slot:
+                constant.add(node)
+            if node not in target_set:
+                no_grad.add(node)
             continue
         if node in shared:
             keep.add(node)
         a, b = node._a, node._b
-        bits = 0
-        if a.__class__ is Value:
-            bits = 1 + 2 * (a in variable) + 4 * (a in needs_grad)
-        if b.__class__ is Value:
-            bits += 8 + 16 * (b in variable) + 32 * (b in needs_grad)
+        bits = 0  # additions, not 2 * (a in variable): CPython does not specialize bool arithmetic
+        if a.__class__ is value_type:
+            bits = 1 if a in constant else 3
+            if a not in no_grad:
+                bits += 4
+        if b.__class__ is value_type:
+            bits += 8 if b in constant else 24
+            if b not in no_grad:
+                bits += 32
         kind = _KINDS[op.name][bits] or _kind_of(op.name, bits)
         kinds.append(kind)
-        if kind.varies:
-            variable.add(node)
-        if kind.grad_positions:
-            needs_grad.add(node)
+        if not kind.varies:
+            constant.add(node)
+        if not kind.grad_positions:
+            no_grad.add(node)
         if kind.reads_out:
             keep.add(node)
         if kind.keep_operands[0]:
             keep.add(a)  # type: ignore[arg-type]
         if kind.keep_operands[1]:
             keep.add(b)  # type: ignore[arg-type]
+    plan.variable.update(plan.order)
+    plan.variable.difference_update(constant)
+    plan.needs_grad.update(plan.order)
+    plan.needs_grad.difference_update(no_grad)
 
 
 def _plan_user_checks(plan: _Plan, inputs: list[Value], checked: list[tuple[Value, ...]]) -> None:
@@ -1562,8 +1573,10 @@ def _program_order(plan: _Plan, inputs: list[Value], created: list[Value | int] 
     another thread); the tape records where the root is.
     """
     index = plan.index
-    starts = [node for node in (*inputs, *(created or ())) if node.__class__ is Value and node in index]
-    return operands_first([*starts, *plan.order[plan.index[plan.root] :]])
+    starts = [node for node in inputs if node in index]
+    if created is not None:  # no (*inputs, *created): that would copy created, a node per call fn made
+        starts += [node for node in created if node.__class__ is Value and node in index]
+    return operands_first([*starts, *plan.order[index[plan.root] :]])
 
 
 def _record_tape(plan: _Plan, order: list[Value], created: list[Value | int] | None) -> _Tape:
@@ -1574,23 +1587,23 @@ def _record_tape(plan: _Plan, order: list[Value], created: list[Value | int] | N
     numbers: list[float] = []
     index = plan.index
     place = array("q", bytes(8 * len(order)))  # each node's place on the tape, by its index
-    for k, node in enumerate(order):
-        place[index[node]] = k
+    for k, at in enumerate(map(index.__getitem__, order)):
+        place[at] = k
     codes, first, second = bytearray(), array("q"), array("q")
     code, put_first, put_second = codes.append, first.append, second.append
-    input_slot = plan.input_slot
+    input_slot, op_codes, value_type = plan.input_slot, _OP_CODES, Value
     # operand refs: a node by its place, no operand (_NONE), a number as constant k (-2 - k)
     for node in order:
         fn = node._op_def
         if fn is not None:
-            code(_OP_CODES[fn.name])
+            code(op_codes[fn.name])
             a, b = node._a, node._b
-            if a.__class__ is Value:
+            if a.__class__ is value_type:
                 put_first(place[index[a]])
             else:
                 numbers.append(float(a))  # type: ignore[arg-type]
                 put_first(-1 - len(numbers))
-            if b.__class__ is Value:
+            if b.__class__ is value_type:
                 put_second(place[index[b]])
             elif b is None:
                 put_second(_NONE)
@@ -1611,20 +1624,7 @@ def _record_tape(plan: _Plan, order: list[Value], created: list[Value | int] | N
         tuple(("node", place[index[x]]) if kind == "node" else (kind, x) for kind, x in args)
         for args in plan.check_args
     ]
-    after = [-1] * len(check_args)  # the last place made before each check was recorded
-    if created is not None:
-        latest, number, recorded = -1, 0, 0  # recorded: the checks recorded before the next node
-        for item in created:  # a node listed again changes nothing: latest already counts it
-            if type(item) is int:
-                recorded = min(item, len(after))
-                continue
-            if number < recorded:
-                after[number:recorded] = [latest] * (recorded - number)
-                number = recorded
-            at = index.get(item)  # type: ignore[arg-type]
-            if at is not None and place[at] > latest:
-                latest = place[at]
-        after[number:] = [latest] * (len(after) - number)
+    after = _made_before_checks(created, len(check_args), index, place)
     checks_after: dict[int, list[int]] = {}
     for number, args in enumerate(check_args):
         if all(kind == "number" for kind, _ in args):
@@ -1632,6 +1632,30 @@ def _record_tape(plan: _Plan, order: list[Value], created: list[Value | int] | N
         last = max([after[number], *(x for kind, x in args if kind == "node")])
         checks_after.setdefault(last, []).append(number)
     return _Tape(codes, first, second, numbers, check_args, checks_after, place[index[plan.root]])
+
+
+def _made_before_checks(
+    created: list[Value | int] | None, checks: int, index: dict[Value, int], place: array[int]
+) -> list[int]:
+    """For each check, the last place on the tape that fn made before recording it (-1: none, or no list)."""
+    after = [-1] * checks
+    if created is None or not checks:
+        return after  # no scan of created: most graphs have no check
+    latest, number, recorded = -1, 0, 0  # recorded: the checks recorded before the next node
+    for item in created:  # a node listed again changes nothing: latest already counts it
+        if type(item) is int:
+            recorded = min(item, checks)
+            continue
+        if number < recorded:
+            after[number:recorded] = [latest] * (recorded - number)
+            number = recorded
+            if number == checks:
+                return after  # all placed: the nodes made after the last check change nothing
+        at = index.get(item)  # type: ignore[arg-type]
+        if at is not None and place[at] > latest:
+            latest = place[at]
+    after[number:] = [latest] * (checks - number)
+    return after
 
 
 class _Recording:

@@ -65,34 +65,55 @@ def consumer_counts(roots: Iterable[Value]) -> dict[Value, int]:
     if not stack:
         return counts
     node_type = type(stack[0])
-    while stack:
+    seen = counts.get
+    # `while True`, operands written out: see _count_uses (trace counts each graph once, so its
+    # walk must be specialized from the first call; a loop over (a, b) builds a tuple per node)
+    while True:
+        if not stack:
+            return counts
         node = stack.pop()
-        for parent in (node._a, node._b):
-            if parent.__class__ is not node_type:
-                continue  # None or a number operand
-            if parent in counts:
-                counts[parent] += 1
+        a = node._a
+        if a.__class__ is node_type:
+            count = seen(a)
+            if count is None:
+                counts[a] = 1
+                stack.append(a)
             else:
-                counts[parent] = 1
-                stack.append(parent)
-    return counts
+                counts[a] = count + 1
+        b = node._b
+        if b.__class__ is node_type:
+            count = seen(b)
+            if count is None:
+                counts[b] = 1
+                stack.append(b)
+            else:
+                counts[b] = count + 1
 
 
 def release_order(roots: Iterable[Value], counts: dict[Value, int]) -> list[Value]:
     """Kahn's order from ``consumer_counts`` (which it uses up): each node before its operands."""
     ready = [root for root in dict.fromkeys(roots) if counts[root] == 0]
     order: list[Value] = []
-    node_type = type(ready[0]) if ready else None
-    while ready:
+    if not ready:
+        return order
+    node_type = type(ready[0])
+    while True:  # as consumer_counts' walk
+        if not ready:
+            return order
         node = ready.pop()
         order.append(node)
-        for parent in (node._a, node._b):
-            if parent.__class__ is node_type:
-                left = counts[parent] - 1
-                counts[parent] = left
-                if left == 0:
-                    ready.append(parent)
-    return order
+        a = node._a
+        if a.__class__ is node_type:
+            left = counts[a] - 1
+            counts[a] = left
+            if left == 0:
+                ready.append(a)
+        b = node._b
+        if b.__class__ is node_type:
+            left = counts[b] - 1
+            counts[b] = left
+            if left == 0:
+                ready.append(b)
 
 
 def toposort(root: Value) -> list[Value]:
@@ -153,15 +174,23 @@ def first_reached(start: Value, targets: Container[Value], seen: set[Value]) -> 
         return None
     seen.add(start)
     stack = [start]
-    while stack:
+    node_type = start.__class__
+    while True:  # as consumer_counts' walk
+        if not stack:
+            return None
         node = stack.pop()
-        for operand in (node._a, node._b):
-            if operand.__class__ is start.__class__ and operand not in seen:
-                if operand in targets:
-                    return operand
-                seen.add(operand)
-                stack.append(operand)
-    return None
+        a = node._a
+        if a.__class__ is node_type and a not in seen:
+            if a in targets:
+                return a
+            seen.add(a)
+            stack.append(a)
+        b = node._b
+        if b.__class__ is node_type and b not in seen:
+            if b in targets:
+                return b
+            seen.add(b)
+            stack.append(b)
 
 
 def consumers(order: Sequence[Value]) -> dict[Value, list[Value]]:

@@ -8,14 +8,18 @@ Each trace is timed whole (median of ``--repeats``, the two workloads alternated
 the compiler's phases: running fn (``_run_recording``), planning, the creation-order tape, the
 forward and backward code, and CPython's ``compile()`` of it. The phases are timed by wrapping
 the compiler's own functions, so the split costs a few function calls per phase, nothing per node.
-Run: python benchmarks/trace_phases.py [--repeats 7]   (prints Markdown; writes nothing)
+With ``--fresh`` each trace is the first of a new process, as bench.py's first compile is:
+CPython has specialized none of the compiler's loops yet (it does after 8 calls or 8 jumps back).
+Run: python benchmarks/trace_phases.py [--repeats 7] [--fresh]   (prints Markdown; writes nothing)
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -60,6 +64,9 @@ def gpt_trace() -> Callable[[], Any]:
     )
 
 
+WORKLOADS: dict[str, Callable[[], Callable[[], Any]]] = {"moons": moons_trace, "GPT (one word)": gpt_trace}
+
+
 def timed_phases() -> dict[str, list[float]]:
     """Wrap each phase function of the compiler so that every call adds its time to a list."""
     seconds: dict[str, list[float]] = {name: [] for name in PHASES}
@@ -77,35 +84,62 @@ def timed_phases() -> dict[str, list[float]]:
     return seconds
 
 
+def one_trace(setup: Callable[[], Any], phases: dict[str, list[float]]) -> dict[str, float]:
+    """Time one trace whole and by phase: {phase: seconds, "total": seconds}."""
+    for times in phases.values():
+        times.clear()
+    gc.collect()
+    start = time.perf_counter()
+    setup()
+    split = {phase: sum(times) for phase, times in phases.items()}
+    split["total"] = time.perf_counter() - start
+    return split
+
+
+def first_trace_in_new_process(name: str) -> dict[str, float]:
+    """``one_trace`` of the workload's first trace, run in a new Python process."""
+    script = Path(__file__).resolve()
+    done = subprocess.run(
+        [sys.executable, str(script), "--only-first", name], capture_output=True, text=True, check=True
+    )
+    split: dict[str, float] = json.loads(done.stdout)
+    return split
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7, help="traces per workload (median)")
+    parser.add_argument("--fresh", action="store_true", help="each trace the first of a new process")
+    parser.add_argument("--only-first", choices=list(WORKLOADS), help=argparse.SUPPRESS)  # --fresh's child
     args = parser.parse_args(argv)
-    workloads = {"moons": moons_trace(), "GPT (one word)": gpt_trace()}
+    if args.only_first:
+        setup = WORKLOADS[args.only_first]()
+        print(json.dumps(one_trace(setup, timed_phases())))
+        return 0
+    workloads = {name: make() for name, make in WORKLOADS.items()}
     nodes = {name: setup().num_nodes for name, setup in workloads.items()}  # also the warm-up
     phases = timed_phases()
-    totals: dict[str, list[float]] = {name: [] for name in workloads}
-    splits: dict[str, dict[str, list[float]]] = {name: {p: [] for p in PHASES} for name in workloads}
+    splits: dict[str, dict[str, list[float]]] = {name: {} for name in workloads}
     for repeat in range(args.repeats):
         names = list(workloads) if repeat % 2 == 0 else list(reversed(workloads))
         for name in names:
-            for times in phases.values():
-                times.clear()
-            gc.collect()
-            start = time.perf_counter()
-            workloads[name]()
-            totals[name].append(time.perf_counter() - start)
-            for phase, times in phases.items():
-                splits[name][phase].append(sum(times))
-    print(f"Trace + compile, median of {args.repeats} (the workloads alternated), seconds:\n")
+            split = first_trace_in_new_process(name) if args.fresh else one_trace(workloads[name], phases)
+            for phase, seconds in split.items():
+                splits[name].setdefault(phase, []).append(seconds)
+    medians = {
+        name: {phase: statistics.median(times) for phase, times in split.items()}
+        for name, split in splits.items()
+    }
+    which = "the first trace of a new process" if args.fresh else "traces in one warm process"
+    print(f"Trace + compile, median of {args.repeats} ({which}; the workloads alternated), seconds:\n")
     print("| phase | " + " | ".join(f"{name} ({nodes[name]:,} nodes)" for name in workloads) + " |")
     print("|---|" + "---:|" * len(workloads))
     for phase in PHASES:
-        cells = [f"{statistics.median(splits[name][phase]):.3f}" for name in workloads]
-        print(f"| {phase} | " + " | ".join(cells) + " |")
-    cells = [f"**{statistics.median(totals[name]):.3f}**" for name in workloads]
-    print("| **trace, total** | " + " | ".join(cells) + " |")
-    per_node = [f"{statistics.median(totals[name]) / nodes[name] * 1e6:.1f}" for name in workloads]
+        print(f"| {phase} | " + " | ".join(f"{medians[name][phase]:.3f}" for name in workloads) + " |")
+    print(
+        "| **trace, total** | " + " | ".join(f"**{medians[name]['total']:.3f}**" for name in workloads) + " |"
+    )
+    per_node = [f"{medians[name]['total'] / nodes[name] * 1e6:.1f}" for name in workloads]
     print("| µs per node | " + " | ".join(per_node) + " |")
     return 0
 
