@@ -177,7 +177,7 @@ _ALL_BUT_DIGITS = str.maketrans({chr(c): " " for c in range(128) if not chr(c).i
 
 
 class _Numbers:
-    """A block's code split into its text without numbers and its numbers (names' and others).
+    """A block's code split into its text without numbers and its numbers as written.
 
     Made with str.translate and str.split, not a regular expression: these run through the
     whole code of a graph, and are several times faster.
@@ -189,63 +189,82 @@ class _Numbers:
             skeleton = skeleton.replace(_RUN + _RUN, _RUN)
         self.skeleton = skeleton
         # a message may hold other characters than ASCII: split on the digits' runs then
-        runs = text.translate(_ALL_BUT_DIGITS).split() if text.isascii() else _ASCII_DIGITS.findall(text)
-        self.runs = runs  # as written: 05 (in 0.05) is not 5 (in 0.5)
-        self.numbers = list(map(int, runs))
+        self.runs = text.translate(_ALL_BUT_DIGITS).split() if text.isascii() else _ASCII_DIGITS.findall(text)
 
 
-def _step(
-    first: _Numbers, base: int, length: int
-) -> tuple[list[int], list[int], Callable[[list[str]], object]]:
-    """How each number changes from one block to the next, if the blocks are the same code.
+Picker = Callable[[list[str]], tuple[str, ...]]
 
-    A name within a block of its own (``base``'s, the one before, the one after) moves on by
-    a block's length; every other number stays as written, but a slot (an input, a check) may
-    be anything. Returns the steps (0 for the slots), the slots' places, and a function
-    picking the numbers that stay, as written, out of a block's runs of digits.
+
+def _picker(places: list[int]) -> Picker:
+    """A function returning the items at ``places`` of a list, as a tuple (itemgetter's speed)."""
+    if len(places) > 1:
+        return operator.itemgetter(*places)
+    return lambda items: tuple(items[place] for place in places)
+
+
+@dataclass
+class _Pattern:
+    """What a block's numbers must be for the block to be the same code as the one before.
+
+    From the first block of a run: a name within a block of its own (the block's, the one
+    before, the one after) moves on by a block's length; a slot (an input, a check) may be
+    anything; every other number (other names, a literal's digits) stays as written, so
+    0.05 is not 0.5.
     """
-    steps: list[int] = []
-    slots: list[int] = []
-    fixed: list[int] = []
-    cuts = first.skeleton.split(_RUN)
-    for place, number in enumerate(first.numbers):
-        before = cuts[place][-4:]
-        if _AFTER_NAME.search(before) and -length <= number - base < 2 * length:
-            steps.append(length)
-            continue
-        (slots if _AFTER_SLOT.search(before) else fixed).append(place)
-        steps.append(0)
-    return steps, slots, operator.itemgetter(*fixed) if fixed else lambda runs: ()
+
+    moving: Picker
+    slots: Picker
+    fixed: Picker
+
+    @classmethod
+    def of(cls, first: _Numbers, base: int, length: int) -> _Pattern:
+        moving: list[int] = []
+        slots: list[int] = []
+        fixed: list[int] = []
+        cuts = first.skeleton.split(_RUN)
+        for place, number in enumerate(map(int, first.runs)):
+            before = cuts[place][-4:]
+            if _AFTER_NAME.search(before) and -length <= number - base < 2 * length:
+                moving.append(place)
+            else:
+                (slots if _AFTER_SLOT.search(before) else fixed).append(place)
+        return cls(_picker(moving), _picker(slots), _picker(fixed))
+
+    def names(self, block: _Numbers) -> list[int]:
+        return list(map(int, self.moving(block.runs)))
+
+    def slot_values(self, block: _Numbers) -> tuple[int, ...]:
+        return tuple(map(int, self.slots(block.runs)))
 
 
 def _longest_equal_run(layout: Layout, texts: Iterator[str], lo: int) -> tuple[int, int]:
     """The longest run of consecutive blocks from ``lo`` whose code is the same, as (first, last).
 
-    Blocks are compared with the one before, number by number: the names of nearby blocks
-    must have moved by a block's length, every other number (other names, a literal's digits)
-    must be written the same. The steps come from the first block of a run, whose code the
-    loop will be written from. The texts are read one at a time (a big graph's code is not
-    copied whole).
+    Each block is compared with the one before by the first block's ``_Pattern``: the code
+    the loop will be written from. The texts are read one at a time (a big graph's code is
+    not copied whole).
     """
     best, start = (lo, lo), lo
     before = _Numbers(next(texts))
-    steps, slots, fixed = _step(before, layout.place(lo), layout.length)
-    layout.slot_values = {lo: tuple(before.numbers[j] for j in slots)}
+    pattern = _Pattern.of(before, layout.place(lo), layout.length)
+    names_before = pattern.names(before)
+    moved = [layout.length] * len(names_before)
+    layout.slot_values = {lo: pattern.slot_values(before)}
     for k, text in enumerate(texts, lo + 1):
         block = _Numbers(text)
-        same = block.skeleton == before.skeleton and len(block.numbers) == len(before.numbers)
-        if same:
-            moved = list(map(operator.sub, block.numbers, before.numbers))
-            for j in slots:
-                moved[j] = 0
-            same = moved == steps and fixed(block.runs) == fixed(before.runs)
+        same = block.skeleton == before.skeleton and len(block.runs) == len(before.runs)
+        names = pattern.names(block) if same else []
+        same = same and pattern.fixed(block.runs) == pattern.fixed(before.runs)
+        same = same and list(map(operator.sub, names, names_before)) == moved
         if not same:
             start = k
-            steps, slots, fixed = _step(block, layout.place(k), layout.length)
+            pattern = _Pattern.of(block, layout.place(k), layout.length)
+            names = pattern.names(block)
+            moved = [layout.length] * len(names)
         elif k - start > best[1] - best[0]:
             best = (start, k)
-        layout.slot_values[k] = tuple(block.numbers[j] for j in slots)
-        before = block
+        layout.slot_values[k] = pattern.slot_values(block)
+        before, names_before = block, names
     return best
 
 
