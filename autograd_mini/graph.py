@@ -148,19 +148,25 @@ def operands_first(starts: Iterable[Value]) -> list[Value]:
             placed.add(start)
             order.append(start)
             continue
-        stack: list[tuple[Value, bool]] = [(start, False)]
-        while stack:
-            node, operands_done = stack.pop()
-            if node in placed:
+        stack = [start]
+        node_type = start.__class__
+        # The node on top waits for its first operand, then its second, then is placed: nodes on
+        # the stack, not (node, operands done) tuples, and `while True` (see _count_uses).
+        while True:
+            node = stack[-1]
+            a = node._a
+            if a.__class__ is node_type and a not in placed:
+                stack.append(a)
                 continue
-            if operands_done:
-                placed.add(node)
-                order.append(node)
+            b = node._b
+            if b.__class__ is node_type and b not in placed:
+                stack.append(b)
                 continue
-            stack.append((node, True))
-            for operand in (node._b, node._a):  # pushed second first, so the first operand goes first
-                if operand.__class__ is node.__class__ and operand not in placed:
-                    stack.append((operand, False))
+            stack.pop()
+            placed.add(node)
+            order.append(node)
+            if not stack:
+                break
     return order
 
 
