@@ -6,7 +6,8 @@
    (about 73,000 nodes).
 Each trace is timed whole (median of ``--repeats``, the two workloads alternated), and split into
 the compiler's phases: running fn (``_run_recording``), planning, the creation-order tape, the
-forward and backward code, and CPython's ``compile()`` of it. The phases are timed by wrapping
+forward and backward code, the repeated blocks written as a loop (``_loops``), and CPython's
+``compile()`` of it. The phases are timed by wrapping
 the compiler's own functions, so the split costs a few function calls per phase, nothing per node.
 With ``--fresh`` each trace is the first of a new process, as bench.py's first compile is:
 CPython has specialized none of the compiler's loops yet (it does after 8 calls or 8 jumps back).
@@ -31,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench import moons_autograd_compiled, moons_problem
 
 import autograd_mini
-from autograd_mini import compiler
+from autograd_mini import _loops, compiler
 from autograd_mini.demos import gpt
 
 PHASES = [
@@ -41,6 +42,10 @@ PHASES = [
     "_record_tape",
     "_write_forward",
     "_write_backward",
+    "_loops.find_layout",  # repeated blocks: found, compared (forward, then backward), rolled
+    "_loops.choose_loop",
+    "_loops.narrow_to_backward",
+    "_loops.reroll",
     "_assemble",
     "_compile",
 ]
@@ -71,7 +76,9 @@ def timed_phases() -> dict[str, list[float]]:
     """Wrap each phase function of the compiler so that every call adds its time to a list."""
     seconds: dict[str, list[float]] = {name: [] for name in PHASES}
     for name in PHASES:
-        original = getattr(compiler, name)
+        module, _, function = name.rpartition(".")
+        owner = _loops if module else compiler
+        original = getattr(owner, function)
 
         def wrapper(*args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
             start = time.perf_counter()
@@ -80,7 +87,7 @@ def timed_phases() -> dict[str, list[float]]:
             finally:
                 seconds[_name].append(time.perf_counter() - start)
 
-        setattr(compiler, name, wrapper)
+        setattr(owner, function, wrapper)
     return seconds
 
 
