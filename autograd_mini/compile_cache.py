@@ -48,10 +48,13 @@ class CacheEvictionWarning(UserWarning):
 class CompileCache:
     """``fn`` compiled once per argument structure: ``loss, grads = cached(*args)`` as for ``trace``."""
 
-    def __init__(self, fn: Callable[..., Value], params: Sequence[Value] | None, max_entries: int) -> None:
+    def __init__(
+        self, fn: Callable[..., Value], params: Sequence[Value] | None, max_entries: int, loops: bool = True
+    ) -> None:
         self.fn = fn
         self.params = None if params is None else list(params)
         self.max_entries = max_entries
+        self.loops = loops  # trace's: repeated blocks written once, as a loop
         # per structure: its compiled variants (one per branch traced), the last one to succeed first
         self._entries: OrderedDict[object, list[CompiledFunction]] = OrderedDict()
         self._misses: dict[object, int] = {}  # calls in a row no variant could run, per structure
@@ -122,7 +125,7 @@ class CompileCache:
         return root._data, [grads.get(t, 0.0) for t in targets]
 
     def _trace(self, structure: object, args: tuple[object, ...], new_structure: bool) -> CompiledFunction:
-        compiled = trace(self.fn, *args, params=self.params)  # outside the lock: it runs fn
+        compiled = trace(self.fn, *args, params=self.params, loops=self.loops)  # outside the lock: it runs fn
         with self._lock:
             self.traces += 1
             self.compile_seconds += compiled.compile_seconds
@@ -161,11 +164,15 @@ class CompileCache:
 
 
 def compile(  # autograd_mini.compile, as torch.compile (this module needs no builtin compile)
-    fn: Callable[..., Value], *, params: Sequence[Value] | None = None, max_entries: int = DEFAULT_ENTRIES
+    fn: Callable[..., Value],
+    *,
+    params: Sequence[Value] | None = None,
+    max_entries: int = DEFAULT_ENTRIES,
+    loops: bool = True,
 ) -> CompileCache:
     """``fn`` traced once per argument structure (nesting and lengths, never values) and reused.
 
-    ``params`` as for ``trace``. At most ``max_entries`` structures stay compiled; the least
+    ``params`` and ``loops`` as for ``trace``. At most ``max_entries`` structures stay compiled; the least
     recently used is dropped with a CacheEvictionWarning. Numbers choose no entry, but fn's
     comparisons are repeated at each call: see the module's docstring for a function whose
     graph depends on its numbers.
@@ -174,5 +181,7 @@ def compile(  # autograd_mini.compile, as torch.compile (this module needs no bu
         raise TypeError(f"compile: fn must be a function returning a Value, got {type(fn).__name__}")
     if type(max_entries) is not int or max_entries < 1:
         raise ValueError(f"compile: max_entries must be a whole number >= 1, got {max_entries!r}")
+    if type(loops) is not bool:
+        raise TypeError(f"compile: loops must be True or False, got {loops!r}")
     checked = None if params is None else _check_params(params)  # trace's own checks, made now
-    return CompileCache(fn, checked, max_entries)
+    return CompileCache(fn, checked, max_entries, loops)

@@ -41,12 +41,7 @@ def straight_line(
     fn: LossFn, batch: Batch, params: Sequence[Value]
 ) -> Callable[..., tuple[float, list[float]]]:
     """fn traced without loops."""
-    saved = _loops.MIN_LOOP_NODES
-    _loops.MIN_LOOP_NODES = 10**12
-    try:
-        return trace(fn, batch, params=params)
-    finally:
-        _loops.MIN_LOOP_NODES = saved
+    return trace(fn, batch, params=params, loops=False)
 
 
 def has_loop(compiled: object) -> bool:
@@ -165,6 +160,19 @@ def test_the_compile_cache_writes_a_loop_for_each_batch_size() -> None:
             lambda part=part: eager_with_params(loss, part, params)
         )
     assert (cached.traces, cached.hits) == (3, 1)
+
+
+def test_loops_false_writes_straight_line_code_and_loops_is_checked() -> None:
+    loss, params, batch = moons_like(12)
+    assert has_loop(trace(loss, batch, params=params))
+    assert not has_loop(trace(loss, batch, params=params, loops=False))
+    cached = compile(loss, params=params, loops=False)
+    assert outcome(lambda: cached(batch)) == outcome(lambda: eager_with_params(loss, batch, params))
+    assert [has_loop(v) for variants in cached._entries.values() for v in variants] == [False]
+    with pytest.raises(TypeError, match="trace: loops must be True or False, got 'yes'"):
+        trace(loss, batch, params=params, loops="yes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="compile: loops must be True or False, got 1"):
+        compile(loss, params=params, loops=1)  # type: ignore[arg-type]
 
 
 def test_few_or_small_blocks_stay_straight_line(monkeypatch: pytest.MonkeyPatch) -> None:
