@@ -721,7 +721,9 @@ medians, on the same shared machine; these figures are from those scripts, not t
   writes repeated blocks once, as a loop (`autograd_mini/_loops.py`; the compiled guide shows
   the code): on moons, 97 of the 100 samples run in one loop, the code is 127 KB instead of
   2.0 MB, and CPython's `compile()` takes 0.03 s instead of 0.47–0.57 s. What is left is per
-  node, about 7 µs a node in all (`trace_phases.py`, medians of 5): running fn while
+  node: about 7 µs a node in a warm process (`trace_phases.py`, medians of 5; a process's
+  first trace, which `make bench` times, takes about 1.5× that, before CPython specializes
+  the compiler's loops, and this run met a busy machine): running fn while
   recording 0.07 s, planning and ordering 0.08 s, the creation-order tape 0.03 s, writing
   every block's code 0.16 s, and comparing the blocks' code digit for digit, which is what
   proves them equal, 0.08 s. 4 µs a node would need the blocks proven equal from the graph
@@ -729,11 +731,17 @@ medians, on the same shared machine; these figures are from those scripts, not t
   the code writer makes (inlining, names, gradients passed on), and was not attempted.
   The GPT demo gets no loop: a word's positions are not equal blocks (each attends to all
   the positions before it), so its compile stays about 0.5 s of a 0.9 s trace.
-- **Compiled moons ≥ 2.5× hand-written, compiled wide MLP ≥ 1× hand-written**: met in one
-  of the last two runs and not in the other (moons 3.19× and 2.40×, wide 1.01× and 0.91×);
-  the compiled moons step takes 2–3 ms, where load on this shared machine moves a median by
-  20–30%. The wide MLP's 884,352 nodes are cut into chunk functions that pass the values
-  crossing them through a list; not investigated further in this round.
+- **Compiled moons ≥ 2.5× hand-written, compiled wide MLP ≥ 1× hand-written**: met in the
+  last run (2.61×, and 2.80× with `loops=False`; wide 1.55×), not in every run before (moons
+  3.19× and 2.40×, wide 1.01× and 0.91×): the compiled moons step takes 2–4 ms, where load on
+  this shared machine moves a median by 20–30%. A loop's call costs about 10% more than the
+  straight-line code's on moons (a weight's gradient is added to a variable once per sample,
+  where the straight code sums all its terms in one expression, and each sample's values are
+  saved in a tuple for the backward); `loops=False` is there for runs of thousands of calls.
+- **Eager moons ≥ 20× micrograd**: 18.0× in the last run, 30.0× and 20.5× in the two before.
+  The eager engine did not change in this round (the step of the commit before, timed in
+  alternated processes on the same afternoon: 108.8, 101.9, 94.9 ms; this one's: 94.0, 92.3,
+  89.7 ms); micrograd's step slowed less than ours on a busy machine.
 """
 
 
