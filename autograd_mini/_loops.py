@@ -372,53 +372,70 @@ def reroll(layout: Layout, forward: list[str], backward: list[str], read_at_end:
     last block's values, and after the backward loop the first block's: code outside the loops
     may read those (under their own names again), and nothing else of the loop's blocks.
     """
-    first_base, last_base = layout.place(layout.first), layout.place(layout.last)
     f_lo, f_hi = layout.forward_starts[layout.first], layout.forward_starts[layout.last + 1]
     b_lo, b_hi = layout.backward_starts[layout.last], layout.backward_ends[layout.first]
-    ahead, behind = _Renamer(first_base, layout.length), _Renamer(first_base, layout.length)
-    one = layout.first  # the body: the first block's code, renamed (every block's is the same)
-    forward_body = [ahead.line(line) for line in forward[f_lo : layout.forward_starts[one + 1]]]
-    backward_body = [behind.line(line) for line in backward[layout.backward_starts[one] : b_hi]]
+    ahead = _Renamer(layout.loop_start, layout.length)  # the body: the first block's code, renamed
+    behind = _Renamer(layout.loop_start, layout.length)
+    forward_body = [ahead.line(line) for line in forward[f_lo : layout.forward_starts[layout.first + 1]]]
+    backward_body = [behind.line(line) for line in backward[layout.backward_starts[layout.first] : b_hi]]
     outside = _read_outside(layout, [*forward[f_hi:], *backward[:b_lo]], [*backward[b_hi:], read_at_end])
     table = _table(layout, ahead.slots)
     if outside is None or table is None or not _loop_code(ahead, behind):
         return None
     last_values, first_values, first_grads = outside
-    carried = sorted(ahead.seen["vp"])
     values = sorted(behind.seen["vb"] | behind.seen["vn"] | set(first_values))
-    if not ahead.seen["vb"].issuperset([*values, *last_values]) or not behind.seen["gb"].issuperset(
-        first_grads
-    ):
+    if not ahead.seen["vb"].issuperset([*values, *last_values]) or not behind.seen["gb"] >= set(first_grads):
         return None  # a value the loop leaves behind that its body does not set
-    fields = [f"vb{r}" for r in values] + [f"vp{r}" for r in sorted(behind.seen["vp"])]
-    saved = _tuple(fields)
+    saved = [f"vb{r}" for r in values] + [f"vp{r}" for r in sorted(behind.seen["vp"])]
+    rolled_forward = _forward_loop(layout, forward_body, ahead, saved, last_values)
+    rolled_backward = _backward_loop(layout, backward_body, behind, saved, first_values, first_grads)
+    return Rolled(
+        [*forward[:f_lo], *rolled_forward, *forward[f_hi:]],
+        [*backward[:b_lo], *rolled_backward, *backward[b_hi:]],
+        table,
+    )
+
+
+def _forward_loop(
+    layout: Layout, body: list[str], ahead: _Renamer, saved: list[str], last_values: list[int]
+) -> list[str]:
+    """The forward loop: the block before's values carried in, each block's saved for the backward."""
+    first_base, last_base = layout.loop_start, layout.place(layout.last)
+    carried = sorted(ahead.seen["vp"])
     slots = [f"{'i' if kind == 'I' else 'k'}{j}" for j, kind in enumerate(ahead.slots)]
-    rolled_forward = [
-        *forward[:f_lo],
+    return [
         *(f"vp{r} = v{first_base - layout.length + r}" for r in carried),
         "_saved = []",
         "_save = _saved.append",
         f"for {_targets(slots)} in _L:  # {layout.length} nodes a block; _L: each one's inputs, checks",
-        *(f"    {line}" for line in forward_body),
-        f"    _save({saved})",
+        *(f"    {line}" for line in body),
+        f"    _save({_tuple(saved)})",
         *(f"    vp{r} = vb{r}" for r in carried),
         *(f"v{last_base + r} = vb{r}" for r in last_values),
-        *forward[f_hi:],
     ]
-    next_base = layout.place(layout.last + 1)
-    rolled_backward = [
-        *backward[:b_lo],
-        *(f"vn{r} = v{next_base + r}" for r in sorted(behind.seen["vn"])),
-        *(f"gn{r} = g{next_base + r}" for r in sorted(behind.seen["gn"])),
-        f"for {_targets(fields)} in reversed(_saved):  # the blocks again, last first",
-        *(f"    {line}" for line in backward_body or ["pass"]),
-        *(f"    vn{r} = vb{r}" for r in sorted(behind.seen["vn"])),
-        *(f"    gn{r} = gb{r}" for r in sorted(behind.seen["gn"])),
+
+
+def _backward_loop(
+    layout: Layout,
+    body: list[str],
+    behind: _Renamer,
+    saved: list[str],
+    first_values: list[int],
+    first_grads: list[int],
+) -> list[str]:
+    """The backward loop, last block first: the block after's values and gradients carried in."""
+    first_base, next_base = layout.loop_start, layout.place(layout.last + 1)
+    values, grads = sorted(behind.seen["vn"]), sorted(behind.seen["gn"])
+    return [
+        *(f"vn{r} = v{next_base + r}" for r in values),
+        *(f"gn{r} = g{next_base + r}" for r in grads),
+        f"for {_targets(saved)} in reversed(_saved):  # the blocks again, last first",
+        *(f"    {line}" for line in body or ["pass"]),
+        *(f"    vn{r} = vb{r}" for r in values),
+        *(f"    gn{r} = gb{r}" for r in grads),
         *(f"v{first_base + r} = vb{r}" for r in first_values),
         *(f"g{first_base + r} = gb{r}" for r in first_grads),
-        *backward[b_hi:],
     ]
-    return Rolled(rolled_forward, rolled_backward, table)
 
 
 def _loop_code(ahead: _Renamer, behind: _Renamer) -> bool:
