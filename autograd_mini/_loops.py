@@ -332,6 +332,7 @@ class Rolled:
     forward: list[str]
     backward: list[str]
     table: list[tuple[int, ...]]
+    gradients: dict[Value, str]  # the code of a gradient returned from a loop's block: _G[block][k]
 
 
 class _Renamer:
@@ -365,22 +366,34 @@ class _Renamer:
         return _SLOT.sub(self.slot, _NAME.sub(self.name, code)) + marker + message
 
 
-def reroll(layout: Layout, forward: list[str], backward: list[str], read_at_end: str) -> Rolled | None:
+def reroll(
+    layout: Layout, forward: list[str], backward: list[str], result: str, gradients: dict[Value, str]
+) -> Rolled | None:
     """The code with blocks first..last as two loops, or None if it cannot be written so.
 
-    ``read_at_end`` is the code of the return line. After the forward loop its locals hold the
-    last block's values, and after the backward loop the first block's: code outside the loops
-    may read those (under their own names again), and nothing else of the loop's blocks.
+    ``result`` is the code of the value returned, ``gradients`` each returned gradient's name.
+    After the forward loop its locals hold the last block's values, and after the backward loop
+    the first block's: code outside the loops may read those (under their own names again),
+    and nothing else of the loop's blocks. A gradient returned from each block (a sample's
+    input's) is saved per block by the backward loop, and returned from there.
     """
+    returned = _returned_from_loop(layout, gradients)
     f_lo, f_hi = layout.forward_starts[layout.first], layout.forward_starts[layout.last + 1]
     b_lo, b_hi = layout.backward_starts[layout.last], layout.backward_ends[layout.first]
     ahead = _Renamer(layout.loop_start, layout.length)  # the body: the first block's code, renamed
     behind = _Renamer(layout.loop_start, layout.length)
     forward_body = [ahead.line(line) for line in forward[f_lo : layout.forward_starts[layout.first + 1]]]
     backward_body = [behind.line(line) for line in backward[layout.backward_starts[layout.first] : b_hi]]
+    read_at_end = " ".join([result, *(name for target, name in gradients.items() if target not in returned)])
     outside = _read_outside(layout, [*forward[f_hi:], *backward[:b_lo]], [*backward[b_hi:], read_at_end])
     table = _table(layout, ahead.slots)
-    if outside is None or table is None or not _loop_code(ahead, behind):
+    kept = sorted({place for _, place in returned.values()})  # places in a block whose gradient is returned
+    if (
+        outside is None
+        or table is None
+        or not _loop_code(ahead, behind)
+        or not behind.seen["gb"] >= set(kept)
+    ):
         return None
     last_values, first_values, first_grads = outside
     values = sorted(behind.seen["vb"] | behind.seen["vn"] | set(first_values))
@@ -388,12 +401,29 @@ def reroll(layout: Layout, forward: list[str], backward: list[str], read_at_end:
         return None  # a value the loop leaves behind that its body does not set
     saved = [f"vb{r}" for r in values] + [f"vp{r}" for r in sorted(behind.seen["vp"])]
     rolled_forward = _forward_loop(layout, forward_body, ahead, saved, last_values)
-    rolled_backward = _backward_loop(layout, backward_body, behind, saved, first_values, first_grads)
+    rolled_backward = _backward_loop(layout, backward_body, behind, saved, first_values, first_grads, kept)
+    column = {place: k for k, place in enumerate(kept)}
+    returned_code = {
+        target: f"_G[{block - layout.first}][{column[place]}]" for target, (block, place) in returned.items()
+    }
     return Rolled(
         [*forward[:f_lo], *rolled_forward, *forward[f_hi:]],
         [*backward[:b_lo], *rolled_backward, *backward[b_hi:]],
         table,
+        returned_code,
     )
+
+
+def _returned_from_loop(layout: Layout, gradients: dict[Value, str]) -> dict[Value, tuple[int, int]]:
+    """The returned gradients that are a loop block's own, by (block, place in the block)."""
+    lo, hi = layout.loop_start, layout.place(layout.last + 1)
+    returned = {}
+    for target, name in gradients.items():
+        match = _NAME.fullmatch(name)
+        if match and match.group(1) == "g" and lo <= int(match.group(2)) < hi:
+            place = int(match.group(2)) - layout.start
+            returned[target] = (place // layout.length, place % layout.length)
+    return returned
 
 
 def _forward_loop(
@@ -422,17 +452,25 @@ def _backward_loop(
     saved: list[str],
     first_values: list[int],
     first_grads: list[int],
+    kept: list[int],
 ) -> list[str]:
-    """The backward loop, last block first: the block after's values and gradients carried in."""
+    """The backward loop, last block first: the block after's values and gradients carried in.
+
+    The gradients at the places ``kept`` (returned ones) are kept per block, and put in block
+    order in ``_G`` after the loop.
+    """
     first_base, next_base = layout.loop_start, layout.place(layout.last + 1)
     values, grads = sorted(behind.seen["vn"]), sorted(behind.seen["gn"])
+    keep = [f"_kept.append({_tuple([f'gb{r}' for r in kept])})"] if kept else []
     return [
+        *(["_kept = []"] if kept else []),
         *(f"vn{r} = v{next_base + r}" for r in values),
         *(f"gn{r} = g{next_base + r}" for r in grads),
         f"for {_targets(saved)} in reversed(_saved):  # the blocks again, last first",
-        *(f"    {line}" for line in body or ["pass"]),
+        *(f"    {line}" for line in [*body, *keep] or ["pass"]),
         *(f"    vn{r} = vb{r}" for r in values),
         *(f"    gn{r} = gb{r}" for r in grads),
+        *(["_G = _kept[::-1]"] if kept else []),
         *(f"v{first_base + r} = vb{r}" for r in first_values),
         *(f"g{first_base + r} = gb{r}" for r in first_grads),
     ]

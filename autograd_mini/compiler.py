@@ -1071,7 +1071,7 @@ def _write_code(
     if rolled and len(rolled.forward) + len(rolled.backward) > LOCALS_LIMIT:
         rolled = None  # still too long for one function: the straight code, in chunks
     if rolled:
-        return rolled.forward, rolled.backward, grad_of, result, rolled
+        return rolled.forward, rolled.backward, {**grad_of, **rolled.gradients}, result, rolled
     plan.big = big
     return forward, backward, grad_of, result, None
 
@@ -1091,7 +1091,7 @@ def _rolled(
     """
     if not _loops.narrow_to_backward(layout, backward):
         return None
-    return _loops.reroll(layout, forward, backward, " ".join([result, *grad_of.values()]))
+    return _loops.reroll(layout, forward, backward, result, grad_of)
 
 
 def _warn_frozen_decisions(run: _Run, plan: _Plan, inputs: list[Value]) -> None:

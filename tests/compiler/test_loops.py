@@ -135,20 +135,35 @@ def test_a_check_of_each_block_uses_that_blocks_input() -> None:
     assert outcome(lambda: trace(loss, batch, params=params)(bad))[1] is not None
 
 
-def test_gradients_of_each_blocks_inputs_keep_the_straight_code() -> None:
-    """Without params the gradients are the inputs' own, one per block: no loop gives them all."""
+def agree_without_params(fn: LossFn, traced_at: Batch, batches: list[Batch]) -> bool:
+    """As agree, for gradients with respect to every input (no params): one or more per block."""
+    compiled = trace(fn, traced_at)
+    straight = trace(fn, traced_at, loops=False)
 
-    def loss(*xs: Value) -> Value:
-        return sum((x * x).tanh() for x in xs)  # type: ignore[return-value]
+    def eager_inputs(batch: Batch) -> tuple[float, list[float]]:
+        leaves = [[Value(x) for x in row] for row in batch]
+        out = fn(leaves)  # type: ignore[arg-type]
+        out.backward()
+        return out.data, [v.grad for row in leaves for v in row]
 
-    xs = [0.1 * k for k in range(12)]
-    compiled = trace(loss, *xs)
-    assert not has_loop(compiled)
-    moved = [x + 0.3 for x in xs]
-    leaves = [Value(x) for x in moved]
-    out = loss(*leaves)
-    out.backward()
-    assert outcome(lambda: compiled(*moved)) == outcome(lambda: (out.data, [v.grad for v in leaves]))
+    for batch in batches:
+        expected = outcome(lambda batch=batch: eager_inputs(batch))
+        assert outcome(lambda batch=batch: compiled(batch)) == expected, batch
+        assert outcome(lambda batch=batch: straight(batch)) == expected, batch
+    return has_loop(compiled)
+
+
+def test_gradients_of_each_blocks_inputs_are_returned_from_the_loop() -> None:
+    """Without params the gradients are the inputs' own, some in every block: the loop keeps them."""
+    w = Value(0.75)
+
+    def loss(batch: Batch) -> Value:
+        return sum(((row[0] * w + row[1]).tanh() * row[1]) for row in batch)  # type: ignore[return-value]
+
+    batch = [[0.1 * k, 1.0 - 0.05 * k] for k in range(12)]
+    compiled = trace(loss, batch)
+    assert has_loop(compiled) and "_G[" in compiled.source
+    assert agree_without_params(loss, batch, [batch, [[-x for x in row] for row in batch]])
 
 
 def test_the_compile_cache_writes_a_loop_for_each_batch_size() -> None:
@@ -314,6 +329,7 @@ def test_random_blocks_equal_eager_and_the_straight_code(
     except (ArithmeticError, ValueError):
         return  # no trace where eager fails: trace raises eager's error, tested elsewhere
     agree(loss, traced_at, params, [traced_at, rows[:samples]])
+    agree_without_params(loss, traced_at, [traced_at, rows[:samples]])  # the inputs' gradients too
 
 
 def test_numbers_written_differently_make_blocks_differ() -> None:
