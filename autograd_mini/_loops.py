@@ -66,8 +66,11 @@ class Layout:
 # -- finding the blocks: a stretch of the order whose op kinds repeat with one period ---------
 
 
-def find_layout(order: list[Value], kinds: Sequence[object]) -> Layout | None:
-    """The longest stretch of ``order`` made of repeated blocks (by op kind), or None."""
+def find_layout(order: list[Value], kinds: Sequence[object], index: dict[Value, int]) -> Layout | None:
+    """The longest stretch of ``order`` made of repeated blocks (by op kind), or None.
+
+    ``index`` gives each node's place in ``order``.
+    """
     codes = list(map(id, kinds))  # kinds are shared objects: one per op and operand kinds
     best: tuple[tuple[int, int], int, int, int] | None = None
     for period in _candidate_periods(codes):
@@ -89,7 +92,7 @@ def find_layout(order: list[Value], kinds: Sequence[object]) -> Layout | None:
     if best is None:
         return None
     _, begin, end, period = best
-    start = _aligned_start(order, begin, end, period)
+    start = _aligned_start(order, index, begin, end, period)
     return Layout(start, period, (end - start) // period)
 
 
@@ -112,7 +115,7 @@ def _candidate_periods(codes: list[int]) -> Iterator[int]:
             yield gap
 
 
-def _aligned_start(order: list[Value], begin: int, end: int, period: int) -> int:
+def _aligned_start(order: list[Value], index: dict[Value, int], begin: int, end: int, period: int) -> int:
     """Where to cut the periodic stretch into blocks: the cut fewest reads cross.
 
     Any cut of a periodic stretch gives equal blocks; one between samples leaves the fewest
@@ -120,13 +123,12 @@ def _aligned_start(order: list[Value], begin: int, end: int, period: int) -> int
     """
     if end - begin < 3 * period:
         return begin
-    index = {node: place for place, node in enumerate(order[begin : begin + 3 * period], begin)}
     crossing = [0] * (3 * period + 1)  # by cut, a difference array: reads from before it to after
     for place in range(begin + period, begin + 3 * period):
         node = order[place]
         for operand in (node._a, node._b):
-            source = index.get(operand) if operand.__class__ is Value else None
-            if source is not None and source < place:
+            source = index[operand] if operand.__class__ is Value else -1
+            if begin <= source < place:
                 crossing[source + 1 - begin] += 1
                 crossing[place + 1 - begin] -= 1
     best, best_cut, running = None, begin, 0
@@ -139,7 +141,7 @@ def _aligned_start(order: list[Value], begin: int, end: int, period: int) -> int
 
 def crossing_reads(
     order: list[Value], kinds: Sequence[object], index: dict[Value, int], layout: Layout
-) -> list[Value]:
+) -> set[Value]:
     """Op nodes read from another block (or after the blocks): each needs a name of its own.
 
     An inlined one would put its code into the reader's block, and blocks would differ. Which
@@ -149,7 +151,7 @@ def crossing_reads(
     start, length, count = layout.start, layout.length, layout.count
     end = layout.place(count)
     carried: set[int] = set()  # places in a block that the block after reads
-    named: list[Value] = []
+    named: set[Value] = set()
     for place in [*range(start + length, start + 2 * length), *range(end, len(order))]:
         node = order[place]
         if kinds[place] is None:
@@ -160,10 +162,10 @@ def crossing_reads(
                 if kinds[source] is None or source < start:
                     continue
                 if place >= end and source < end:
-                    named.append(operand)
+                    named.add(operand)
                 elif place < end and source < start + length:
                     carried.add(source - start)
-    named += [order[layout.place(block) + offset] for block in range(count) for offset in carried]
+    named.update(order[layout.place(block) + offset] for block in range(count) for offset in carried)
     return named
 
 
@@ -237,19 +239,21 @@ class _Pattern:
         return tuple(map(int, self.slots(block.runs)))
 
 
-def _longest_equal_run(layout: Layout, texts: Iterator[str], lo: int) -> tuple[int, int]:
+def _longest_equal_run(
+    layout: Layout, texts: Iterator[str], lo: int
+) -> tuple[tuple[int, int], dict[int, tuple[int, ...]]]:
     """The longest run of consecutive blocks from ``lo`` whose code is the same, as (first, last).
 
     Each block is compared with the one before by the first block's ``_Pattern``: the code
     the loop will be written from. The texts are read one at a time (a big graph's code is
-    not copied whole).
+    not copied whole). Also returns each block's slot values (its inputs' and checks' numbers).
     """
     best, start = (lo, lo), lo
     before = _Numbers(next(texts))
     pattern = _Pattern.of(before, layout.place(lo), layout.length)
     names_before = pattern.names(before)
     moved = [layout.length] * len(names_before)
-    layout.slot_values = {lo: pattern.slot_values(before)}
+    slot_values = {lo: pattern.slot_values(before)}
     for k, text in enumerate(texts, lo + 1):
         block = _Numbers(text)
         same = block.skeleton == before.skeleton and len(block.runs) == len(before.runs)
@@ -263,16 +267,16 @@ def _longest_equal_run(layout: Layout, texts: Iterator[str], lo: int) -> tuple[i
             moved = [layout.length] * len(names)
         elif k - start > best[1] - best[0]:
             best = (start, k)
-        layout.slot_values[k] = pattern.slot_values(block)
+        slot_values[k] = pattern.slot_values(block)
         before, names_before = block, names
-    return best
+    return best, slot_values
 
 
 def choose_loop(layout: Layout, forward: list[str]) -> bool:
     """Set ``first..last`` to the longest run of blocks whose forward code is the same."""
     starts = layout.forward_starts
     texts = ("\n".join(forward[starts[k] : starts[k + 1]]) for k in range(layout.count))
-    layout.first, layout.last = _longest_equal_run(layout, texts, 0)
+    (layout.first, layout.last), layout.slot_values = _longest_equal_run(layout, texts, 0)
     return _enough(layout)
 
 
@@ -287,10 +291,8 @@ def narrow_to_backward(layout: Layout, backward: list[str]) -> bool:
     The code outside the new run stays right as it is: it sums the running gradients a term
     at a time from the old run's last block on, which adds the same numbers in the same order.
     """
-    slot_values = layout.slot_values
     texts = (_backward_text(layout, backward, k) for k in range(layout.first, layout.last + 1))
-    layout.first, layout.last = _longest_equal_run(layout, texts, layout.first)
-    layout.slot_values = slot_values  # the forward's: the backward reads no input and no check
+    (layout.first, layout.last), _ = _longest_equal_run(layout, texts, layout.first)  # no slots: forward's
     return _enough(layout)
 
 

@@ -1050,14 +1050,14 @@ def _write_code(
     A big graph with repeated blocks is written as a small graph's code (its inputs loaded in
     its lines): with its loops it may fit one function; if not, chunks run these lines too.
     """
-    layout = _loops.find_layout(plan.order, plan.kinds) if loops else None
+    layout = _loops.find_layout(plan.order, plan.kinds, plan.index) if loops else None
     big = plan.big
     if layout and big and layout.count <= MAX_BIG_BLOCKS:
         plan.big, plan.input_names = False, {}
     elif big:
         layout = None  # its per-block tables would hold too much for what a loop would save
     if layout:  # what another block reads gets a name: inlined, it would make the blocks differ
-        layout.crossing = set(_loops.crossing_reads(plan.order, plan.kinds, plan.index, layout))
+        layout.crossing = _loops.crossing_reads(plan.order, plan.kinds, plan.index, layout)
         plan.materialize.update(layout.crossing)
     forward, expressions = _write_forward(plan, constants, layout)
     if layout and _loops.choose_loop(layout, forward):
