@@ -13,6 +13,8 @@ import gc
 import json
 import os
 import platform
+import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -283,6 +285,23 @@ def jax_scalar_compile(samples: int) -> dict[str, Any]:
 
 
 STRAIGHT = "autograd_mini compiled, loops=False"  # the same, written as straight-line code
+FRESH_TRACES = 5  # new processes timing their first moons trace (the compile targets use their median)
+
+
+def fresh_process_trace_seconds(rounds: int) -> float:
+    """Median seconds of the moons step's trace + compile, each the first of a new process.
+
+    One first trace in this process is one sample on a shared machine (0.52-0.84 s in six
+    processes in a row); the targets take the median of several, as every other row does.
+    """
+    script = Path(__file__).resolve().with_name("trace_phases.py")
+    totals = []
+    for _ in range(rounds):
+        done = subprocess.run(
+            [sys.executable, str(script), "--only-first", "moons"], capture_output=True, text=True, check=True
+        )
+        totals.append(json.loads(done.stdout)["total"])
+    return statistics.median(totals)
 
 
 def bench_moons(repeats: int) -> dict[str, Any]:
@@ -339,6 +358,8 @@ def bench_moons(repeats: int) -> dict[str, Any]:
     rows["autograd_mini compiled"]["hundred_steps_seconds"] = time.perf_counter() - start
     rows["autograd_mini compiled"]["compile_seconds"] = compiled_at - start
     rows["autograd_mini compiled"]["first_compile_seconds"] = setup_seconds
+    fresh = fresh_process_trace_seconds(min(FRESH_TRACES, repeats))
+    rows["autograd_mini compiled"]["fresh_compile_seconds"] = fresh
     rows["autograd_mini compiled"]["num_nodes"] = compiled.num_nodes
     rows["autograd_mini compiled"]["source_bytes"] = len(compiled.source)
     rows["autograd_mini compiled"]["equals_eager"] = compiled_equals_eager(X, y, weights, biases)
@@ -603,7 +624,8 @@ def targets(
         moons[name] for name in ("autograd_mini eager", "autograd_mini compiled", "hand-written floats")
     )
     micro = moons.get("micrograd 0.1.0")
-    compile_us = compiled["first_compile_seconds"] / compiled["num_nodes"] * 1e6
+    first_trace = compiled.get("fresh_compile_seconds", compiled["first_compile_seconds"])
+    compile_us = first_trace / compiled["num_nodes"] * 1e6
     peak_mb = memory[f"compile peak, {peak_nodes:,}-node chain"] / 1e6
     wide_us = wide["autograd_mini eager"]["us_per_node"]
     checks = []
@@ -616,7 +638,7 @@ def targets(
         ("compile <= 4 µs per node (moons trace + compile)", compile_us <= 4, f"{compile_us:.1f} µs"),
     ]
     if micro:
-        share = compiled["first_compile_seconds"] / micro["step_seconds"]
+        share = first_trace / micro["step_seconds"]
         checks.append(("moons trace + compile <= 0.3 micrograd steps", share <= 0.3, f"{share:.2f} steps"))
     checks += [
         (f"compile peak <= 400 MB, {peak_nodes:,}-node chain", peak_mb <= 400, f"{peak_mb:,.0f} MB"),
@@ -679,6 +701,9 @@ a smoke run, which writes this page only when asked to (`--page docs/performance
 - "100 steps, end to end" is measured for real for the compiled mode, trace and compile
   included; for JAX it is its compile plus 100 × the median step; for the others 100 × the
   median step.
+- The compile targets (µs a node, micrograd steps) take the median of 5 moons traces, each
+  the first of a new process (`benchmarks/trace_phases.py --only-first moons`): one such
+  trace is one sample, which took 0.52–0.84 s in six processes in a row on this machine.
 - Memory is Python's own allocations (`tracemalloc`), so PyTorch's native memory is not
   counted.
 - micrograd's step depends on what else the process holds, because its collector passes
