@@ -28,6 +28,7 @@ LAYERS: list[set[str]] = [
         "datasets",
         "_progress",
         "_browser",
+        "_precedence",  # where generated code needs parentheses (compiler)
     },
     {"naming", "_literal_folding"},  # _literal_folding: the table's formulas with literal operands
     {"graph", "kernels", "_kernels_generated", "js_codegen"},
