@@ -100,4 +100,16 @@ def field_levels(template: str) -> tuple[dict[str, int], int]:
                 stack.append(child)
     if isinstance(tree, ast.Name) and tree.id.startswith(_FIELD):
         return {tree.id[len(_FIELD) :]: SAME}, SAME
-    return needs, level_of(tree)
+    return needs, ATOM if _enclosed(template) else level_of(tree)
+
+
+def _enclosed(code: str) -> bool:
+    """Whether code is one pair of parentheses around the rest (the tree does not show them)."""
+    if not (code.startswith("(") and code.endswith(")")):
+        return False
+    depth = 0
+    for place, char in enumerate(code):
+        depth += (char == "(") - (char == ")")
+        if depth == 0:
+            return place == len(code) - 1
+    return False

@@ -106,3 +106,11 @@ def test_every_template_in_every_field_of_every_template() -> None:
                 )
                 checked += 1
     assert checked > 1000
+
+
+def test_code_in_one_pair_of_parentheses_is_an_atom() -> None:
+    assert field_levels("(0.0 if {x} <= 0.0 else {g})") == (
+        {"x": _precedence.BOR, "g": _precedence.TEST},
+        ATOM,
+    )
+    assert field_levels("({x} + 1.0) * ({y} + 1.0)")[1] == _precedence.TERM
