@@ -48,7 +48,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import _loops, checks
+from . import _loops, _precedence, checks
 from ._collector import pauses_collector
 from ._literal_folding import fold, may_raise
 from ._loops import Layout
@@ -118,6 +118,13 @@ class _Template:
     term: _Writer = field(compare=False, repr=False)
     one: bool
     operand: str | None
+    # How tightly the code binds (_precedence): what code put into {x} and {y} must bind at least
+    # as, without parentheses; the whole code's level; and the same for the term, over {g}.
+    need_x: int = 0
+    need_y: int = 0
+    level: int = _precedence.ATOM
+    term_need: int = 0
+    term_level: int = _precedence.ATOM
 
     @property
     def reads(self) -> frozenset[str]:
@@ -143,6 +150,9 @@ def _template(formula: str) -> _Template:
     tree = ast.parse(formula, mode="eval")
     folds = frozenset(name for name in ("x", "y") if _reads_only(tree, name))
     operand = text[1:-1] if text in ("{x}", "{y}", "{out}") else None
+    term = _term("{g}", text)
+    needs, level = _precedence.field_levels(text)
+    term_needs, term_level = _precedence.field_levels(term)
     return _Template(
         text,
         tuple(sorted(counts.items())),
@@ -150,9 +160,14 @@ def _template(formula: str) -> _Template:
         formula,
         folds,
         _writer(text),
-        _writer(_term("{g}", text)),
+        _writer(term),
         text == "1.0",
         operand,
+        needs.get("x", 0),
+        needs.get("y", 0),
+        level,
+        term_needs.get("g", 0),
+        term_level,
     )
 
 
@@ -227,6 +242,8 @@ def _reads_only(tree: ast.AST, name: str) -> bool:
 # Literal operands of a node, as (name, repr of the float) pairs: repr keeps -0.0 apart from 0.0.
 _Literals = tuple[tuple[str, str], ...]
 _NO_LITERALS: _Literals = ()
+_ATOM_LEVEL = _precedence.ATOM  # a name or a literal: never in parentheses
+_TERM_LEVEL, _FACTOR_LEVEL = _precedence.TERM, _precedence.FACTOR  # a * b, -a
 
 
 def _literals_of(a: object, b: object) -> _Literals:
@@ -1182,6 +1199,7 @@ def _write_forward(
     lines = [check_call(number) for number in plan.input_checks]
     depth: dict[Value, int] = {}  # nesting of inlined expressions (0: a name or a literal)
     size: dict[Value, int] = {}  # ops inlined into the expression
+    levels: dict[Value, int] = {}  # how tightly an inlined expression binds (_precedence)
     literal, materialize, node_checks = constants.literal, plan.materialize, plan.node_checks
     starts: list[int] = []
     mark = layout.start if layout else -1
@@ -1206,12 +1224,13 @@ def _write_forward(
             continue
         # the operands' code: an inlined one (depth > 0) is read here and nowhere else, so its text can go.
         # Written out for a and b (not a helper called twice): this loop runs once a node.
+        # An inlined operand's code gets parentheses only where the formula needs them (_precedence).
         a, b = node._a, node._b
-        deepest, ops, y = 0, 1, ""
+        deepest, ops, y, x_level, y_level = 0, 1, "", _ATOM_LEVEL, _ATOM_LEVEL
         if a.__class__ is Value:
             deepest = depth[a]
             if deepest:
-                x = "(" + expressions.pop(a) + ")"
+                x, x_level = expressions.pop(a), levels.pop(a)
                 del depth[a]
                 ops += size.pop(a)
             else:
@@ -1221,7 +1240,7 @@ def _write_forward(
         if b.__class__ is Value:
             d = depth[b]
             if d:
-                y = "(" + expressions.pop(b) + ")"
+                y, y_level = expressions.pop(b), levels.pop(b)
                 del depth[b]
                 ops += size.pop(b)
                 deepest = max(deepest, d)
@@ -1234,6 +1253,10 @@ def _write_forward(
             # a number operand: what reads only numbers is worked out now
             inlined = [name for name, p in (("x", a), ("y", b)) if p.__class__ is Value and p not in depth]
             formula, probes, checks = _folded_forward(kind, _literals_of(a, b), inlined)
+        if x_level < formula.need_x:
+            x = "(" + x + ")"
+        if y_level < formula.need_y:
+            y = "(" + y + ")"
         for check in checks:
             lines.append(f"if not ({check.condition.write('', x, y, '')}){_RAISE}{check.message!r})")
         expression = formula.write("", x, y, "")
@@ -1244,7 +1267,8 @@ def _write_forward(
             if node_checks and node in node_checks:
                 lines.extend(check_call(number) for number in node_checks[node])
         else:
-            expressions[node], depth[node], size[node] = expression, deepest + 1, ops
+            level = formula.level or (x_level if formula.operand == "x" else y_level)  # SAME: the operand's
+            expressions[node], depth[node], size[node], levels[node] = expression, deepest + 1, ops, level
         if probes:  # evaluated only to raise where eager's kernel raises computing them
             out = expressions[node]
             lines.extend(probe.write("", x, y, out) for probe in probes)
@@ -1292,10 +1316,12 @@ def _write_backward(
     grad_of: dict[Value, str] = {}  # kept for leaves only: the gradients returned are leaves'
     terms: dict[Value, list[str]] = {}
     nesting: dict[Value, int] = {}  # of the last term added for a node (0: a name or a literal)
+    term_levels: dict[Value, int] = {}  # how tightly the last term added for a node binds (_precedence)
     lines: list[str] = []
     if plan.root_needs_grad:
         terms[plan.root] = ["1.0"]
         nesting[plan.root] = 0
+        term_levels[plan.root] = _ATOM_LEVEL
 
     literal, order, kinds = constants.literal, plan.order, plan.kinds
     if layout:
@@ -1319,6 +1345,7 @@ def _write_backward(
             if parts is None:
                 continue  # no gradient needed here
             level = nesting.pop(node)
+            binds = term_levels.pop(node)
             if kind is None:  # a leaf: its sum starts at 0.0, as eager's
                 grad_of[node] = f"g{i}"
                 lines.extend(_sum_lines(f"g{i}", parts, start_at_zero=True))
@@ -1333,8 +1360,8 @@ def _write_backward(
             if level >= MAX_INLINE_DEPTH:
                 grad, level = f"g{i}", 0
                 lines.append(f"{grad} = {parts[0]}")
-        if level:
-            grad = f"({grad})"
+        if not level:
+            binds = _ATOM_LEVEL  # a name or a literal
         # the code of the node and its operands; an inlined value has none left, and no derivative reads it
         a, b = node._a, node._b
         out = expressions.get(node, _INLINED)
@@ -1351,12 +1378,18 @@ def _write_backward(
             derivative = derivatives[position]
             if literals:  # a number operand: what reads only numbers is worked out now
                 derivative = _with_literals(derivative, literals)
+            # the gradient's code in parentheses only where the term needs them (_precedence)
             if derivative.operand is None:
-                term, one = derivative.term(grad, x, y, out), derivative.one
+                g = grad if binds >= derivative.term_need else "(" + grad + ")"
+                term, one = derivative.term(g, x, y, out), derivative.one
+                term_level = derivative.term_level or binds  # SAME: the term is the gradient itself
             else:  # mul's dz/dx is y, exp's is out: the term depends on that code (a name, 1.0, ...)
                 code = x if derivative.operand == "x" else y if derivative.operand == "y" else out
-                term = f"{grad} * {code}" if code[0] == "v" else _term(grad, code)
-                one = code == "1.0"
+                if code[0] == "v":
+                    term = (grad if binds >= _TERM_LEVEL else "(" + grad + ")") + " * " + code
+                else:  # g, -g, g * literal: any binds at least as a product, once g binds as -g
+                    term = _term(grad if binds >= _FACTOR_LEVEL else "(" + grad + ")", code)
+                one, term_level = code == "1.0", _TERM_LEVEL
             parent = b if position else a
             if running and parent in running:  # inside a loop's block: one addition, now
                 lines.append(f"{running[parent]} = {running[parent]} + {term}")
@@ -1368,6 +1401,7 @@ def _write_backward(
             else:
                 known.append(term)
             nesting[parent] = level if one else level + 1  # type: ignore[index]
+            term_levels[parent] = term_level  # type: ignore[index]
             if crossing and parent in crossing:  # a gradient passed into another block gets a name
                 nesting[parent] = MAX_INLINE_DEPTH
     if layout and layout.backward_ends[0] < 0:  # the first block starts the order

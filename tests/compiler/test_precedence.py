@@ -114,3 +114,10 @@ def test_code_in_one_pair_of_parentheses_is_an_atom() -> None:
         ATOM,
     )
     assert field_levels("({x} + 1.0) * ({y} + 1.0)")[1] == _precedence.TERM
+
+
+def test_every_chain_rule_term_binds_at_least_as_a_product() -> None:
+    """The backward joins a gradient's terms with " + " without parentheses: each must bind so."""
+    for derivatives in compiler._DERIVATIVES.values():
+        for derivative in derivatives:
+            assert derivative.term_level in (SAME, *range(_precedence.TERM, ATOM + 1)), derivative.text
