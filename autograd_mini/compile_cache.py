@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 
 from ._grad_mode import recording
 from .checks import BranchChangedError
-from .compiler import CompiledFunction, TraceError, _check_params, _flatten, _rebuild, trace
+from .compiler import CompiledFunction, TraceError, _as_leaves, _check_params, _flatten, trace
 from .engine import Value, is_grad_enabled
 from .graph import reference_gradients
 
@@ -113,11 +113,9 @@ class CompileCache:
     def _eager(self, args: tuple[object, ...]) -> tuple[float, list[float]]:
         """(value, gradients) of fn run eagerly, as the compiled function returns them; no .grad changes."""
         places = {} if self.params is None else {p: i for i, p in enumerate(self.params)}
-        flat: list[float] = []
-        structure = _flatten(list(args), flat, places, set())
-        leaves = [Value(x) for x in flat]
+        _, leaves, eager_args = _as_leaves(args, places)
         with recording():  # a compiled call runs under no_grad too: this one needs its graph
-            root = self.fn(*_rebuild(structure, iter(leaves)))  # type: ignore[misc]
+            root = self.fn(*eager_args)  # type: ignore[misc]
         if type(root) is not Value:
             raise TraceError(f"compile: fn must return a Value, got {type(root).__name__}")
         grads = reference_gradients(root)  # backward's numbers, bit for bit, from zero

@@ -447,6 +447,14 @@ def _rebuild(structure: object, leaves: Iterator[Value]) -> object:
     return next(leaves)
 
 
+def _as_leaves(args: tuple[object, ...], refused: dict[Value, int]) -> tuple[object, list[Value], object]:
+    """(structure, a new leaf Value per number, the arguments rebuilt from those leaves)."""
+    flat: list[float] = []
+    structure = _flatten(list(args), flat, refused, set())
+    leaves = [Value(x) for x in flat]
+    return structure, leaves, _rebuild(structure, iter(leaves))
+
+
 def _describe_mismatch(expected: object, got: object, path: str) -> str:
     if isinstance(expected, tuple) and isinstance(got, tuple):
         if len(expected) != len(got):
@@ -542,15 +550,13 @@ def trace(
         raise TraceError("trace: called inside no_grad(), where no graph is recorded; call it outside")
     param_list = _check_params(params)
     places = {p: i for i, p in enumerate(param_list)}
-    flat: list[float] = []
-    structure = _flatten(list(example_args), flat, places, set())
-    if not flat and not param_list:
+    structure, leaves, traced_args = _as_leaves(example_args, places)
+    if not leaves and not param_list:
         raise TraceError(
             "trace: fn takes no number and no params were given, so the compiled function would "
             "always return the same number; pass what it depends on as arguments or params"
         )
-    leaves = [Value(x) for x in flat]
-    run_ = _run_recording(fn, _rebuild(structure, iter(leaves)))
+    run_ = _run_recording(fn, traced_args)
     inputs = param_list + leaves  # the code reads them in this order
     targets = param_list if params is not None else leaves
     program = _generate(run_, inputs, targets, _argument_values(example_args), loops)
