@@ -79,17 +79,21 @@ def page(
     scripts: Sequence[str] = ("view.js", "explorer.js"),
     styles: Sequence[str] = ("view.css", "explorer.css"),
     body: str = "body.html",
+    focus: str = "step",
 ) -> str:
     """The whole page; ``data_json`` and ``ops_js`` must already be safe inside <script>.
 
     ``scripts``, ``styles`` and ``body`` name the assets to use, scripts run in their order (the
-    quiz page has its own, after the shared view.js and view.css).
+    quiz page has its own, after the shared view.js and view.css). The body's view controls
+    are the shared ``view_controls.html``, where fit frames the current ``focus``.
     """
+    controls = asset("view_controls.html").replace("__FOCUS__", focus)
     return document(
         what="page",
         title=title,
         style="".join(asset(name) for name in styles),
-        markup=asset(body).replace("__SVG__", svg),
+        # the controls first: the drawing's labels are user text, never read for markers
+        markup=asset(body).replace("__VIEW_CONTROLS__", controls).replace("__SVG__", svg),
         data_json=data_json,
         scripts=[ops_js, *(asset(name) for name in scripts)],
     )

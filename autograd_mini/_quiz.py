@@ -23,6 +23,7 @@ ASSETS: dict[str, Any] = {
     "scripts": ("view.js", "quiz.js"),
     "styles": ("view.css", "quiz.css"),
     "body": "quiz_body.html",
+    "focus": "question",  # what fit frames, in the shared view controls' title
 }
 
 
