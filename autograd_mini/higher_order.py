@@ -366,9 +366,13 @@ def _from_zero(g: Grad) -> Grad:
 
     The Value sums of ``create_graph`` start from their first term instead (a node fewer per
     sum): a -0.0 is made +0.0 here, by one more node with derivative 1, only where it occurs.
+    While a trace runs, that node is always made: the graph's shape must not depend on the
+    numbers, and ``0.0 + g`` is g itself for every other g.
     """
     if isinstance(g, Value):
-        return 0.0 + g if g._data == 0.0 and math.copysign(1.0, g._data) < 0.0 else g
+        if checks.traces_running or (g._data == 0.0 and math.copysign(1.0, g._data) < 0.0):
+            return 0.0 + g
+        return g
     return 0.0 + g
 
 
