@@ -9,8 +9,8 @@ it faster: on a GPT word's code, whose dot products nest a sum per term, a third
 A *level* is how tightly code binds, by Python's grammar, lowest first: a conditional
 expression, ``or``, ``and``, ``not``, comparisons, ``|``, ``^``, ``&``, shifts, ``+ -``,
 ``* / // % @``, unary ``- + ~``, ``**``, ``await``, and an atom (a name, a number, a call,
-an item, or anything in parentheses). Code of level L needs no parentheses where the formula
-needs at least L. Only the tree is compared: the same tree is the same bytecode.
+an item, or anything in parentheses). Code of level L needs no parentheses in a place that
+needs L or less. Only the tree is compared: the same tree is the same bytecode.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ _BINARY = {
     ast.MatMult: TERM,
     ast.Pow: POWER,
 }
+_ATOMS = (ast.Name, ast.Constant, ast.Call, ast.Attribute, ast.Subscript, ast.List, ast.Dict, ast.Set)
 _FIELD = "_field_"  # a format field {x} becomes the name _field_x while the formula is parsed
 
 
@@ -53,7 +54,9 @@ def level_of(node: ast.expr) -> int:
         return CMP
     if isinstance(node, ast.IfExp):
         return TEST
-    return ATOM
+    if isinstance(node, _ATOMS):
+        return ATOM
+    return 0  # anything else (lambda, :=, a bare tuple): below every level, so always in parentheses
 
 
 def _child_needs(node: ast.expr) -> list[tuple[ast.expr, int]]:

@@ -121,3 +121,11 @@ def test_every_chain_rule_term_binds_at_least_as_a_product() -> None:
     for derivatives in compiler._DERIVATIVES.values():
         for derivative in derivatives:
             assert derivative.term_level in (SAME, *range(_precedence.TERM, ATOM + 1)), derivative.text
+
+
+def test_code_of_an_unknown_kind_always_gets_parentheses() -> None:
+    for code in ("lambda: 1.0", "(a := 1.0)", "a, b", "(yield)"):
+        tree = ast.parse(code, mode="exec").body[0]
+        node = tree.value if isinstance(tree, ast.Expr) else tree
+        assert isinstance(node, ast.expr)
+        assert _precedence.level_of(node) < _precedence.TEST, code
