@@ -1191,22 +1191,25 @@ def _write_forward(
 
     With a ``layout``, the line where each of its blocks starts goes into its forward_starts.
     """
-    expressions: dict[Value, str] = {}  # how the code refers to each node's value
+    expressions: dict[Value, str] = {}  # how the code refers to each node's value (a name or a literal)
+    code: dict[str, Callable[[Any], str]] = {
+        "node": expressions.__getitem__,
+        "input": "I[{}]".format,
+        "number": constants.literal,
+    }
 
     def check_call(number: int) -> str:
         """``_K[n](a, b)``: check n on the numbers it reads."""
-        code: dict[str, Callable[[Any], str]] = {
-            "node": expressions.__getitem__,
-            "input": "I[{}]".format,
-            "number": constants.literal,
-        }
         return f"_K[{number}](" + ", ".join(code[kind](x) for kind, x in plan.check_args[number]) + ")"
 
     lines = [check_call(number) for number in plan.input_checks]
-    depth: dict[Value, int] = {}  # nesting of inlined expressions (0: a name or a literal)
-    size: dict[Value, int] = {}  # ops inlined into the expression
-    levels: dict[Value, int] = {}  # how tightly an inlined expression binds (_precedence)
+    # An inlined node's code until its consumer reads it (and nothing else does): the code, its
+    # nesting of inlined expressions, the ops inlined into it and how tightly it binds (_precedence).
+    inlined: dict[Value, tuple[str, int, int, int]] = {}
     literal, materialize, node_checks = constants.literal, plan.materialize, plan.node_checks
+    input_slot = plan.input_slot
+    # bound methods and globals as locals: this loop runs once a node
+    append, take, value_type, atom = lines.append, inlined.pop, Value, _ATOM_LEVEL
     starts: list[int] = []
     mark = layout.start if layout else -1
     if layout:
@@ -1217,66 +1220,64 @@ def _write_forward(
             starts.append(len(lines))
             mark = mark + length if len(starts) <= count else -1
         if kind is None:
-            slot = plan.input_slot.get(node)
+            slot = input_slot.get(node)
             if slot is None:  # a Value fn read but that is no input: frozen at its trace-time value
                 expressions[node] = literal(node._data)
             else:  # a local; in chunks it is loaded from I where a chunk first reads it (_link)
                 expressions[node] = f"v{i}"
                 if not plan.big:
-                    lines.append(f"v{i} = I[{slot}]")
-            depth[node] = 0
+                    append(f"v{i} = I[{slot}]")
             if node_checks and node in node_checks:
                 lines.extend(check_call(number) for number in node_checks[node])
             continue
-        # the operands' code: an inlined one (depth > 0) is read here and nowhere else, so its text can go.
+        # the operands' code: an inlined one is read here and nowhere else, so its text can go.
         # Written out for a and b (not a helper called twice): this loop runs once a node.
         # An inlined operand's code gets parentheses only where the formula needs them (_precedence).
         a, b = node._a, node._b
-        deepest, ops, y, x_level, y_level = 0, 1, "", _ATOM_LEVEL, _ATOM_LEVEL
-        if a.__class__ is Value:
-            deepest = depth[a]
-            if deepest:
-                x, x_level = expressions.pop(a), levels.pop(a)
-                del depth[a]
-                ops += size.pop(a)
+        deepest, ops = 0, 1
+        if a.__class__ is value_type:
+            if a in inlined:
+                x, deepest, a_ops, x_level = take(a)
+                ops += a_ops
             else:
-                x = expressions[a]
+                x, x_level = expressions[a], atom
         else:
-            x = literal(a)  # type: ignore[arg-type]
-        if b.__class__ is Value:
-            d = depth[b]
-            if d:
-                y, y_level = expressions.pop(b), levels.pop(b)
-                del depth[b]
-                ops += size.pop(b)
-                deepest = max(deepest, d)
+            x, x_level = literal(a), atom  # type: ignore[arg-type]
+        if b.__class__ is value_type:
+            if b in inlined:
+                y, d, b_ops, y_level = take(b)
+                ops += b_ops
+                if d > deepest:
+                    deepest = d
             else:
-                y = expressions[b]
+                y, y_level = expressions[b], atom
         elif b is not None:
-            y = literal(b)  # type: ignore[arg-type]
+            y, y_level = literal(b), atom
+        else:
+            y, y_level = "", atom
         formula, probes, checks = kind.forward, kind.probes, kind.checks
-        if kind.folds and (a.__class__ is not Value or (b is not None and b.__class__ is not Value)):
+        if kind.folds and (
+            a.__class__ is not value_type or (b is not None and b.__class__ is not value_type)
+        ):
             # a number operand: what reads only numbers is worked out now
-            inlined = [name for name, p in (("x", a), ("y", b)) if p.__class__ is Value and p not in depth]
-            formula, probes, checks = _folded_forward(kind, _literals_of(a, b), inlined)
+            read = [name for name, p in (("x", a), ("y", b)) if p.__class__ is Value and p not in expressions]
+            formula, probes, checks = _folded_forward(kind, _literals_of(a, b), read)
         if x_level < formula.need_x:
-            x = "(" + x + ")"
+            x = f"({x})"
         if y_level < formula.need_y:
-            y = "(" + y + ")"
+            y = f"({y})"
         for check in checks:
-            lines.append(f"if not ({check.condition.write('', x, y, '')}){_RAISE}{check.message!r})")
-        expression = formula.write("", x, y, "")
+            append(f"if not ({check.condition.write('', x, y, '')}){_RAISE}{check.message!r})")
+        out = formula.write("", x, y, "")
         if deepest >= MAX_INLINE_DEPTH or ops >= MAX_INLINE_OPS or node in materialize:
-            name = f"v{i}"
-            lines.append(f"{name} = {expression}")
-            expressions[node], depth[node] = name, 0
+            append(f"v{i} = {out}")
+            expressions[node] = out = f"v{i}"
             if node_checks and node in node_checks:
                 lines.extend(check_call(number) for number in node_checks[node])
         else:
             level = formula.level or (x_level if formula.operand == "x" else y_level)  # SAME: the operand's
-            expressions[node], depth[node], size[node], levels[node] = expression, deepest + 1, ops, level
+            inlined[node] = (out, deepest + 1, ops, level)
         if probes:  # evaluated only to raise where eager's kernel raises computing them
-            out = expressions[node]
             lines.extend(probe.write("", x, y, out) for probe in probes)
     if layout:  # the last block ends the order
         starts.extend([len(lines)] * (layout.count + 1 - len(starts)))
@@ -1320,114 +1321,125 @@ def _write_backward(
     gradients in its ``running`` are summed one term a line from where its loop begins.
     """
     grad_of: dict[Value, str] = {}  # kept for leaves only: the gradients returned are leaves'
-    terms: dict[Value, list[str]] = {}
-    nesting: dict[Value, int] = {}  # of the last term added for a node (0: a name or a literal)
-    term_levels: dict[Value, int] = {}  # how tightly the last term added for a node binds (_precedence)
+    # Each node's terms so far, one dict lookup a term (see _Terms): only a lone term is passed on
+    # as an expression, so only its nesting and how tightly it binds are kept.
+    terms: dict[Value, _Terms] = {}
     lines: list[str] = []
     if plan.root_needs_grad:
-        terms[plan.root] = ["1.0"]
-        nesting[plan.root] = 0
-        term_levels[plan.root] = _ATOM_LEVEL
-
-    literal, order, kinds = constants.literal, plan.order, plan.kinds
+        terms[plan.root] = (0, _ATOM_LEVEL, "1.0")
+    literal, order, kinds, value_type = constants.literal, plan.order, plan.kinds, Value
+    # bound methods and globals as locals: this loop runs once a node, its inner one once a term
+    take, terms_of, code_of, append = terms.pop, terms.get, expressions.get, lines.append
+    atom, product, factor = _ATOM_LEVEL, _TERM_LEVEL, _FACTOR_LEVEL
     if layout:
         layout.backward_starts, layout.backward_ends = [-1] * layout.count, [-1] * layout.count
-    running: dict[Value, str] = {}  # gradients summed a term at a time (the loop's outer nodes)
     crossing = layout.crossing if layout else ()
-    fed: set[Value] = set()  # those of them that got a term
+    fed: set[Value] = set()  # the running sums that got a term
     mark = layout.place(layout.count) - 1 if layout else -2
     for i in range(len(order) - 1, -1, -1):  # the eager backward's order
         if i == mark:  # the top of a block (layout)
-            mark = _mark_block(layout, i, lines, terms, nesting, running, fed)  # type: ignore[arg-type]
-        node, kind = order[i], kinds[i]
-        if running and node in running:  # its terms are summed by now (a layout's outer node)
-            if node in fed and kind is None:
-                grad_of[node] = running[node]
-            if node not in fed or kind is None:
-                continue  # a leaf's sum is done; a node no term reached has no gradient
-            grad, level, positions = running[node], 0, kind.grad_positions
-        else:
-            parts = terms.pop(node, None)
-            if parts is None:
-                continue  # no gradient needed here
-            level = nesting.pop(node)
-            binds = term_levels.pop(node)
+            mark = _mark_block(layout, i, lines, terms, fed)  # type: ignore[arg-type]
+        node = order[i]
+        entry = take(node, None)
+        if entry is None:
+            continue  # no gradient needed here
+        kind = kinds[i]
+        if entry.__class__ is tuple:  # one term
+            level, binds, grad = entry
             if kind is None:  # a leaf: its sum starts at 0.0, as eager's
                 grad_of[node] = f"g{i}"
-                lines.extend(_sum_lines(f"g{i}", parts, start_at_zero=True))
+                append(f"g{i} = 0.0 + {grad}")
                 continue
             positions = kind.grad_positions
-            if len(parts) == 1 and (len(positions) == 1 or _is_name(parts[0])):
-                # One term, read by one term (or a name): passed on as it is, with no line of its own.
-                grad = parts[0]
-            else:
+            # One term, read by one term (or a name): passed on as it is, with no line of its own.
+            if level >= MAX_INLINE_DEPTH or not (len(positions) == 1 or _is_name(grad)):
+                append(f"g{i} = {grad}")
                 grad, level = f"g{i}", 0
-                lines.extend(_sum_lines(grad, parts, start_at_zero=False))
-            if level >= MAX_INLINE_DEPTH:
-                grad, level = f"g{i}", 0
-                lines.append(f"{grad} = {parts[0]}")
+        elif entry.__class__ is list:
+            if kind is None:
+                grad_of[node] = f"g{i}"
+                _sum_lines(lines, f"g{i}", entry, start_at_zero=True)
+                continue
+            positions = kind.grad_positions
+            grad, level = f"g{i}", 0
+            _sum_lines(lines, grad, entry, start_at_zero=False)
+        else:  # a running sum (a layout's outer node): its terms are summed by now
+            if node not in fed:
+                continue  # no term reached it: it has no gradient
+            if kind is None:
+                grad_of[node] = entry  # type: ignore[assignment]
+                continue  # a leaf's sum is done
+            grad, level, positions = entry, 0, kind.grad_positions  # type: ignore[assignment]
         if not level:
-            binds = _ATOM_LEVEL  # a name or a literal
-        # the code of the node and its operands; an inlined value has none left, and no derivative reads it
+            binds = atom  # a name or a literal
         a, b = node._a, node._b
-        out = expressions.get(node, _INLINED)
-        x = expressions.get(a, _INLINED) if a.__class__ is Value else literal(a)  # type: ignore[arg-type]
-        y = ""  # a unary op's formulas read no y
-        if b.__class__ is Value:
-            y = expressions.get(b, _INLINED)
-        elif b is not None:
-            y = literal(b)  # type: ignore[arg-type]
         derivatives, literals = kind.derivatives, _NO_LITERALS
-        if kind.folds and (a.__class__ is not Value or (b is not None and b.__class__ is not Value)):
+        if kind.folds and (
+            a.__class__ is not value_type or (b is not None and b.__class__ is not value_type)
+        ):
             literals = _literals_of(a, b)
+        x = None
         for position in positions:
             derivative = derivatives[position]
             if literals:  # a number operand: what reads only numbers is worked out now
                 derivative = _with_literals(derivative, literals)
-            # the gradient's code in parentheses only where the term needs them (_precedence)
-            if derivative.operand is None:
-                g = grad if binds >= derivative.term_need else "(" + grad + ")"
-                term, one = derivative.term(g, x, y, out), derivative.one
-                term_level = derivative.term_level or binds  # SAME: the term is the gradient itself
-            else:  # mul's dz/dx is y, exp's is out: the term depends on that code (a name, 1.0, ...)
-                code = x if derivative.operand == "x" else y if derivative.operand == "y" else out
-                if code[0] == "v":
-                    term = (grad if binds >= _TERM_LEVEL else "(" + grad + ")") + " * " + code
-                else:  # g, -g, g * literal: any binds at least as a product, once g binds as -g
-                    term = _term(grad if binds >= _FACTOR_LEVEL else "(" + grad + ")", code)
-                one, term_level = code == "1.0", _TERM_LEVEL
-            parent = b if position else a
-            if running and parent in running:  # inside a loop's block: one addition, now
-                lines.append(f"{running[parent]} = {running[parent]} + {term}")
-                fed.add(parent)
-                continue
-            known = terms.get(parent)  # type: ignore[arg-type]
-            if known is None:
-                terms[parent] = [term]  # type: ignore[index]
+            if derivative.one:  # dz/dx is 1.0: the term is the gradient itself
+                term, nest, term_level = grad, level, binds
             else:
+                if x is None:
+                    # the code of the node and its operands; an inlined value has none left, and no
+                    # derivative reads it (a number operand's literal: the forward wrote it already)
+                    out = code_of(node, _INLINED)
+                    x = code_of(a, _INLINED) if a.__class__ is value_type else literal(a)  # type: ignore[arg-type]
+                    y = ""  # a unary op's formulas read no y
+                    if b.__class__ is value_type:
+                        y = code_of(b, _INLINED)
+                    elif b is not None:
+                        y = literal(b)
+                # the gradient's code in parentheses only where the term needs them (_precedence)
+                operand = derivative.operand
+                if operand is None:
+                    g = grad if binds >= derivative.term_need else f"({grad})"
+                    term, nest = derivative.term(g, x, y, out), level + 1
+                    term_level = derivative.term_level or binds  # SAME: the term is the gradient itself
+                else:  # mul's dz/dx is y, exp's is out: the term depends on that code (a name, 1.0, ...)
+                    code = x if operand == "x" else y if operand == "y" else out
+                    if code[0] == "v":
+                        term = f"{grad} * {code}" if binds >= product else f"({grad}) * {code}"
+                    else:  # g, -g, g * literal: any binds at least as a product, once g binds as -g
+                        term = _term(grad if binds >= factor else f"({grad})", code)
+                    nest, term_level = level if code == "1.0" else level + 1, product
+            parent = b if position else a
+            known = terms_of(parent)  # type: ignore[arg-type]
+            if known is None:  # a gradient passed into another block gets a name
+                nest = MAX_INLINE_DEPTH if crossing and parent in crossing else nest
+                terms[parent] = (nest, term_level, term)  # type: ignore[index]
+            elif known.__class__ is list:
                 known.append(term)
-            nesting[parent] = level if one else level + 1  # type: ignore[index]
-            term_levels[parent] = term_level  # type: ignore[index]
-            if crossing and parent in crossing:  # a gradient passed into another block gets a name
-                nesting[parent] = MAX_INLINE_DEPTH
+            elif known.__class__ is tuple:
+                terms[parent] = [known[2], term]  # type: ignore[index]
+            else:  # inside a loop's block: one addition to its running sum, now
+                append(f"{known} = {known} + {term}")
+                fed.add(parent)  # type: ignore[arg-type]
     if layout and layout.backward_ends[0] < 0:  # the first block starts the order
         layout.backward_ends[0] = len(lines)
     return lines, grad_of
 
 
+# A node's gradient terms while the backward is written: (nesting, level, code) of one term (its
+# nesting of parentheses, 0 for a name or a literal; how tightly it binds, _precedence), the
+# list of its terms once it has two, or the name of a layout's running sum (see _mark_block).
+_Terms = tuple[int, int, str] | list[str] | str
+
+
 def _mark_block(
-    layout: Layout,
-    top: int,
-    lines: list[str],
-    terms: dict[Value, list[str]],
-    nesting: dict[Value, int],
-    running: dict[Value, str],
-    fed: set[Value],
+    layout: Layout, top: int, lines: list[str], terms: dict[Value, _Terms], fed: set[Value]
 ) -> int:
     """At the last node of a block: note where its backward starts; returns the next such place.
 
     Where the loop's blocks begin (the last of them), the gradients the blocks add to one term
-    at a time start: a leaf's at 0.0 as eager's, and each with the terms it already has.
+    at a time start: a leaf's at 0.0 as eager's, and each with the terms it already has; from
+    there on ``terms`` holds their names (``fed`` those that got a term).
     """
     block = (top - layout.start) // layout.length
     if block + 1 < layout.count:
@@ -1437,13 +1449,13 @@ def _mark_block(
     if block == layout.last:
         for node, name in layout.running.items():
             parts = terms.pop(node, None)
-            nesting.pop(node, None)
-            if parts:
-                fed.add(node)
-                lines.extend(_sum_lines(name, parts, start_at_zero=node._op_def is None))
+            leaf = node._op_def is None
+            if parts is None:
+                lines.append(f"{name} = {'0.0' if leaf else '-0.0'}")
             else:
-                lines.append(f"{name} = {'0.0' if node._op_def is None else '-0.0'}")
-            running[node] = name
+                fed.add(node)
+                _sum_lines(lines, name, [parts[2]] if parts.__class__ is tuple else parts, leaf)  # type: ignore[arg-type]
+            terms[node] = name
     layout.backward_starts[block] = len(lines)
     return top - layout.length
 
@@ -1453,16 +1465,18 @@ def _is_name(code: str) -> bool:
     return code.isidentifier() or ("[" in code and _NAME.fullmatch(code) is not None)
 
 
-def _sum_lines(name: str, parts: list[str], start_at_zero: bool) -> list[str]:
-    """``name = t1 + t2 + ...`` in left-to-right order, split every MAX_TERMS terms."""
-    lines = []
+def _sum_lines(lines: list[str], name: str, parts: list[str], start_at_zero: bool) -> None:
+    """Append ``name = t1 + t2 + ...`` to lines in left-to-right order, split every MAX_TERMS terms."""
+    if len(parts) <= MAX_TERMS:  # one line
+        chunk = " + ".join(parts)
+        lines.append(f"{name} = 0.0 + {chunk}" if start_at_zero else f"{name} = {chunk}")
+        return
     for start in range(0, len(parts), MAX_TERMS):
         chunk = " + ".join(parts[start : start + MAX_TERMS])
         if start:  # a continuation adds onto the running sum, keeping left-to-right order
             lines.append(f"{name} = {name} + {chunk}")
         else:
             lines.append(f"{name} = 0.0 + {chunk}" if start_at_zero else f"{name} = {chunk}")
-    return lines
 
 
 # The first lines of each generated function. CPython 3.11 specializes a function's bytecode
