@@ -1230,15 +1230,24 @@ def _write_forward(
             if node_checks and node in node_checks:
                 lines.extend(check_call(number) for number in node_checks[node])
             continue
+        a, b = node._a, node._b
+        formula, probes, checks = kind.forward, kind.probes, kind.checks
+        if kind.folds and (
+            a.__class__ is not value_type or (b is not None and b.__class__ is not value_type)
+        ):
+            # a number operand: what reads only numbers is worked out now
+            read = [name for name, p in (("x", a), ("y", b)) if p.__class__ is Value and p not in expressions]
+            formula, probes, checks = _folded_forward(kind, _literals_of(a, b), read)
         # the operands' code: an inlined one is read here and nowhere else, so its text can go.
         # Written out for a and b (not a helper called twice): this loop runs once a node.
         # An inlined operand's code gets parentheses only where the formula needs them (_precedence).
-        a, b = node._a, node._b
         deepest, ops = 0, 1
         if a.__class__ is value_type:
             if a in inlined:
                 x, deepest, a_ops, x_level = take(a)
                 ops += a_ops
+                if x_level < formula.need_x:
+                    x = f"({x})"
             else:
                 x, x_level = expressions[a], atom
         else:
@@ -1249,25 +1258,17 @@ def _write_forward(
                 ops += b_ops
                 if d > deepest:
                     deepest = d
+                if y_level < formula.need_y:
+                    y = f"({y})"
             else:
                 y, y_level = expressions[b], atom
         elif b is not None:
             y, y_level = literal(b), atom
         else:
             y, y_level = "", atom
-        formula, probes, checks = kind.forward, kind.probes, kind.checks
-        if kind.folds and (
-            a.__class__ is not value_type or (b is not None and b.__class__ is not value_type)
-        ):
-            # a number operand: what reads only numbers is worked out now
-            read = [name for name, p in (("x", a), ("y", b)) if p.__class__ is Value and p not in expressions]
-            formula, probes, checks = _folded_forward(kind, _literals_of(a, b), read)
-        if x_level < formula.need_x:
-            x = f"({x})"
-        if y_level < formula.need_y:
-            y = f"({y})"
-        for check in checks:
-            append(f"if not ({check.condition.write('', x, y, '')}){_RAISE}{check.message!r})")
+        if checks:
+            for check in checks:
+                append(f"if not ({check.condition.write('', x, y, '')}){_RAISE}{check.message!r})")
         out = formula.write("", x, y, "")
         if deepest >= MAX_INLINE_DEPTH or ops >= MAX_INLINE_OPS or node in materialize:
             append(f"v{i} = {out}")
@@ -1333,7 +1334,7 @@ def _write_backward(
     atom, product, factor = _ATOM_LEVEL, _TERM_LEVEL, _FACTOR_LEVEL
     if layout:
         layout.backward_starts, layout.backward_ends = [-1] * layout.count, [-1] * layout.count
-    crossing = layout.crossing if layout else ()
+    crossing = layout.crossing if layout else None
     fed: set[Value] = set()  # the running sums that got a term
     mark = layout.place(layout.count) - 1 if layout else -2
     for i in range(len(order) - 1, -1, -1):  # the eager backward's order
@@ -1352,7 +1353,9 @@ def _write_backward(
                 continue
             positions = kind.grad_positions
             # One term, read by one term (or a name): passed on as it is, with no line of its own.
-            if level >= MAX_INLINE_DEPTH or not (len(positions) == 1 or _is_name(grad)):
+            if level >= MAX_INLINE_DEPTH or not (
+                len(positions) == 1 or grad.isidentifier() or ("[" in grad and _is_name(grad))
+            ):
                 append(f"g{i} = {grad}")
                 grad, level = f"g{i}", 0
         elif entry.__class__ is list:
@@ -1370,10 +1373,10 @@ def _write_backward(
                 grad_of[node] = entry  # type: ignore[assignment]
                 continue  # a leaf's sum is done
             grad, level, positions = entry, 0, kind.grad_positions  # type: ignore[assignment]
-        if not level:
+        if level == 0:
             binds = atom  # a name or a literal
         a, b = node._a, node._b
-        derivatives, literals = kind.derivatives, _NO_LITERALS
+        derivatives, literals = kind.derivatives, None
         if kind.folds and (
             a.__class__ is not value_type or (b is not None and b.__class__ is not value_type)
         ):
@@ -1381,14 +1384,14 @@ def _write_backward(
         x = None
         for position in positions:
             derivative = derivatives[position]
-            if literals:  # a number operand: what reads only numbers is worked out now
+            if literals is not None:  # a number operand: what reads only numbers is worked out now
                 derivative = _with_literals(derivative, literals)
+            # the code of the node and its operands, read where a derivative reads it: an inlined value
+            # has none left, and no derivative reads it (a number operand's literal: the forward wrote it)
             if derivative.one:  # dz/dx is 1.0: the term is the gradient itself
                 term, nest, term_level = grad, level, binds
-            else:
+            elif derivative.operand is None:
                 if x is None:
-                    # the code of the node and its operands; an inlined value has none left, and no
-                    # derivative reads it (a number operand's literal: the forward wrote it already)
                     out = code_of(node, _INLINED)
                     x = code_of(a, _INLINED) if a.__class__ is value_type else literal(a)  # type: ignore[arg-type]
                     y = ""  # a unary op's formulas read no y
@@ -1397,22 +1400,31 @@ def _write_backward(
                     elif b is not None:
                         y = literal(b)
                 # the gradient's code in parentheses only where the term needs them (_precedence)
+                g = grad if binds >= derivative.term_need else f"({grad})"
+                term, nest = derivative.term(g, x, y, out), level + 1
+                term_level = derivative.term_level or binds  # SAME: the term is the gradient itself
+            else:  # mul's dz/dx is y, exp's is out: the term depends on that code (a name, 1.0, ...)
                 operand = derivative.operand
-                if operand is None:
-                    g = grad if binds >= derivative.term_need else f"({grad})"
-                    term, nest = derivative.term(g, x, y, out), level + 1
-                    term_level = derivative.term_level or binds  # SAME: the term is the gradient itself
-                else:  # mul's dz/dx is y, exp's is out: the term depends on that code (a name, 1.0, ...)
-                    code = x if operand == "x" else y if operand == "y" else out
-                    if code[0] == "v":
-                        term = f"{grad} * {code}" if binds >= product else f"({grad}) * {code}"
-                    else:  # g, -g, g * literal: any binds at least as a product, once g binds as -g
-                        term = _term(grad if binds >= factor else f"({grad})", code)
-                    nest, term_level = level if code == "1.0" else level + 1, product
+                if operand == "x":
+                    code = code_of(a, _INLINED) if a.__class__ is value_type else literal(a)  # type: ignore[arg-type]
+                elif operand == "y":
+                    if b.__class__ is value_type:
+                        code = code_of(b, _INLINED)
+                    else:
+                        code = literal(b) if b is not None else ""
+                else:
+                    code = code_of(node, _INLINED)
+                term_level = product
+                if code[0] == "v":
+                    term, nest = f"{grad} * {code}" if binds >= product else f"({grad}) * {code}", level + 1
+                else:  # g, -g, g * literal: any binds at least as a product, once g binds as -g
+                    term = _term(grad if binds >= factor else f"({grad})", code)
+                    nest = level if code == "1.0" else level + 1
             parent = b if position else a
             known = terms_of(parent)  # type: ignore[arg-type]
             if known is None:  # a gradient passed into another block gets a name
-                nest = MAX_INLINE_DEPTH if crossing and parent in crossing else nest
+                if crossing is not None and parent in crossing:
+                    nest = MAX_INLINE_DEPTH
                 terms[parent] = (nest, term_level, term)  # type: ignore[index]
             elif known.__class__ is list:
                 known.append(term)
