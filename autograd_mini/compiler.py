@@ -1210,12 +1210,17 @@ def _write_forward(
     input_slot = plan.input_slot
     # bound methods and globals as locals: this loop runs once a node
     append, take, value_type, atom = lines.append, inlined.pop, Value, _ATOM_LEVEL
+    max_depth, max_ops = MAX_INLINE_DEPTH, MAX_INLINE_OPS
     starts: list[int] = []
     mark = layout.start if layout else -1
     if layout:
         layout.forward_starts = starts
     length, count = (layout.length, layout.count) if layout else (0, 0)
-    for i, (node, kind) in enumerate(zip(plan.order, plan.kinds, strict=True)):
+    kinds = plan.kinds
+    i = -1  # a counter and kinds[i], not enumerate(zip(...)): fewer calls a node
+    for node in plan.order:
+        i += 1
+        kind = kinds[i]
         if i == mark:
             starts.append(len(lines))
             mark = mark + length if len(starts) <= count else -1
@@ -1269,8 +1274,9 @@ def _write_forward(
         if checks:
             for check in checks:
                 append(f"if not ({check.condition.write('', x, y, '')}){_RAISE}{check.message!r})")
-        out = formula.write("", x, y, "")
-        if deepest >= MAX_INLINE_DEPTH or ops >= MAX_INLINE_OPS or node in materialize:
+        write = formula.write  # an attribute holding a function: read as one, not looked up as a method
+        out = write("", x, y, "")
+        if deepest >= max_depth or ops >= max_ops or node in materialize:
             append(f"v{i} = {out}")
             expressions[node] = out = f"v{i}"
             if node_checks and node in node_checks:
@@ -1331,7 +1337,7 @@ def _write_backward(
     literal, order, kinds, value_type = constants.literal, plan.order, plan.kinds, Value
     # bound methods and globals as locals: this loop runs once a node, its inner one once a term
     take, terms_of, code_of, append = terms.pop, terms.get, expressions.get, lines.append
-    atom, product, factor = _ATOM_LEVEL, _TERM_LEVEL, _FACTOR_LEVEL
+    atom, product, factor, max_depth = _ATOM_LEVEL, _TERM_LEVEL, _FACTOR_LEVEL, MAX_INLINE_DEPTH
     if layout:
         layout.backward_starts, layout.backward_ends = [-1] * layout.count, [-1] * layout.count
     crossing = layout.crossing if layout else None
@@ -1353,7 +1359,7 @@ def _write_backward(
                 continue
             positions = kind.grad_positions
             # One term, read by one term (or a name): passed on as it is, with no line of its own.
-            if level >= MAX_INLINE_DEPTH or not (
+            if level >= max_depth or not (
                 len(positions) == 1 or grad.isidentifier() or ("[" in grad and _is_name(grad))
             ):
                 append(f"g{i} = {grad}")
@@ -1401,7 +1407,8 @@ def _write_backward(
                         y = literal(b)
                 # the gradient's code in parentheses only where the term needs them (_precedence)
                 g = grad if binds >= derivative.term_need else f"({grad})"
-                term, nest = derivative.term(g, x, y, out), level + 1
+                write = derivative.term  # as the forward's write
+                term, nest = write(g, x, y, out), level + 1
                 term_level = derivative.term_level or binds  # SAME: the term is the gradient itself
             else:  # mul's dz/dx is y, exp's is out: the term depends on that code (a name, 1.0, ...)
                 operand = derivative.operand
