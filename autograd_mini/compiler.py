@@ -1394,7 +1394,8 @@ def _write_backward(
                 derivative = _with_literals(derivative, literals)
             # the code of the node and its operands, read where a derivative reads it: an inlined value
             # has none left, and no derivative reads it (a number operand's literal: the forward wrote it)
-            if derivative.one:  # dz/dx is 1.0: the term is the gradient itself
+            if derivative.one:  # dz/dx is 1.0: the term is the gradient itself, as its writer "{g}" gives,
+                # which needs no parentheses and binds as g (term_need 0, term_level SAME: test_writers)
                 term, nest, term_level = grad, level, binds
             elif derivative.operand is None:
                 if x is None:

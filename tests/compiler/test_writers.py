@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_mini import Value, compiler, trace
+from autograd_mini import Value, _precedence, compiler, trace
 
 
 def test_a_sum_is_one_line_up_to_max_terms() -> None:
@@ -63,3 +63,13 @@ def test_gradients_of_one_two_or_many_terms_equal_eager(counts: list[int], x: fl
     assert value == out.data
     assert grads == [p.grad for p in params]
     assert [str(g) for g in grads] == [str(p.grad) for p in params]  # the sign of a zero too
+
+
+def test_a_derivative_of_one_gives_the_gradient_itself() -> None:
+    # _write_backward writes such a term as the gradient's code, without calling its writer or
+    # asking where it needs parentheses: that holds only while these do.
+    ones = [t for templates in compiler._DERIVATIVES.values() for t in templates if t.one]
+    ones.append(compiler._template("1.0"))  # as a folded derivative comes out
+    for template in ones:
+        assert template.term("a + b", "x", "y", "out") == "a + b"
+        assert (template.term_need, template.term_level) == (0, _precedence.SAME)
