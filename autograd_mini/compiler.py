@@ -1392,12 +1392,12 @@ def _write_backward(
             derivative = derivatives[position]
             if literals is not None:  # a number operand: what reads only numbers is worked out now
                 derivative = _with_literals(derivative, literals)
-            # the code of the node and its operands, read where a derivative reads it: an inlined value
-            # has none left, and no derivative reads it (a number operand's literal: the forward wrote it)
             if derivative.one:  # dz/dx is 1.0: the term is the gradient itself, as its writer "{g}" gives,
                 # which needs no parentheses and binds as g (term_need 0, term_level SAME: test_writers)
                 term, nest, term_level = grad, level, binds
             elif derivative.operand is None:
+                # the code of the node and its operands, read once a derivative reads them: an inlined
+                # value has none left, and no derivative reads it (a number's literal: the forward wrote it)
                 if x is None:
                     out = code_of(node, _INLINED)
                     x = code_of(a, _INLINED) if a.__class__ is value_type else literal(a)  # type: ignore[arg-type]
@@ -1430,8 +1430,8 @@ def _write_backward(
                     nest = level if code == "1.0" else level + 1
             parent = b if position else a
             known = terms_of(parent)  # type: ignore[arg-type]
-            if known is None:  # a gradient passed into another block gets a name
-                if crossing is not None and parent in crossing:
+            if known is None:
+                if crossing is not None and parent in crossing:  # passed into another block: named
                     nest = MAX_INLINE_DEPTH
                 terms[parent] = (nest, term_level, term)  # type: ignore[index]
             elif known.__class__ is list:
