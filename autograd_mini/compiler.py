@@ -120,11 +120,11 @@ class _Template:
     operand: str | None
     # How tightly the code binds (_precedence): what code put into {x} and {y} must bind at least
     # as, without parentheses; the whole code's level; and the same for the term, over {g}.
-    need_x: int = 0
-    need_y: int = 0
-    level: int = _precedence.ATOM
-    term_need: int = 0
-    term_level: int = _precedence.ATOM
+    need_x: int
+    need_y: int
+    level: int
+    term_need: int
+    term_level: int
 
     @property
     def reads(self) -> frozenset[str]:
@@ -241,9 +241,8 @@ def _reads_only(tree: ast.AST, name: str) -> bool:
 
 # Literal operands of a node, as (name, repr of the float) pairs: repr keeps -0.0 apart from 0.0.
 _Literals = tuple[tuple[str, str], ...]
-_NO_LITERALS: _Literals = ()
 _ATOM_LEVEL = _precedence.ATOM  # a name or a literal: never in parentheses
-_TERM_LEVEL, _FACTOR_LEVEL = _precedence.TERM, _precedence.FACTOR  # a * b, -a
+_TERM_LEVEL = _precedence.TERM  # a * b
 
 
 def _literals_of(a: object, b: object) -> _Literals:
@@ -1297,8 +1296,8 @@ def _folded_forward(
     """A node's forward formula, probes and checks with its literal operands folded in.
 
     A check that can no longer fail and a probe that can no longer raise are left out. The
-    formula stays as written if folding drops the read of an inlined operand (its code, in
-    parentheses): that operand's ops would no longer run.
+    formula stays as written if folding drops the read of an inlined operand (its code):
+    that operand's ops would no longer run.
     """
     formula = _with_literals(kind.forward, literals)
     reads = dict(formula.counts)
@@ -1337,7 +1336,7 @@ def _write_backward(
     literal, order, kinds, value_type = constants.literal, plan.order, plan.kinds, Value
     # bound methods and globals as locals: this loop runs once a node, its inner one once a term
     take, terms_of, code_of, append = terms.pop, terms.get, expressions.get, lines.append
-    atom, product, factor, max_depth = _ATOM_LEVEL, _TERM_LEVEL, _FACTOR_LEVEL, MAX_INLINE_DEPTH
+    atom, product, max_depth = _ATOM_LEVEL, _TERM_LEVEL, MAX_INLINE_DEPTH
     if layout:
         layout.backward_starts, layout.backward_ends = [-1] * layout.count, [-1] * layout.count
     crossing = layout.crossing if layout else None
@@ -1425,8 +1424,8 @@ def _write_backward(
                 term_level = product
                 if code[0] == "v":
                     term, nest = f"{grad} * {code}" if binds >= product else f"({grad}) * {code}", level + 1
-                else:  # g, -g, g * literal: any binds at least as a product, once g binds as -g
-                    term = _term(grad if binds >= factor else f"({grad})", code)
+                else:  # g * literal, or g itself for 1.0 (literal() writes a negative in parentheses)
+                    term = _term(grad if binds >= product else f"({grad})", code)
                     nest = level if code == "1.0" else level + 1
             parent = b if position else a
             known = terms_of(parent)  # type: ignore[arg-type]
