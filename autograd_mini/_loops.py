@@ -186,12 +186,26 @@ class _Numbers:
     """
 
     def __init__(self, text: str) -> None:
-        skeleton = text.translate(_DIGITS_TO_RUN)
-        while _RUN + _RUN in skeleton:  # one mark a number, whatever its digits
-            skeleton = skeleton.replace(_RUN + _RUN, _RUN)
-        self.skeleton = skeleton
+        # Each digit marked: where two blocks' numbers have as many digits (nearly always), equal
+        # marks mean equal skeletons, without the skeleton's passes to merge a number's marks.
+        self.marks = text.translate(_DIGITS_TO_RUN)
+        self._skeleton: str | None = None
         # a message may hold other characters than ASCII: split on the digits' runs then
         self.runs = text.translate(_ALL_BUT_DIGITS).split() if text.isascii() else _ASCII_DIGITS.findall(text)
+
+    @property
+    def skeleton(self) -> str:
+        """The text with one mark for each number, whatever its digits."""
+        if self._skeleton is None:
+            skeleton = self.marks
+            while _RUN + _RUN in skeleton:
+                skeleton = skeleton.replace(_RUN + _RUN, _RUN)
+            self._skeleton = skeleton
+        return self._skeleton
+
+    def same_text_around_numbers(self, other: _Numbers) -> bool:
+        """Whether the two texts are equal once each number is blanked (equal marks say so at once)."""
+        return self.marks == other.marks or self.skeleton == other.skeleton
 
 
 Picker = Callable[[list[str]], tuple[str, ...]]
@@ -256,7 +270,7 @@ def _longest_equal_run(
     slot_values = {lo: pattern.slot_values(before)}
     for k, text in enumerate(texts, lo + 1):
         block = _Numbers(text)
-        same = block.skeleton == before.skeleton and len(block.runs) == len(before.runs)
+        same = len(block.runs) == len(before.runs) and block.same_text_around_numbers(before)
         names = pattern.names(block) if same else []
         same = same and pattern.fixed(block.runs) == pattern.fixed(before.runs)
         same = same and list(map(operator.sub, names, names_before)) == moved
