@@ -738,35 +738,38 @@ medians, on the same shared machine; these figures are from those scripts, not t
   unconditional jumps back, so backward's `while stack:` loops ran unspecialized in a
   process's first 7 steps (now 0.38–0.42× the time there).
 - **300 GPT steps with the compile cache ≥ 15×.** The 300 words have 10 lengths, and each
-  new length costs a trace and compile of 35,000–100,000 nodes (about a second each; its
-  steps then take a few ms). 15× leaves a fifteenth of the slotted engine's 300 steps for
-  everything, 2.1–3.3 s in the last runs, of which 300 compiled steps alone take 1.7–2.9 s:
-  the ten compiles would have to cost 0.04–0.1 s each, about 1 µs a node.
-- **Compile ≤ 4 µs a node; moons trace + compile ≤ 0.3 micrograd steps.** The compiler now
-  writes repeated blocks once, as a loop (`autograd_mini/_loops.py`; the compiled guide shows
-  the code): on moons, 97 of the 100 samples run in one loop, the code is 127 KB instead of
-  2.0 MB, and CPython's `compile()` takes 0.03 s instead of 0.47–0.57 s. What is left is per
-  node: about 7 µs a node in a warm process (`trace_phases.py`, medians of 5; a process's
-  first trace, which `make bench` times, takes about 1.5× that, before CPython specializes
-  the compiler's loops, and this run met a busy machine): running fn while
-  recording 0.07 s, planning and ordering 0.08 s, the creation-order tape 0.03 s, writing
-  every block's code 0.16 s, and comparing the blocks' code digit for digit, which is what
-  proves them equal, 0.08 s. 4 µs a node would need the blocks proven equal from the graph
-  itself, so that only one block's code is written; that proof has to cover every decision
-  the code writer makes (inlining, names, gradients passed on), and was not attempted.
-  The GPT demo gets no loop: a word's positions are not equal blocks (each attends to all
-  the positions before it), so its compile stays about 0.5 s of a 0.9 s trace.
-- **Compiled moons ≥ 2.5× hand-written, compiled wide MLP ≥ 1× hand-written**: met in the
-  last run (2.61×, and 2.80× with `loops=False`; wide 1.55×), not in every run before (moons
-  3.19× and 2.40×, wide 1.01× and 0.91×): the compiled moons step takes 2–4 ms, where load on
-  this shared machine moves a median by 20–30%. A loop's call costs about 10% more than the
-  straight-line code's on moons (a weight's gradient is added to a variable once per sample,
-  where the straight code sums all its terms in one expression, and each sample's values are
-  saved in a tuple for the backward); `loops=False` is there for runs of thousands of calls.
-- **Eager moons ≥ 20× micrograd**: 18.0× in the last run, 30.0× and 20.5× in the two before.
-  The eager engine did not change in this round (the step of the commit before, timed in
-  alternated processes on the same afternoon: 108.8, 101.9, 94.9 ms; this one's: 94.0, 92.3,
-  89.7 ms); micrograd's step slowed less than ours on a busy machine.
+  new length costs a trace and compile of 35,000–100,000 nodes (for a 73,000-node word, 0.75–1.0
+  s in a warm process, 0.88–1.1 s before this version; its steps then take 6–7 ms). 15× leaves
+  a fifteenth of the slotted engine's 300 steps for everything, 2.7–3.3 s in the last runs, of
+  which 300 compiled steps alone take 1.9–2.1 s: the ten traces would have to cost about
+  0.1 s each, while running the function under the recording hook alone takes 0.11–0.13 s
+  of it. No faster writer or compiler reaches that: it needs one compiled function for every
+  word length (a loop over positions whose count is an argument), which a trace of one graph
+  cannot give, since a position attends to all the positions before it.
+- **Compile ≤ 4 µs a node; moons trace + compile ≤ 0.3 micrograd steps.** Repeated blocks are
+  written once, as a loop (`autograd_mini/_loops.py`): on moons, 97 of the 100 samples run
+  in one loop, the code is 121 KB instead of 1.9 MB, and CPython's `compile()` takes 0.02 s.
+  This version writes the code about 40% faster (the same code), compares the blocks' code
+  twice as fast, and writes only the parentheses Python needs (straight-line code compiles
+  about a third faster). The moons trace in a warm process, by phase (`trace_phases.py`,
+  median of 5, 0.42 s in all, 0.48 s before these changes): running fn while recording
+  0.07 s, planning and ordering 0.085 s, the creation-order tape 0.04 s, writing the code
+  0.11 s, finding and comparing the blocks 0.07 s, `compile()` 0.03 s. A process's first
+  trace takes a little longer: timed alone between two `make bench` runs, five of them took
+  0.40–0.43 s (one 0.67 s), 0.23 micrograd steps of 1.77 s; inside the two runs their
+  medians were 0.55 s and 0.65 s (0.31 and 0.34 steps): on this machine the target sits
+  inside the noise. 4 µs a node would need the blocks proven equal from the graph itself, so
+  that one block's code is written, and recording, planning and the tape, about 3 µs a node
+  together, halved.
+- **Compiled moons ≥ 2.5× hand-written, compiled wide MLP ≥ 1× hand-written**: the compiled
+  moons step takes 3–4 ms and the hand-written one 6–10 ms from run to run (2.81× and 1.73×
+  in the last two runs), where load on this shared machine moves a median by 20–30% and
+  more. A loop's call costs about 10% more than the straight-line code's on moons (a weight's
+  gradient is added to a variable once per sample, where the straight code sums all its
+  terms in one expression, and each sample's values are saved in a tuple for the backward);
+  `loops=False` is there for runs of thousands of calls.
+- **Eager moons ≥ 20× micrograd**: 25.2× and 21.5× in the last two runs (18.0× and 30.0×
+  in two before); the eager engine did not change in this version.
 """
 
 
