@@ -1,6 +1,7 @@
 """autograd-mini: a scalar reverse-mode automatic differentiation engine for seeing backpropagation."""
 
 from . import datasets, losses, nn, optim
+from ._collector import pauses_collector
 from .compile_cache import CacheEvictionWarning, CompileCache, compile
 from .compiler import BranchChangedError, CompiledFunction, TraceError, TraceWarning, trace
 from .engine import Value, is_grad_enabled, no_grad, toposort, zero_grad
@@ -48,6 +49,7 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "numerical_grad",
+    "pauses_collector",
     "toposort",
     "zero_grad",
 ]

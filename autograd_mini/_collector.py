@@ -1,4 +1,4 @@
-"""Pausing Python's cyclic garbage collector's frequent passes while a library call builds a graph.
+"""Pausing Python's cyclic garbage collector's frequent passes while a call builds a graph.
 
 Why: the collector starts a young pass every 700 new container objects, a middle one every
 tenth young pass, and walks everything it tracks whenever its oldest generation has grown
@@ -9,7 +9,8 @@ counting frees every graph.
 
 A pause raises the collector's young threshold (``gc.set_threshold``'s first number) from
 yours, 700 by default, to ``PAUSED_THRESHOLD`` for the length of a library call (a module's
-forward, a loss, ``trace``). The collector stays on: a young pass still starts once that many
+forward, a loss, ``trace``) or of your own function decorated with ``pauses_collector``.
+The collector stays on: a young pass still starts once that many
 new objects wait, from any thread, however long the call lasts, so garbage other threads
 make meanwhile is collected after at most about ``PAUSED_THRESHOLD`` allocations (a bound in
 allocations, not in seconds: while nothing is allocated, nothing piles up). A graph of up to
@@ -53,6 +54,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import inspect
 import operator
 import os
 from collections.abc import Callable, Iterator
@@ -104,13 +106,20 @@ _pause = _Pause()
 
 
 def pauses_collector(func: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Decorate a library function that builds graph nodes: the collector's young passes wait while it runs.
+    """Decorate a function that builds graph nodes: the collector's young passes wait while it runs.
+
+    The library's own graph-building calls are decorated; decorate yours (a training step
+    that builds its graph op by op) to have its nodes built as one run too. Only plain
+    functions: a generator or coroutine function would be paused only while it makes its
+    generator or coroutine, not while it runs, so it is refused (``TypeError``).
 
     The wrapper allocates no container object before the pause starts (such an allocation
     could start a pass, splitting back-to-back calls): ``gc.get_threshold()``'s 3-tuple comes
     from the interpreter's tuple free list, which the collector does not count, and the swaps
     are made once; no ``with``.
     """
+
+    _check_plain_function(func)
 
     @functools.wraps(func)
     def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
@@ -145,6 +154,22 @@ def pauses_collector(func: Callable[_P, _R]) -> Callable[_P, _R]:
                 next(end)
 
     return paused
+
+
+def _check_plain_function(func: object) -> None:
+    """A callable whose call runs its body: not a generator, coroutine or async generator function."""
+    if not callable(func):
+        raise TypeError(f"pauses_collector decorates a function; got {type(func).__name__} {func!r}")
+    if (
+        inspect.isgeneratorfunction(func)
+        or inspect.iscoroutinefunction(func)
+        or inspect.isasyncgenfunction(func)
+    ):
+        name = getattr(func, "__qualname__", repr(func))
+        raise TypeError(
+            f"pauses_collector cannot pause {name}: a generator or async function returns before its body "
+            "runs, so the pause would end at once; decorate a plain function that builds the graph"
+        )
 
 
 def _after_fork_in_child() -> None:

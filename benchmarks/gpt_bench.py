@@ -31,9 +31,11 @@ LR = 0.01
 BETAS = (0.85, 0.99)
 EPS = 1e-8
 
+PAUSED = "autograd_mini eager, step under @pauses_collector"
 # name -> (what it needs importable, what the table says when it cannot run)
 SYSTEMS = {
     "autograd_mini eager": ("autograd_mini", ""),
+    PAUSED: ("autograd_mini", ""),
     "autograd_mini compile cache": ("autograd_mini", ""),
     "minimal slotted engine": ("autograd_mini", ""),  # the data comes from the demo module
     "micrograd 0.1.0": ("micrograd", "cannot run: micrograd 0.1.0's Value has no exp or log"),
@@ -216,6 +218,11 @@ def child(system: str, steps: int) -> dict[str, Any]:
         import autograd_mini
 
         step = _scalar_step(autograd_mini.Value, words)
+    elif system == PAUSED:
+        import autograd_mini
+
+        # The same step, its graph built as one run: what a user's decorated training step gets.
+        step = autograd_mini.pauses_collector(_scalar_step(autograd_mini.Value, words))
     elif system == "autograd_mini compile cache":
         step = _compiled_step(words, range(steps + 1))  # timed: steps whose length is compiled
     elif system == "minimal slotted engine":

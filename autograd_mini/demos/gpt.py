@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograd_mini import Value, compile, no_grad, optim
+from autograd_mini import Value, compile, no_grad, optim, pauses_collector
 from autograd_mini._files import replace_file
 
 from . import argument_parser, run_main
@@ -241,6 +241,15 @@ def train(
     optimizer = optim.Adam(params, lr=lambda k: 0.01 * (1 - k / steps), betas=(0.85, 0.99))
     cached = compile(lambda xs, ys: one_hot_loss(model, xs, ys), params=params, max_entries=CONTEXT)
     history: list[float] = []
+
+    @pauses_collector  # built op by op, the graph would meet the collector every 700 nodes
+    def eager_step(word: str) -> float:
+        loss = word_loss(model, word)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return float(loss.data)
+
     bar = progress(range(steps), steps, "gpt") if show_progress else iter(range(steps))
     for k in bar:
         word = words[k % len(words)]
@@ -249,11 +258,7 @@ def train(
             loss_value, grads = cached(one_hot(tokens[:-1]), one_hot(tokens[1:]))
             optimizer.step(grads)
         else:
-            loss = word_loss(model, word)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            loss_value = loss.data
+            loss_value = eager_step(word)
         history.append(loss_value)
         if hasattr(bar, "set_postfix"):
             bar.set_postfix(loss=f"{sum(history[-20:]) / len(history[-20:]):.3f}")
