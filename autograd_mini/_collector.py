@@ -111,7 +111,10 @@ def pauses_collector(func: Callable[_P, _R]) -> Callable[_P, _R]:
     The library's own graph-building calls are decorated; decorate yours (a training step
     that builds its graph op by op) to have its nodes built as one run too. Only plain
     functions: a generator or coroutine function would be paused only while it makes its
-    generator or coroutine, not while it runs, so it is refused (``TypeError``).
+    generator or coroutine, not while it runs, so it is refused (``TypeError``), as are a
+    class and a ``staticmethod``/``classmethod`` object (put this decorator below those). A
+    plain function that returns a generator or coroutine made by another cannot be told
+    apart: it is paused only until it returns.
 
     The wrapper allocates no container object before the pause starts (such an allocation
     could start a pass, splitting back-to-back calls): ``gc.get_threshold()``'s 3-tuple comes
@@ -158,12 +161,23 @@ def pauses_collector(func: Callable[_P, _R]) -> Callable[_P, _R]:
 
 def _check_plain_function(func: object) -> None:
     """A callable whose call runs its body: not a generator, coroutine or async generator function."""
+    if isinstance(func, staticmethod | classmethod):  # the wrapper, a plain function, would bind as a method
+        kind = type(func).__name__
+        raise TypeError(
+            f"put @pauses_collector below @{kind}, next to the def: @{kind} wraps the paused function; "
+            f"got {func!r}"
+        )
+    if isinstance(func, type):  # the wrapper would replace the class by a function
+        raise TypeError(
+            f"pauses_collector decorates a function, not the class {func.__qualname__}; "
+            "decorate the method that builds the graph"
+        )
     if not callable(func):
         raise TypeError(f"pauses_collector decorates a function; got {type(func).__name__} {func!r}")
-    if (
-        inspect.isgeneratorfunction(func)
-        or inspect.iscoroutinefunction(func)
-        or inspect.isasyncgenfunction(func)
+    # An object's __call__ too: calling the object runs it.
+    if any(
+        inspect.isgeneratorfunction(f) or inspect.iscoroutinefunction(f) or inspect.isasyncgenfunction(f)
+        for f in (func, type(func).__call__)
     ):
         name = getattr(func, "__qualname__", repr(func))
         raise TypeError(

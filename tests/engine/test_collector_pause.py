@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import inspect
 import math
 import numbers
 import os
@@ -470,3 +471,57 @@ def test_a_generator_or_async_function_is_refused(func: Callable[[], object]) ->
 def test_something_not_callable_is_refused() -> None:
     with pytest.raises(TypeError, match="pauses_collector decorates a function; got int 3"):
         autograd_mini.pauses_collector(3)  # type: ignore[arg-type]
+
+
+class _Steps:
+    """Where users put graph-building functions: methods, static and class methods."""
+
+    @pauses_collector
+    def method(self, x: float) -> tuple[float, int]:
+        return x, gc.get_threshold()[0]
+
+    @staticmethod
+    @pauses_collector
+    def static(x: float) -> tuple[float, int]:
+        return x, gc.get_threshold()[0]
+
+    @classmethod
+    @pauses_collector
+    def of_class(cls, x: float) -> tuple[str, float, int]:
+        return cls.__name__, x, gc.get_threshold()[0]
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_methods_static_and_class_methods_are_paused_and_bound_as_usual() -> None:
+    raised = _collector.PAUSED_THRESHOLD
+    assert _Steps().method(1.0) == (1.0, raised)
+    assert _Steps.static(2.0) == _Steps().static(2.0) == (2.0, raised)
+    assert _Steps.of_class(3.0) == _Steps().of_class(3.0) == ("_Steps", 3.0, raised)
+    assert str(inspect.signature(_Steps.method)) == "(self, x: 'float') -> 'tuple[float, int]'"
+    assert inspect.unwrap(_Steps.static).__name__ == "static"
+
+
+@pytest.mark.parametrize("kind", [staticmethod, classmethod])
+def test_a_static_or_class_method_object_is_refused_naming_the_order(kind: type) -> None:
+    """Above @staticmethod the wrapper would be a plain function again: bound, it would get the instance."""
+
+    def build(x: float) -> float:
+        return x
+
+    with pytest.raises(TypeError, match=rf"put @pauses_collector below @{kind.__name__}"):
+        autograd_mini.pauses_collector(kind(build))
+
+
+def test_a_class_is_refused() -> None:
+    """Decorated, a class would become a function: no isinstance, no subclass."""
+    with pytest.raises(TypeError, match="pauses_collector decorates a function, not the class _Steps"):
+        autograd_mini.pauses_collector(_Steps)
+
+
+def test_an_object_whose_call_is_a_generator_function_is_refused() -> None:
+    class Stream:
+        def __call__(self) -> Iterator[int]:
+            yield 1
+
+    with pytest.raises(TypeError, match="a generator or async function returns before its body runs"):
+        autograd_mini.pauses_collector(Stream())
