@@ -599,13 +599,11 @@ def gpt_targets(gpt: dict[str, Any], total: int) -> list[tuple[str, bool, str]]:
     checks = []
     eager = gpt["autograd_mini eager"]
     speed = slotted["step_seconds"] / eager["step_seconds"]
+    figure = f"{speed:.2f}x"
     paused = gpt.get(GPT_PAUSED, {})
-    if "step_seconds" in paused:  # the best eager figure; both are in the table
+    if "step_seconds" in paused:  # shown, not judged: the pause speeds the slotted engine's step too
         decorated = slotted["step_seconds"] / paused["step_seconds"]
-        figure = f"{speed:.2f}x; {decorated:.2f}x with the step under @pauses_collector"
-        speed = max(speed, decorated)
-    else:
-        figure = f"{speed:.2f}x"
+        figure += f"; {decorated:.2f}x with the step under @pauses_collector (the slotted engine's step not)"
     checks.append(("eager GPT step >= 4x the minimal slotted engine", speed >= 4, figure))
     cache = gpt.get("autograd_mini compile cache", {})
     if "end_to_end_seconds" in cache:
@@ -743,9 +741,12 @@ medians, on the same shared machine; these figures are from those scripts, not t
   nine slot stores); 4× would need every phase halved again, which we found no way to do
   in pure Python (the core stays standard library only, so no C extension). The collector's
   share is what `@pauses_collector` removes from a step of the user's own: decorated, the
-  step runs about twice as fast (43 ms against 88 ms in a `gpt_bench.py` run, 3.35× the
-  slotted engine), and the rest is the engine's forward and backward and the same plain-float
-  Adam update every system pays (about 10 ms of the step). A CPython 3.11
+  step runs about 1.65 times as fast (medians of 65 ms against 108 ms, 8–9 alternated fresh
+  processes each), 3.1× the slotted engine's plain step; but the pause speeds any pure-Python
+  engine's step (the slotted one's about 1.45 times, 137 ms against 199 ms), so against the
+  slotted step under the same pause it is 2.1×, and the target is judged on the plain step.
+  The rest is the engine's forward and backward and the same plain-float Adam update every
+  system pays (about 10 ms of the step). A CPython 3.11
   effect was found and fixed on the way: a function is specialized after 8 calls or 8
   unconditional jumps back, so backward's `while stack:` loops ran unspecialized in a
   process's first 7 steps (now 0.38–0.42× the time there).

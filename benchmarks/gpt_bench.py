@@ -349,14 +349,16 @@ def main(argv: list[str] | None = None) -> int:
     reference = rows[REFERENCE]["step_seconds"]
     for name, row in rows.items():
         if "not_run" in row:
-            print(f"{name:40} {row['not_run']}")
+            print(f"{name:50} {row['not_run']}")
         else:
             seconds = row["step_seconds"]
             total = row["end_to_end_seconds"]
-            print(
-                f"{name:40} {seconds * 1e3:8.1f} ms {reference / seconds:6.2f}x the slotted engine; "
-                f"{args.total} steps {total:6.2f} s {rows[REFERENCE]['end_to_end_seconds'] / total:6.2f}x"
+            totals = (  # --total 0: no end-to-end run, every total is 0
+                f"; {args.total} steps {total:6.2f} s {rows[REFERENCE]['end_to_end_seconds'] / total:6.2f}x"
+                if args.total
+                else ""
             )
+            print(f"{name:50} {seconds * 1e3:8.1f} ms {reference / seconds:6.2f}x the slotted engine{totals}")
     return 0
 
 
