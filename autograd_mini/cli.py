@@ -1,4 +1,4 @@
-"""The ``autograd-mini`` command line: draw an expression's computation graph, run the demos.
+"""The ``autograd-mini`` command line: draw an expression's graph, train and record a network, run demos.
 
 Expressions are parsed with ``ast`` and interpreted against a whitelist (numbers, names bound
 by ``--at``, + - * / **, unary minus, calls of the engine's functions); nothing is ever
@@ -22,18 +22,35 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
+from . import datasets, losses, nn, optim
 from ._drawing import MAX_DIGITS, shown
 from .demos import DEMOS, Demo
 from .demos import check as check_demo
 from .demos import listing as demo_listing
 from .engine import Value
+from .explorer import DEFAULT_MAX_NODES as EXPLORER_MAX_NODES
 from .graph import GraphView, view
 from .ops import OPS
+from .recording import DEFAULT_MAX_SNAPSHOTS, Run, record
 
 __all__ = ["main", "evaluate", "ExpressionError", "FUNCTIONS", "MAX_EXPRESSION_LENGTH"]
 
 MAX_EXPRESSION_LENGTH = 10_000  # characters; longer text is refused before parsing
 DEFAULT_MAX_NODES = 400  # beyond this, dot's layout gets slow and the drawing unreadable
+# train-view's limits: any accepted input trains in minutes at most and writes a page of a few MB.
+TRAIN_STEPS = (1, 5000)
+TRAIN_SAMPLES = (2, 2000)
+MAX_HIDDEN_LAYERS = 4
+MAX_WIDTH = 64
+MAX_NOISE = 10.0  # the data lie within about 2 of the origin: more noise is only noise
+MAX_SEED = 2**32 - 1
+# steps x samples x parameters, plus the boundary's forward passes: about a minute of eager training
+# (54.7 million took 91 s on a shared 2-CPU VM).
+MAX_TRAINING_WORK = 40_000_000
+MAX_PAGE_NUMBERS = 150_000  # parameters x kept snapshots: the page stays about 2 MB
+BOUNDARY_GRID = 20  # points per side of the decision-boundary picture, as the demo draws it
+BOUNDARY_PICTURES = 30  # about this many pictures over the run, as the demo takes
+ADAM_LR = 0.01  # Adam's default here: its own 1e-3 barely moves a small net in 120 steps
 # Words that name a file to write, not an expression or an input value: a forgotten -o.
 _FILE_SUFFIXES = (".svg", ".png", ".pdf", ".dot", ".gv", ".html", ".htm")
 
@@ -410,6 +427,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     draw.add_argument("--legend", action="store_true", help="add a legend of the colours")
     _explore_parser(commands)
+    _train_view_parser(commands)
     _demo_parser(commands)
     return parser
 
@@ -485,6 +503,114 @@ def _explore_parser(commands: Any) -> None:
     )
 
 
+def _train_view_parser(commands: Any) -> None:
+    """The train-view command: train a small MLP on 2-D data, recorded, and write its training page."""
+    command = commands.add_parser(
+        "train-view",
+        help="train a small network on 2-D data and write a page replaying every step",
+        description="Train a fresh nn.MLP(2, HIDDEN + [1]) on a built-in 2-D data set, record every "
+        "step with autograd_mini.record, and write one self-contained HTML training page: the network "
+        "coloured step by step, the loss, the decision boundary, per-layer gradient flow, and the "
+        "backward explorer on one sample at the last step. Everything is checked before training "
+        "starts. Exit status: 0 done, 1 training failed or the file could not be written, 2 the input "
+        "was refused.",
+        epilog="example: autograd-mini train-view --data circles --hidden 8,8 --activation tanh "
+        "--steps 200 -o circles.html",
+    )
+    command.add_argument(
+        "--data", choices=("moons", "circles"), default="moons", help="data set (default moons)"
+    )
+    command.add_argument(
+        "--samples",
+        type=_bounded_int(*TRAIN_SAMPLES),
+        default=60,
+        metavar="N",
+        help=f"points, {TRAIN_SAMPLES[0]} to {TRAIN_SAMPLES[1]} (default 60)",
+    )
+    command.add_argument(
+        "--noise",
+        type=_number_in(0.0, MAX_NOISE, low_open=False),
+        default=0.1,
+        metavar="X",
+        help=f"standard deviation of the noise on each coordinate, 0 to {MAX_NOISE:g} (default 0.1)",
+    )
+    command.add_argument(
+        "--hidden",
+        type=_widths,
+        default=[8, 8],
+        metavar="W,W",
+        help=f"hidden layer widths, 1 to {MAX_HIDDEN_LAYERS} layers of 1 to {MAX_WIDTH} (default 8,8)",
+    )
+    _add_training_options(command)
+
+
+def _add_training_options(command: argparse.ArgumentParser) -> None:
+    """train-view's options about the training itself and its output."""
+    command.add_argument(
+        "--activation", choices=nn.ACTIVATIONS, default="relu", help="of the hidden layers (default relu)"
+    )
+    command.add_argument(
+        "--loss",
+        choices=tuple(_LOSSES),
+        default="hinge",
+        help="hinge (labels -1/+1) or bce, binary cross-entropy on the logit (labels 0/1) (default hinge)",
+    )
+    command.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="(default sgd)")
+    command.add_argument(
+        "--lr",
+        type=_number_in(0.0, None, low_open=True),
+        metavar="X",
+        help=f"learning rate, a finite number > 0 (default: sgd falls from 0.5 to 0.05, adam {ADAM_LR:g})",
+    )
+    command.add_argument(
+        "--steps",
+        type=_bounded_int(*TRAIN_STEPS),
+        default=120,
+        metavar="N",
+        help=f"training steps, {TRAIN_STEPS[0]} to {TRAIN_STEPS[1]} (default 120)",
+    )
+    command.add_argument(
+        "--seed",
+        type=_bounded_int(0, MAX_SEED),
+        default=0,
+        metavar="N",
+        help="seed of the data and of the initial weights (default 0)",
+    )
+    command.add_argument(
+        "-o", "--output", default="training.html", help="page to write (default training.html)"
+    )
+
+
+def _widths(text: str) -> list[int]:
+    """An argparse type: comma-separated hidden layer widths, 1 to MAX_HIDDEN_LAYERS of 1 to MAX_WIDTH."""
+    words = text.split(",")
+    if len(words) > MAX_HIDDEN_LAYERS:
+        raise argparse.ArgumentTypeError(
+            f"at most {MAX_HIDDEN_LAYERS} hidden layers, got {len(words)} in {_shorten(repr(text))}"
+        )
+    width = _bounded_int(1, MAX_WIDTH)
+    try:
+        return [width(word.strip()) for word in words]
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(
+            f"each width {exc} (widths are 1 to {MAX_WIDTH}, comma-separated, as in 8,8)"
+        ) from None
+
+
+def _number_in(low: float, high: float | None, *, low_open: bool) -> Callable[[str], float]:
+    """An argparse type: a finite float above ``low`` (or at least it), at most ``high``."""
+
+    def convert(text: str) -> float:
+        number = _finite_number(text)
+        if number < low or (low_open and number == low) or (high is not None and number > high):
+            above = f"> {low:g}" if low_open else f">= {low:g}"
+            upper = f" and at most {high:g}" if high is not None else ""
+            raise argparse.ArgumentTypeError(f"must be {above}{upper}, got {_shorten(text)}")
+        return number
+
+    return convert
+
+
 def _demo_parser(commands: Any) -> None:
     """The demo command: one demo of autograd_mini.demos.DEMOS, its own options after its name."""
     table = "\n".join(f"  {demo.name:<20} {demo.usage()}" for demo in DEMOS.values())
@@ -544,13 +670,9 @@ def _arguments(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> a
                 else f" ({args.command} takes one expression: quote it, as in 'x * y')"
             )
         parser.error(f"unrecognized arguments: {_words(extras)}{hint}")
+    if args.command in ("explore", "train-view"):
+        _check_html_output(args.command, args.output)
     if takes_expression:
-        if args.command == "explore" and os.path.splitext(args.output)[1].lower() not in (".html", ".htm"):
-            # The page is HTML whatever the name says: an .svg name would hold HTML, not a drawing.
-            raise _Refusal(
-                "explore writes an HTML page: the output must end in .html or .htm, "
-                f"got {_shorten(args.output, 200)}"
-            )
         if args.expression is None:
             parser.error(
                 f"{args.command} needs an expression, e.g. autograd-mini {args.command} 'x*y' --at x=2 y=3"
@@ -560,6 +682,16 @@ def _arguments(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> a
         if twice:
             parser.error(f"--at gives {_names(twice)} more than once")
     return args
+
+
+def _check_html_output(command: str, output: str) -> None:
+    """Refuse an output name that does not end in .html or .htm (the page is HTML whatever its name)."""
+    if os.path.splitext(output)[1].lower() not in (".html", ".htm"):
+        # an .svg name would hold HTML, not a drawing
+        raise _Refusal(
+            f"{command} writes an HTML page: the output must end in .html or .htm, "
+            f"got {_shorten(output, 200)}"
+        )
 
 
 def _names(names: Sequence[str]) -> str:
@@ -656,6 +788,116 @@ def _explore(args: argparse.Namespace) -> int:
     return 0
 
 
+# train-view's losses: name -> (the loss of scores against labels, the labels (first, second) it takes)
+_LOSSES: dict[str, tuple[Callable[[Sequence[Value], Sequence[float]], Value], tuple[float, float]]] = {
+    "hinge": (losses.hinge, (-1.0, 1.0)),
+    "bce": (losses.binary_cross_entropy, (0.0, 1.0)),
+}
+
+
+def _train_view(args: argparse.Namespace) -> int:
+    """Train and record as demos/training_view.py does, then write the page (everything checked first)."""
+    X, y = _dataset(args)
+    model = nn.MLP(2, [*args.hidden, 1], activation=args.activation, seed=args.seed)
+    _check_training_work(args, len(model.parameters()))
+    _check_output_folder(args.output)
+    loss_of = _LOSSES[args.loss][0]
+    fits_explorer = _sample_graph_size(model, loss_of, X[0], y[0]) <= EXPLORER_MAX_NODES
+    run = _recorded_training(args, model, X, y)
+    page = run.page(
+        title=_training_title(args),
+        sample_loss=(lambda: loss_of([model(X[0])], [y[0]])) if fits_explorer else None,
+        explore_steps=[run.snapshots[-1].step] if fits_explorer else None,
+    )
+    path = page.save(args.output)
+    size = len(page.html.encode("utf-8")) / 1e6
+    print(f"wrote {_printable(str(path))} ({size:.2f} MB): open it in a browser")
+    accuracy = _accuracy(model, X, y, _LOSSES[args.loss][1][1])
+    steps = f"{args.steps} step" + ("s" if args.steps > 1 else "")
+    losses_text = f"loss {run.losses[0]:.4g} -> {run.losses[-1]:.4g} after {steps}"
+    print(f"{losses_text}, training accuracy {accuracy:.0%}")
+    if not fits_explorer:
+        print(f"(no explorer on the page: one sample's graph has more than {EXPLORER_MAX_NODES} values)")
+    return 0
+
+
+def _dataset(args: argparse.Namespace) -> tuple[list[list[float]], list[float]]:
+    """The chosen data set, labelled as the chosen loss takes its labels."""
+    make = datasets.make_moons if args.data == "moons" else datasets.make_circles
+    return make(args.samples, noise=args.noise, seed=args.seed, labels=_LOSSES[args.loss][1])
+
+
+def _check_training_work(args: argparse.Namespace, parameters: int) -> None:
+    """Refuse a run whose steps x samples x parameters (and boundary pictures) would take too long."""
+    boundary = BOUNDARY_GRID**2 * (BOUNDARY_PICTURES + 1)  # forward passes for the pictures
+    work = parameters * (args.steps * args.samples + boundary)
+    if work > MAX_TRAINING_WORK:
+        raise _Refusal(
+            f"train-view: {args.steps} steps x {args.samples} samples x {parameters} parameters is too much "
+            f"training for a page (work {work:,}, limit {MAX_TRAINING_WORK:,}); "
+            "lower --steps, --samples or --hidden"
+        )
+
+
+def _check_output_folder(output: str) -> None:
+    """Fail before training, not after it, when the page's folder is missing (exit 1, as save would)."""
+    folder = os.path.dirname(output) or "."
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot write {output}: the folder {folder} does not exist")
+    if os.path.isdir(output):
+        raise IsADirectoryError(f"cannot write {output}: it is a folder")
+
+
+def _sample_graph_size(model: nn.MLP, loss_of: Callable[..., Value], x: list[float], label: float) -> int:
+    """The number of values in one sample's loss graph, the graph the page's explorer would show."""
+    return len(view(loss_of([model(x)], [label])).order)
+
+
+def _recorded_training(args: argparse.Namespace, model: nn.MLP, X: list[list[float]], y: list[float]) -> Run:
+    """The plain training loop of demos/training_view.py, recorded; progress on stderr if a terminal."""
+    loss_of = _LOSSES[args.loss][0]
+    optimizer = _optimizer(args, model)
+    kept = max(2, min(DEFAULT_MAX_SNAPSHOTS, MAX_PAGE_NUMBERS // len(model.parameters())))
+    show = sys.stderr.isatty()
+    with record(model, steps=args.steps, max_snapshots=kept, progress=show, description=args.data) as run:
+        run.watch_boundary(X, y, every=max(1, args.steps // BOUNDARY_PICTURES), grid=BOUNDARY_GRID)
+        for k in range(args.steps):
+            try:
+                loss = loss_of([model(x) for x in X], y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            except (ValueError, ArithmeticError) as exc:  # a diverging run: the optimizer refuses inf
+                raise ValueError(f"training stopped at step {k}: {exc} (a smaller --lr may help)") from None
+            run.step(loss)
+    return run
+
+
+def _optimizer(args: argparse.Namespace, model: nn.MLP) -> optim.Optimizer:
+    """SGD (by default with the demo's rate, falling from 0.5 to 0.05) or Adam, at --lr if given."""
+    if args.optimizer == "adam":
+        return optim.Adam(model.parameters(), lr=ADAM_LR if args.lr is None else args.lr)
+    steps: int = args.steps
+
+    def falling(k: int) -> float:
+        return 0.5 - 0.45 * k / steps
+
+    return optim.SGD(model.parameters(), lr=falling if args.lr is None else args.lr)
+
+
+def _training_title(args: argparse.Namespace) -> str:
+    """The page's title: data, model, loss, optimizer, as the demo titles its pages."""
+    sizes = ", ".join(str(width) for width in [*args.hidden, 1])
+    lr = "" if args.lr is None else f", lr {args.lr:g}"
+    return f"{args.data}: MLP(2, [{sizes}]) with {args.activation}, {args.loss} loss, {args.optimizer}{lr}"
+
+
+def _accuracy(model: nn.MLP, X: list[list[float]], y: list[float], positive: float) -> float:
+    """The share of points whose score's sign gives their label (score > 0: the ``positive`` label)."""
+    right = sum((model.predict(x).data > 0) == (label == positive) for x, label in zip(X, y, strict=True))
+    return float(right / len(y))
+
+
 def _print_table(graph: GraphView, digits: int) -> None:
     """Every value of the graph, inputs first, under the names the drawing uses, with dL/d(name)."""
     print("\n".join(value_table(graph, digits)))
@@ -717,6 +959,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _draw(args)
         if args.command == "explore":
             return _explore(args)
+        if args.command == "train-view":
+            return _train_view(args)
         return _demo(args, parser)
     except BrokenPipeError:  # the reader stopped early (| head): nothing more to say, and no traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -729,7 +973,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return _fail(reason, exc.context, 2)
     except (ValueError, ArithmeticError, OSError, ImportError) as exc:
-        return _fail(f"autograd-mini: error: {exc}", [], 1)
+        return _fail(f"autograd-mini: error: {_reason(exc)}", [], 1)
+
+
+def _reason(exc: Exception) -> str:
+    """The error's text; an OSError whose message already names the file loses its "[Errno N] "."""
+    if isinstance(exc, OSError) and exc.strerror and exc.filename is None and "cannot write" in exc.strerror:
+        return exc.strerror
+    return str(exc)
 
 
 def _fail(reason: str, context: Sequence[str], status: int) -> int:
