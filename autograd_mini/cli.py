@@ -803,15 +803,18 @@ def _train_view(args: argparse.Namespace) -> int:
     _check_output_folder(args.output)
     loss_of = _LOSSES[args.loss][0]
     fits_explorer = _sample_graph_size(model, loss_of, X[0], y[0]) <= EXPLORER_MAX_NODES
-    run = _recorded_training(args, model, X, y)
+    run, diverged = _recorded_training(args, model, X, y)
+    explorer = fits_explorer and diverged is None  # a diverged step's graph holds inf and nan
     page = run.page(
         title=_training_title(args),
-        sample_loss=(lambda: loss_of([model(X[0])], [y[0]])) if fits_explorer else None,
-        explore_steps=[run.snapshots[-1].step] if fits_explorer else None,
+        sample_loss=(lambda: loss_of([model(X[0])], [y[0]])) if explorer else None,
+        explore_steps=[run.snapshots[-1].step] if explorer else None,
     )
     path = page.save(args.output)
     size = len(page.html.encode("utf-8")) / 1e6
     print(f"wrote {_printable(str(path))} ({size:.2f} MB): open it in a browser")
+    if diverged is not None:
+        return _fail(f"autograd-mini: error: {diverged}", [], 1)
     accuracy = _accuracy(model, X, y, _LOSSES[args.loss][1][1])
     steps = f"{args.steps} step" + ("s" if args.steps > 1 else "")
     losses_text = f"loss {run.losses[0]:.4g} -> {run.losses[-1]:.4g} after {steps}"
@@ -853,24 +856,39 @@ def _sample_graph_size(model: nn.MLP, loss_of: Callable[..., Value], x: list[flo
     return len(view(loss_of([model(x)], [label])).order)
 
 
-def _recorded_training(args: argparse.Namespace, model: nn.MLP, X: list[list[float]], y: list[float]) -> Run:
-    """The plain training loop of demos/training_view.py, recorded; progress on stderr if a terminal."""
+def _recorded_training(
+    args: argparse.Namespace, model: nn.MLP, X: list[list[float]], y: list[float]
+) -> tuple[Run, str | None]:
+    """The plain loop of demos/training_view.py, recorded; and why training diverged, or None.
+
+    A step whose update the optimizer refuses (an infinite or NaN gradient) is recorded with its loss
+    and gradients but no update, and ends the run: the page then shows how it diverged.
+    """
     loss_of = _LOSSES[args.loss][0]
     optimizer = _optimizer(args, model)
     kept = max(2, min(DEFAULT_MAX_SNAPSHOTS, MAX_PAGE_NUMBERS // len(model.parameters())))
-    show = sys.stderr.isatty()
+    show = sys.stderr.isatty()  # the progress bar with the loss, only where someone watches
     with record(model, steps=args.steps, max_snapshots=kept, progress=show, description=args.data) as run:
         run.watch_boundary(X, y, every=max(1, args.steps // BOUNDARY_PICTURES), grid=BOUNDARY_GRID)
         for k in range(args.steps):
+            loss: Value | None = None
             try:
                 loss = loss_of([model(x) for x in X], y)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
-            except (ValueError, ArithmeticError) as exc:  # a diverging run: the optimizer refuses inf
-                raise ValueError(f"training stopped at step {k}: {exc} (a smaller --lr may help)") from None
+            except (ValueError, ArithmeticError) as exc:
+                if loss is not None:
+                    run.step(loss)
+                if run.step_count == 0:
+                    raise ValueError(f"training failed at step 0: {exc}") from None
+                last = run.step_count - 1
+                return run, (
+                    f"training diverged at step {k} ({exc}); the page shows steps 0 to {last} "
+                    "(a smaller --lr may help)"
+                )
             run.step(loss)
-    return run
+    return run, None
 
 
 def _optimizer(args: argparse.Namespace, model: nn.MLP) -> optim.Optimizer:

@@ -3,6 +3,7 @@ refused before any training with exit 2, an unwritable page with exit 1 and the 
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 from pathlib import Path
@@ -211,14 +212,20 @@ def test_a_missing_folder_or_a_folder_fails_before_training(
     assert printed == ""
 
 
-def test_a_diverging_run_exits_1_and_writes_nothing(
+def test_a_diverging_run_writes_the_steps_up_to_it_and_exits_1(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     status, printed, err = run(["train-view", *SMALL, "--lr", "1e300", "-o", "run.html"], capsys)
     assert status == 1
     (line,) = err.splitlines()
-    assert line.startswith(f"{ERROR}training stopped at step ") and line.endswith("(a smaller --lr may help)")
-    assert printed == "" and os.listdir(tmp_path) == []
+    assert line.startswith(f"{ERROR}training diverged at step 1 (") and line.endswith(
+        "; the page shows steps 0 to 1 (a smaller --lr may help)"
+    )
+    assert printed.startswith("wrote run.html (")
+    data = page_data((tmp_path / "run.html").read_text(encoding="utf-8"))
+    first, last = unpack(data["loss"], "d")  # the diverged step is kept, its loss marked on the curve
+    assert math.isfinite(first) and not math.isfinite(last)
+    assert data["explorers"] == []
 
 
 def test_progress_is_shown_on_a_terminal(
