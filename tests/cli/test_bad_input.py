@@ -10,23 +10,9 @@ from typing import Any
 import pytest
 
 from autograd_mini import Value
-from autograd_mini.cli import FUNCTIONS, MAX_EXPRESSION_LENGTH, _callable_ops, evaluate, main
+from autograd_mini.cli import FUNCTIONS, MAX_EXPRESSION_LENGTH, _callable_ops, evaluate
 from autograd_mini.ops import OPS, Op
-
-ERROR = "autograd-mini: error: "
-
-
-@pytest.fixture(autouse=True)
-def _in_a_temporary_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A test whose refusal regresses writes its default graph.svg there, not into the checkout."""
-    monkeypatch.chdir(tmp_path)
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    status = main(argv)
-    captured = capsys.readouterr()
-    assert "Traceback" not in captured.err
-    return status, captured.out, captured.err
+from tests.cli.helpers import ERROR, run
 
 
 def first_line(err: str) -> str:

@@ -17,24 +17,11 @@ from autograd_mini.cli import main
 from autograd_mini.demos import training_view
 from autograd_mini.training_page import page_data, unpack
 from tests.browser import Opened
+from tests.cli.helpers import ERROR, run
 from tests.helpers import ROOT
 
-ERROR = "autograd-mini: error: "
 OUT = ROOT / "out"
 SMALL = ["--samples", "16", "--hidden", "3", "--steps", "5"]
-
-
-@pytest.fixture(autouse=True)
-def _in_a_temporary_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A refusal that regresses writes its training.html there, not into the checkout."""
-    monkeypatch.chdir(tmp_path)
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    status = main(argv)
-    captured = capsys.readouterr()
-    assert "Traceback" not in captured.err
-    return status, captured.out, captured.err
 
 
 def f32(value: float) -> float:
