@@ -8,7 +8,7 @@ import os
 import secrets
 import stat
 
-__all__ = ["replace_file"]
+__all__ = ["check_writable", "replace_file"]
 
 
 def replace_file(path: str | os.PathLike[str], data: str | bytes) -> None:
@@ -22,17 +22,7 @@ def replace_file(path: str | os.PathLike[str], data: str | bytes) -> None:
     temporary file.
     """
     given = os.fspath(path)
-    target = os.path.realpath(given) if os.path.islink(given) else given
-    if os.path.isdir(target):
-        raise IsADirectoryError(f"cannot write {given}: it is a folder")
-    try:
-        old: os.stat_result | None = os.stat(target)
-    except FileNotFoundError:
-        old = None
-    except OSError as exc:
-        raise _naming(given, exc) from None
-    if old is not None:
-        _check_replaceable(given, target, old)
+    target, old = _writable_target(given)
     folder = os.path.dirname(target) or "."
     temp = os.path.join(folder, f".{os.path.basename(target)}.{secrets.token_hex(6)}.tmp")
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -57,6 +47,33 @@ def replace_file(path: str | os.PathLike[str], data: str | bytes) -> None:
             raise _naming(given, exc) from None
         raise
     _sync_folder(folder)
+
+
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """Raise what ``replace_file(path, ...)`` would raise before writing anything, writing nothing.
+
+    For a caller with long work before its write (training, then the page): it fails first, not after.
+    """
+    _writable_target(os.fspath(path))
+
+
+def _writable_target(given: str) -> tuple[str, os.stat_result | None]:
+    """The file to replace (a symlink's target) and its stat, None for a new file; refused as open() would."""
+    target = os.path.realpath(given) if os.path.islink(given) else given
+    if os.path.isdir(target):
+        raise IsADirectoryError(f"cannot write {given}: it is a folder")
+    try:
+        old: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        old = None
+    except OSError as exc:
+        raise _naming(given, exc) from None
+    if old is not None:
+        _check_replaceable(given, target, old)
+    folder = os.path.dirname(target) or "."
+    if old is None and not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot write {given}: the folder {folder} does not exist")
+    return target, old
 
 
 def _check_replaceable(given: str, target: str, old: os.stat_result) -> None:

@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 
 from . import datasets, losses, nn, optim
 from ._drawing import MAX_DIGITS, shown
+from ._files import check_writable
 from .demos import DEMOS, Demo
 from .demos import check as check_demo
 from .demos import listing as demo_listing
@@ -800,7 +801,7 @@ def _train_view(args: argparse.Namespace) -> int:
     X, y = _dataset(args)
     model = nn.MLP(2, [*args.hidden, 1], activation=args.activation, seed=args.seed)
     _check_training_work(args, len(model.parameters()))
-    _check_output_folder(args.output)
+    check_writable(args.output)  # what the page's save would refuse, refused before training (exit 1)
     loss_of = _LOSSES[args.loss][0]
     fits_explorer = _sample_graph_size(model, loss_of, X[0], y[0]) <= EXPLORER_MAX_NODES
     run, diverged = _recorded_training(args, model, X, y)
@@ -840,15 +841,6 @@ def _check_training_work(args: argparse.Namespace, parameters: int) -> None:
             f"training for a page (work {work:,}, limit {MAX_TRAINING_WORK:,}); "
             "lower --steps, --samples or --hidden"
         )
-
-
-def _check_output_folder(output: str) -> None:
-    """Fail before training, not after it, when the page's folder is missing (exit 1, as save would)."""
-    folder = os.path.dirname(output) or "."
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"cannot write {output}: the folder {folder} does not exist")
-    if os.path.isdir(output):
-        raise IsADirectoryError(f"cannot write {output}: it is a folder")
 
 
 def _sample_graph_size(model: nn.MLP, loss_of: Callable[..., Value], x: list[float], label: float) -> int:

@@ -168,12 +168,13 @@ def test_bad_input_is_refused_before_training(
     assert os.listdir(tmp_path) == []
 
 
-def test_an_unwritable_page_exits_1_and_keeps_the_old_file(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_an_unwritable_page_exits_1_before_training_and_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "kept.html"
     out.write_text("the old page")
     out.chmod(0o444)  # refused even for root (replace_file honours the mode bits)
+    monkeypatch.setattr(cli, "record", lambda *a, **k: pytest.fail("training started"))
     status, printed, err = run(["train-view", *SMALL, "-o", str(out)], capsys)
     assert status == 1
     assert err.splitlines() == [

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from autograd_mini import Value, nn
-from autograd_mini._files import replace_file
+from autograd_mini._files import check_writable, replace_file
 from autograd_mini.explorer import Explorer
 from autograd_mini.viz import draw_graph, render
 
@@ -154,3 +154,20 @@ def test_the_refusal_comes_before_anything_is_written(tmp_path: Path) -> None:
         replace_file(path, "new")
     assert info.value.errno is not None and os.strerror(info.value.errno) == "Permission denied"
     assert os.listdir(tmp_path) == ["f.txt"]
+
+
+def test_check_writable_refuses_what_replace_file_would_and_writes_nothing(tmp_path: Path) -> None:
+    """The same error, type and text, from the check alone as from a write; nothing is created."""
+    read_only = tmp_path / "read_only.txt"
+    read_only.write_text("old")
+    read_only.chmod(0o444)
+    cases = [tmp_path, tmp_path / "missing" / "new.txt", read_only]
+    for path in cases:
+        with pytest.raises(OSError) as checked:
+            check_writable(path)
+        with pytest.raises(OSError) as written:
+            replace_file(path, "new")
+        assert (type(checked.value), str(checked.value)) == (type(written.value), str(written.value))
+    assert isinstance(checked.value, PermissionError)
+    check_writable(tmp_path / "new.txt")  # a new file in an existing folder: fine
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["read_only.txt"] and read_only.read_text() == "old"
