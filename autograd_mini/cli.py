@@ -374,8 +374,13 @@ class _Parser(argparse.ArgumentParser):
     """argparse, except that a usage error raises _Refusal (reason first) instead of exiting.
 
     Every refusal starts "autograd-mini: error: ", a subcommand's naming it next ("draw: ..."),
-    where argparse would write "autograd-mini draw: error: ".
+    where argparse would write "autograd-mini draw: error: ". Options are never abbreviated:
+    ``--m=3`` is refused, not taken as ``--max-nodes=3`` (nor ``--at``'s ``--m=3``, a name).
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)  # subcommands' parsers are made by this class too
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         command = self.prog.removeprefix("autograd-mini").strip()

@@ -403,3 +403,20 @@ def test_explore_writes_html_and_htm_pages(
 ) -> None:
     status, _, _ = run(["explore", "x*2", "--at", "x=1", "-o", str(tmp_path / name)], capsys)
     assert status == 0 and (tmp_path / name).read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize(
+    ("argv", "unrecognized"),
+    [
+        (["draw", "x*2", "--at", "x=1", "--m=3"], "--m=3"),  # was read as --max-nodes=3 (found by fuzzing)
+        (["draw", "x*2", "--at", "x=1", "--dig", "3"], "--dig 3"),
+        (["explore", "x*2", "--at", "x=1", "--qu"], "--qu"),
+        (["train-view", "--step", "3"], "--step 3"),
+    ],
+)
+def test_an_abbreviated_option_is_refused_not_guessed(
+    argv: list[str], unrecognized: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, printed, err = run(argv, capsys)
+    assert status == 2 and printed == ""
+    assert err.splitlines()[0].startswith(f"{ERROR}unrecognized arguments: {unrecognized}")
