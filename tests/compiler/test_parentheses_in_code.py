@@ -82,11 +82,15 @@ def evaluate(expression: object, leaves: tuple[Value, ...]) -> Value | float:
         return expression
     name, a, b = expression  # type: ignore[misc]
     first = evaluate(a, leaves)
-    if not isinstance(first, Value) and name not in REFLECTED:
-        first = Value(first)  # a method needs a Value first: a constant of the graph
+    second = None if name in UNARY else evaluate(b, leaves)
+    # A number on the left stays a number only where a Value on the right takes it (2.0 * x);
+    # else it becomes a constant of the graph, so the engine, not float math, computes the op
+    # ((-1.0) ** 0.5 in floats is a complex number; the engine raises ValueError).
+    if not isinstance(first, Value) and not (name in REFLECTED and isinstance(second, Value)):
+        first = Value(first)
     if name in UNARY:
         return apply(name, first)
-    return apply(name, first, evaluate(b, leaves))
+    return apply(name, first, second)
 
 
 def function_of(expression: object) -> Callable[..., Value]:
